@@ -1,0 +1,116 @@
+// vcpumap-agent: samples this host's QEMU vCPU threads and prints or pushes snapshots.
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Agent } from './agent';
+import { parseDuration } from './duration';
+import { createLogger, errorText } from './log';
+import { Pusher } from './pusher';
+import { runLoop } from './run-loop';
+
+const USAGE = `usage: vcpumap-agent [options]
+  --interval D       sampling interval, e.g. 100ms, 1s (default 1s)
+  --pins FILE        pins file (YAML or JSON) with the intended pinning of VMs
+  --proc-root DIR    procfs root (default /proc)
+  --sys-root DIR     sysfs root (default /sys)
+  --libvirt-dir DIR  libvirt QEMU status directory (default /run/libvirt/qemu)
+  --host NAME        host name to report (default: this machine's hostname)
+  --once             take two samples one interval apart, print the second, exit
+  --print            print snapshots as JSON on stdout (one per line unless --once)
+  --server URL       push snapshots to a vcpumap server
+  --token T          agent token for --server (or VCPUMAP_AGENT_TOKEN)
+  --help`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const log = createLogger();
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      options: {
+        interval: { type: 'string', default: '1s' },
+        pins: { type: 'string' },
+        'proc-root': { type: 'string', default: '/proc' },
+        'sys-root': { type: 'string', default: '/sys' },
+        'libvirt-dir': { type: 'string', default: '/run/libvirt/qemu' },
+        host: { type: 'string' },
+        once: { type: 'boolean', default: false },
+        print: { type: 'boolean', default: false },
+        server: { type: 'string' },
+        token: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    process.stderr.write(`vcpumap-agent: ${errorText(err)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  let intervalMs: number;
+  try {
+    intervalMs = parseDuration(args.interval);
+  } catch (err) {
+    process.stderr.write(`vcpumap-agent: --interval: ${errorText(err)}\n`);
+    return 2;
+  }
+  const token = args.token ?? process.env.VCPUMAP_AGENT_TOKEN;
+  if (args.server !== undefined && !token) {
+    process.stderr.write('vcpumap-agent: --server needs --token or VCPUMAP_AGENT_TOKEN\n');
+    return 2;
+  }
+  if (!args.print && args.server === undefined) {
+    process.stderr.write('vcpumap-agent: nothing to do: give --print and/or --server URL\n');
+    return 2;
+  }
+
+  let agent: Agent;
+  try {
+    agent = await Agent.create({
+      host: args.host ?? hostname(),
+      intervalMs,
+      procRoot: args['proc-root'],
+      sysRoot: args['sys-root'],
+      libvirtDir: args['libvirt-dir'],
+      pinsFile: args.pins ?? null,
+      log,
+    });
+    await agent.prepare();
+  } catch (err) {
+    process.stderr.write(`vcpumap-agent: ${errorText(err)}\n`);
+    return 1;
+  }
+  const pusher = args.server !== undefined && token ? new Pusher({ url: args.server, token, log }) : null;
+
+  if (args.once) {
+    agent.sample();
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const snapshot = agent.sample();
+    agent.close();
+    if (args.print) process.stdout.write(JSON.stringify(snapshot, null, 2) + '\n');
+    if (pusher) {
+      pusher.enqueue(snapshot);
+      if (!(await pusher.flush(15_000))) {
+        log('error', `could not push to ${args.server}`);
+        return 1;
+      }
+    }
+    return 0;
+  }
+
+  const stop = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+  log('info', `sampling every ${intervalMs} ms${pusher ? `, pushing to ${args.server}` : ''}`);
+  await runLoop(intervalMs, stop.signal, () => {
+    const snapshot = agent.sample();
+    if (args.print) process.stdout.write(JSON.stringify(snapshot) + '\n');
+    pusher?.enqueue(snapshot);
+    pusher?.kick();
+  }, (err) => log('error', `tick failed: ${errorText(err)}`, 'tick'));
+  agent.close();
+  if (pusher && pusher.pending > 0) await pusher.flush(5000);
+  return 0;
+}

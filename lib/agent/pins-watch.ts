@@ -1,0 +1,31 @@
+// The pins file, re-read when it changes. A broken edit is reported and the last good version
+// stays in force: a typo must not silently drop every pin.
+import { readFileSync, statSync } from 'node:fs';
+import { parsePinsFile } from '../pins/pins-file';
+import type { VmIntent } from '../model/types';
+
+export class PinsWatch {
+  private stamp = '';
+  private current: ReadonlyMap<string, VmIntent> = new Map();
+
+  constructor(readonly path: string) {}
+
+  /** Loads the file now; throws with a clear message when it is missing or invalid. */
+  load(): ReadonlyMap<string, VmIntent> {
+    const st = statSync(this.path);
+    this.current = parsePinsFile(readFileSync(this.path, 'utf8'), this.path);
+    this.stamp = `${st.mtimeMs}:${st.size}`;
+    return this.current;
+  }
+
+  /** The pins in force; re-reads the file when it changed. Errors go to onError. */
+  poll(onError: (err: unknown) => void): ReadonlyMap<string, VmIntent> {
+    try {
+      const st = statSync(this.path);
+      if (`${st.mtimeMs}:${st.size}` !== this.stamp) this.load();
+    } catch (err) {
+      onError(err);
+    }
+    return this.current;
+  }
+}

@@ -1,0 +1,115 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../model/snapshot';
+import { Pusher } from './pusher';
+
+function snap(at: number, padding = 0): Snapshot {
+  return {
+    version: 1,
+    host: 'h1',
+    at,
+    intervalMs: 1000,
+    topology: { cpus: [], isolated: [], nohzFull: [] },
+    vms: padding ? [{ name: 'x'.repeat(padding), uuid: null, pid: 1, source: 'qemu', intent: 'none', dedicated: false, maxVcpus: null, vcpus: [], threads: [] }] : [],
+    violations: [],
+  };
+}
+
+interface Received {
+  auth: string | undefined;
+  frames: Snapshot[];
+}
+
+let server: Server | null = null;
+afterEach(() => {
+  server?.close();
+  server = null;
+});
+
+async function listen(handler: (req: IncomingMessage, body: Buffer) => [number, Record<string, string>?]): Promise<string> {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const [status, headers] = handler(req, Buffer.concat(chunks));
+      res.writeHead(status, headers).end(status < 300 ? '{}' : 'nope');
+    });
+  });
+  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('no port');
+  return `http://127.0.0.1:${addr.port}`;
+}
+
+function decode(req: IncomingMessage, body: Buffer): Received {
+  const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body).toString() : body.toString();
+  return { auth: req.headers.authorization, frames: (JSON.parse(text) as { frames: Snapshot[] }).frames };
+}
+
+const quiet = (): void => {};
+
+describe('Pusher', () => {
+  it('sends frames in order with the bearer token, gzipping large bodies', async () => {
+    const got: Received[] = [];
+    const url = await listen((req, body) => {
+      got.push(decode(req, body));
+      return [202];
+    });
+    const p = new Pusher({ url, token: 's3cret', log: quiet });
+    p.enqueue(snap(1));
+    p.enqueue(snap(2, 20_000));
+    expect(await p.flush(5000)).toBe(true);
+    expect(got.every((g) => g.auth === 'Bearer s3cret')).toBe(true);
+    expect(got.flatMap((g) => g.frames.map((f) => f.at))).toEqual([1, 2]);
+  });
+
+  it('keeps frames while the server is away and sends the backlog, at their own times, when it returns', async () => {
+    let up = false;
+    const got: number[] = [];
+    const url = await listen((req, body) => {
+      if (!up) return [503, { 'retry-after': '0' }];
+      got.push(...decode(req, body).frames.map((f) => f.at));
+      return [202];
+    });
+    const logs: string[] = [];
+    const p = new Pusher({ url, token: 't', log: (_l, m) => logs.push(m) });
+    for (let i = 0; i < 20; i++) p.enqueue(snap(i));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.pending).toBe(20);
+    up = true;
+    expect(await p.flush(10_000)).toBe(true);
+    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(logs.some((m) => /HTTP 503/.test(m))).toBe(true);
+  });
+
+  it('bounds the backlog, dropping the oldest frames and counting them', () => {
+    const p = new Pusher({ url: 'http://127.0.0.1:9', token: 't', log: quiet, maxFrames: 5 });
+    for (let i = 0; i < 12; i++) p.enqueue(snap(i));
+    expect(p.pending).toBeLessThanOrEqual(5);
+    expect(p.droppedFrames).toBeGreaterThanOrEqual(7);
+  });
+
+  it('drops a batch the server rejects as malformed instead of retrying it forever', async () => {
+    let calls = 0;
+    const url = await listen(() => {
+      calls++;
+      return [400];
+    });
+    const logs: string[] = [];
+    const p = new Pusher({ url, token: 't', log: (_l, m) => logs.push(m) });
+    p.enqueue(snap(1));
+    await p.flush(3000);
+    expect(p.pending).toBe(0);
+    expect(calls).toBe(1);
+    expect(logs.some((m) => /rejected 1 frames \(HTTP 400\)/.test(m))).toBe(true);
+  });
+
+  it('keeps frames on 401 (a wrong token must not lose data)', async () => {
+    const url = await listen(() => [401]);
+    const p = new Pusher({ url, token: 'wrong', log: quiet });
+    p.enqueue(snap(1));
+    expect(await p.flush(300)).toBe(false);
+    expect(p.pending).toBe(1);
+  });
+});

@@ -1,0 +1,164 @@
+// Joins one tick's observation with the previous one into the host snapshot: thread roles, pins,
+// whether each thread ran in the interval, and the violations. Pure: no clock, no I/O.
+import { SNAPSHOT_VERSION, type Snapshot, type SnapshotCpu, type SnapshotThread, type SnapshotVcpu, type SnapshotVm } from './snapshot';
+import { threadActivity, type ThreadActivity } from './thread-activity';
+import { assignThreads } from './thread-roles';
+import type { HostObservation, ThreadSample, VmObservation } from './types';
+import { detectViolations, type JudgedVm } from './violations';
+import { byName } from './violations/context';
+
+export interface PreviousTick {
+  readonly obs: HostObservation;
+  readonly snapshot: Snapshot;
+}
+
+/**
+ * A previous sample older than this (a suspended agent) or from the future (the clock stepped back)
+ * is not compared with: its counters say nothing about "the last interval". 24 h, in ms, the
+ * snapshot contract's bound on intervalMs.
+ */
+const MAX_INTERVAL_MS = 86_400_000;
+
+export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): Snapshot {
+  const gap = prev === null ? null : obs.at - prev.obs.at;
+  const comparable = gap !== null && gap >= 0 && gap <= MAX_INTERVAL_MS;
+  const intervalMs = comparable ? gap : null;
+  // Counters are compared per VM process; a pid that is new (or reused by another VM) has no past.
+  const prevVms = new Map((comparable ? (prev?.obs.vms ?? []) : []).map((vm) => [vm.pid, vm]));
+  const judged: JudgedVm[] = obs.vms
+    .map((vm) => ({ vm: buildVm(vm, prevVms.get(vm.pid) ?? null), intent: vm.intent }))
+    .sort((a, b) => byName(a.vm.name, b.vm.name) || a.vm.pid - b.vm.pid);
+  const topology = buildTopology(obs);
+  const violations = detectViolations(
+    { at: obs.at, intervalMs, topology, vms: judged },
+    // `since` is carried even across a gap: the problem was there before and is still there.
+    prev?.snapshot.violations ?? [],
+  );
+  return {
+    version: SNAPSHOT_VERSION,
+    host: obs.host,
+    at: obs.at,
+    intervalMs,
+    topology,
+    vms: judged.map((j) => j.vm),
+    violations,
+  };
+}
+
+function buildTopology(obs: HostObservation): Snapshot['topology'] {
+  const isolated = new Set(obs.topology.isolated);
+  const busy = new Map(obs.pcpus.map((p) => [p.cpu, p.busy]));
+  const cpus: SnapshotCpu[] = obs.topology.cpus.map((c) => ({
+    cpu: c.cpu,
+    socket: c.socket,
+    die: c.die,
+    core: c.core,
+    node: c.node,
+    siblings: c.siblings,
+    isolated: isolated.has(c.cpu),
+    busy: busy.get(c.cpu) ?? null,
+  }));
+  return { cpus, isolated: obs.topology.isolated, nohzFull: obs.topology.nohzFull };
+}
+
+// Hot path (every tick, every thread): literal objects and plain loops, no spreads, because
+// object spread and arrays of [key, value] pairs cost more here than everything else.
+function buildVm(vm: VmObservation, prev: VmObservation | null): SnapshotVm {
+  const prevThreads = new Map<number, ThreadSample>();
+  if (prev !== null) for (const t of prev.threads) prevThreads.set(t.tid, t);
+  const vcpus: SnapshotVcpu[] = [];
+  const threads: SnapshotThread[] = [];
+  for (const { sample, role, pin } of assignThreads(vm)) {
+    const activity = threadActivity(sample, prevThreads.get(sample.tid) ?? null);
+    switch (role.kind) {
+      case 'vcpu': {
+        threads.push({
+          tid: sample.tid,
+          role: 'vcpu',
+          name: sample.name,
+          pcpu: sample.pcpu,
+          affinity: sample.affinity,
+          pin,
+          ran: activity.ran,
+          state: sample.state,
+          vcpu: role.index,
+        });
+        vcpus.push(vcpuOf(sample, role.index, role.source, role.props, pin, activity));
+        break;
+      }
+      case 'iothread':
+        threads.push({
+          tid: sample.tid,
+          role: 'iothread',
+          name: sample.name,
+          pcpu: sample.pcpu,
+          affinity: sample.affinity,
+          pin,
+          ran: activity.ran,
+          state: sample.state,
+          iothread: role.id,
+        });
+        break;
+      case 'emulator':
+      case 'other':
+        threads.push({
+          tid: sample.tid,
+          role: role.kind,
+          name: sample.name,
+          pcpu: sample.pcpu,
+          affinity: sample.affinity,
+          pin,
+          ran: activity.ran,
+          state: sample.state,
+        });
+        break;
+    }
+  }
+  return {
+    name: vm.name,
+    uuid: vm.uuid,
+    pid: vm.pid,
+    source: vm.source,
+    intent: vm.intent?.source ?? 'none',
+    dedicated: vm.intent?.dedicated ?? false,
+    maxVcpus: vm.maxVcpus,
+    vcpus: vcpus.sort((a, b) => a.index - b.index),
+    threads: threads.sort((a, b) => a.tid - b.tid),
+  };
+}
+
+function vcpuOf(
+  sample: ThreadSample,
+  index: number,
+  identity: SnapshotVcpu['identity'],
+  props: SnapshotVcpu['props'],
+  pin: SnapshotVcpu['pin'],
+  activity: ThreadActivity,
+): SnapshotVcpu {
+  const base = {
+    index,
+    tid: sample.tid,
+    pcpu: sample.pcpu,
+    affinity: sample.affinity,
+    pin,
+    ran: activity.ran,
+    state: sample.state,
+    runNs: activity.runNs,
+    waitNs: activity.waitNs,
+    identity,
+  };
+  if (props === undefined) return base;
+  return {
+    index,
+    tid: sample.tid,
+    pcpu: sample.pcpu,
+    affinity: sample.affinity,
+    pin,
+    ran: activity.ran,
+    state: sample.state,
+    runNs: activity.runNs,
+    waitNs: activity.waitNs,
+    identity,
+    props,
+  };
+}

@@ -1,0 +1,32 @@
+// off-pin: a vCPU that ran, since the previous sample, on a pCPU outside its pin. Judged only on
+// vCPUs that ran: a halted vCPU keeps reporting its last CPU, which right after a re-pin can lie
+// outside even the current affinity (fixture probe1.psr-outside-affinity.txt).
+import { vcpuFix } from '../fix-commands';
+import { cpusLabel, sentence, setText, violationId, vmLabel, type Finding, type Rule, type RuleContext } from './context';
+
+export const offPin: Rule = { kind: 'off-pin', detect };
+
+function detect(ctx: RuleContext): readonly Finding[] {
+  const out: Finding[] = [];
+  for (const { vm } of ctx.vms) {
+    for (const v of vm.vcpus) {
+      if (v.pin === null || !v.ran || v.pin.includes(v.pcpu)) continue;
+      out.push({
+        id: violationId('off-pin', [vm.name], `vcpu${v.index}`),
+        kind: 'off-pin',
+        severity: 'critical',
+        vm: vm.name,
+        vms: [vm.name],
+        vcpu: v.index,
+        tid: v.tid,
+        pcpus: [v.pcpu],
+        message: sentence(
+          `${vmLabel(vm.name)} vCPU ${v.index} (TID ${v.tid}) ran on ${cpusLabel([v.pcpu])}, outside its pin ${setText(v.pin)} ` +
+            `(kernel affinity ${setText(v.affinity)}); usually a taskset, a cgroup cpuset change or a pin that was never applied.`,
+        ),
+        fix: vcpuFix(vm, v.index, v.tid, v.pin),
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,149 @@
+// The pins file: an operator-written statement of where each VM's threads should run, for
+// hosts without libvirt or to override it. It is a trust boundary, so it is validated strictly:
+// an unknown key is an error, because a typo (`vcpupinn`) must not silently drop pins.
+//
+//   vms:
+//     web-1:                            # the QEMU -name / libvirt domain name
+//       vcpupin: { "0": "2", "1": "3" } # vCPU index -> cpuset
+//       emulatorpin: "0-1"              # all non-vCPU threads of the process
+//       iothreadpin: { "1": "0-1" }     # IOThread id (1-based, libvirt numbering) -> cpuset
+//       dedicated: true                 # no other VM may use these pCPUs
+//       numatune: "0"                   # host NUMA nodes holding the guest memory
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import type { CpuList, VmIntent } from '../model/types';
+import { parseCpuset } from '../cpuset';
+
+/** A cpuset string (`"0-3,^2"`) or a single CPU number; parsed, must select at least one id. */
+const cpusetSchema = z
+  .union([z.string(), z.number()], { error: 'expected a cpuset string like "0-3" or a CPU number' })
+  .transform((v, ctx): CpuList => {
+    if (typeof v === 'number' && (!Number.isSafeInteger(v) || v < 0)) {
+      ctx.addIssue({ code: 'custom', message: `invalid cpuset ${v}: a number must be one CPU id (0, 1, ...)` });
+      return z.NEVER;
+    }
+    const text = String(v);
+    try {
+      const cpus = parseCpuset(text);
+      if (cpus.length > 0) return cpus;
+      ctx.addIssue({ code: 'custom', message: `invalid cpuset ${JSON.stringify(text)}: selects no CPUs` });
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : String(e) });
+    }
+    return z.NEVER;
+  });
+
+const vcpuIndex = z.string().regex(/^(0|[1-9][0-9]{0,5})$/, 'vCPU index must be a non-negative integer such as "0"');
+const iothreadId = z.string().regex(/^[1-9][0-9]{0,5}$/, 'IOThread id must be a positive integer (libvirt counts from 1)');
+
+const vmSchema = z.strictObject({
+  vcpupin: z.record(vcpuIndex, cpusetSchema).optional(),
+  emulatorpin: cpusetSchema.optional(),
+  iothreadpin: z.record(iothreadId, cpusetSchema).optional(),
+  dedicated: z.boolean().optional(),
+  numatune: cpusetSchema.optional(),
+});
+
+const fileSchema = z.strictObject({
+  vms: z.record(z.string().min(1, 'VM name must not be empty'), vmSchema),
+});
+
+const ALLOWED_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['top level', Object.keys(fileSchema.shape)],
+  ['vm', Object.keys(vmSchema.shape)],
+]);
+
+/**
+ * Parses a pins file. JSON when `fileName` ends with .json or the text starts with `{`, YAML
+ * otherwise. Returns VM name -> intent. Throws one Error listing every problem, each as
+ * `pins file: vms.web-1.vcpupin."0": invalid cpuset "2-": ...`.
+ */
+export function parsePinsFile(text: string, fileName?: string): ReadonlyMap<string, VmIntent> {
+  const label = fileName === undefined ? 'pins file' : `pins file ${fileName}`;
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (body.trim() === '') throw new Error(`${label}: is empty; expected a "vms:" mapping`);
+  const json = fileName?.toLowerCase().endsWith('.json') === true || body.trimStart().startsWith('{');
+  const data = json ? loadJson(body, label) : loadYaml(body, label);
+
+  const parsed = fileSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new Error(parsed.error.issues.map((i) => `${label}: ${formatPath(i.path)}: ${describeIssue(i)}`).join('\n'));
+  }
+
+  const out = new Map<string, VmIntent>();
+  for (const [name, vm] of Object.entries(parsed.data.vms)) {
+    out.set(name, {
+      source: 'pins-file',
+      vcpupin: numberKeyed(vm.vcpupin),
+      vcpuDefault: null,
+      emulatorpin: vm.emulatorpin ?? null,
+      iothreadpin: numberKeyed(vm.iothreadpin),
+      dedicated: vm.dedicated ?? false,
+      memoryNodes: vm.numatune ?? null,
+      guestCells: [],
+    });
+  }
+  return out;
+}
+
+function loadJson(text: string, label: string): unknown {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${label}: invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  // JSON.parse keeps the last of two equal keys; a duplicated VM or vCPU is a mistake to report.
+  const dup = parseDocument(text, { uniqueKeys: true }).errors.find((e) => e.code === 'DUPLICATE_KEY');
+  if (dup !== undefined) throw new Error(`${label}: ${dup.message}`);
+  return data;
+}
+
+function loadYaml(text: string, label: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const err = doc.errors[0];
+  if (err !== undefined) throw new Error(`${label}: invalid YAML: ${err.message}`);
+  try {
+    // maxAliasCount bounds "billion laughs" alias expansion
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new Error(`${label}: invalid YAML: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function numberKeyed(rec: Readonly<Record<string, CpuList>> | undefined): ReadonlyMap<number, CpuList> {
+  const out = new Map<number, CpuList>();
+  if (rec !== undefined) for (const [k, v] of Object.entries(rec)) out.set(Number(k), v);
+  return new Map([...out].sort((a, b) => a[0] - b[0]));
+}
+
+/**
+ * `vms.web-1.vcpupin."0"`: names bare when they are plain identifiers, quoted otherwise (digits,
+ * dots, spaces); keys under vcpupin/iothreadpin are always quoted since they are indexes.
+ */
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'top level';
+  return path
+    .map((p, i) => {
+      const parent = path[i - 1];
+      const plain = typeof p === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p);
+      return plain && parent !== 'vcpupin' && parent !== 'iothreadpin' ? p : JSON.stringify(String(p));
+    })
+    .join('.');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = ALLOWED_KEYS.get(issue.path.length === 0 ? 'top level' : 'vm') ?? [];
+      const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys} (allowed: ${allowed.join(', ')})`;
+    }
+    case 'invalid_key':
+      return issue.issues.map((i) => i.message).join('; ');
+    case 'invalid_type':
+      return issue.message.replace(/^Invalid input: /, '');
+    default:
+      return issue.message;
+  }
+}

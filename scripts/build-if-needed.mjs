@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Builds the Next.js app when .next/BUILD_ID is missing or older than any source file.
+// Used by `npm start` and by the test set-up.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+function newestMtime(p) {
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(p)) {
+    if (entry === 'node_modules' || entry.startsWith('.')) continue;
+    newest = Math.max(newest, newestMtime(path.join(p, entry)));
+  }
+  return newest;
+}
+
+export function buildIfNeeded() {
+  const buildId = path.join(root, '.next', 'BUILD_ID');
+  const inputs = ['app', 'components', 'lib', 'public', 'instrumentation.ts', 'next.config.js', 'package.json', 'postcss.config.mjs']
+    .map((f) => path.join(root, f))
+    .filter(existsSync);
+  const srcTime = Math.max(...inputs.map(newestMtime));
+  if (existsSync(buildId) && statSync(buildId).mtimeMs >= srcTime) return;
+  console.log('[vcpumap] building (sources changed since the last build)');
+  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  if (r.status !== 0) throw new Error(`next build failed (exit ${r.status})`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) buildIfNeeded();

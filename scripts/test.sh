@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `npm test`: installs what the tests need when it is missing, then runs every test layer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+
+bash scripts/setup-os.sh
+
+echo "== typecheck"
+npx tsc --noEmit
+echo "== lint"
+npx eslint .
+echo "== unit"
+npx vitest run --project unit
+echo "== build"
+node scripts/build-if-needed.mjs
+echo "== integration (real QEMU, libvirtd, PostgreSQL, the built server)"
+npx vitest run --project integration

@@ -1,0 +1,53 @@
+// The vcpumap-agent command as an operator runs it.
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../lib/model/snapshot';
+import { requireQemu } from './helpers/preconditions';
+import { guestName, startGuest, type Guest } from './helpers/guests';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/vcpumap-agent.mjs');
+let g: Guest;
+
+beforeAll(async () => {
+  requireQemu();
+  g = await startGuest({ name: guestName('cli'), smp: 2, paused: true });
+});
+afterAll(async () => g.stop());
+
+describe('vcpumap-agent', () => {
+  it('--once --print prints one snapshot with the guest', () => {
+    const r = spawnSync(process.execPath, [BIN, '--once', '--print', '--interval', '200ms'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const snap = JSON.parse(r.stdout) as Snapshot;
+    expect(snap.version).toBe(1);
+    expect(snap.intervalMs).toBeGreaterThanOrEqual(190);
+    const vm = snap.vms.find((v) => v.name === g.name);
+    expect(vm?.vcpus.map((v) => [v.index, v.tid])).toEqual([[0, g.vcpuTid(0)], [1, g.vcpuTid(1)]]);
+    expect(snap.topology.cpus.length).toBeGreaterThan(0);
+  });
+
+  it('--print streams one JSON snapshot per line until SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, '--print', '--interval', '100ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => setTimeout(r, 2500));
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(0);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Snapshot);
+    expect(lines.length).toBeGreaterThanOrEqual(8);
+    const times = lines.map((s) => s.at);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(lines.at(-1)?.vms.some((v) => v.name === g.name)).toBe(true);
+  });
+
+  it('rejects bad options with a clear message', () => {
+    const bad = spawnSync(process.execPath, [BIN, '--print', '--interval', 'soon'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/invalid duration "soon"/);
+    const pins = spawnSync(process.execPath, [BIN, '--once', '--print', '--pins', '/nonexistent/pins.yaml'], { encoding: 'utf8' });
+    expect(pins.status).toBe(1);
+    expect(pins.stderr).toMatch(/nonexistent\/pins\.yaml/);
+  });
+});
