@@ -219,3 +219,16 @@ describe('ordering', () => {
     ]);
   });
 });
+
+describe('affinity-drift with an unknown affinity', () => {
+  it('is not reported for threads whose affinity is empty (pasted ps output carries none)', () => {
+    const snap = lastTick(1, () =>
+      host(topo, [
+        vm('a', 100, [mainThread(100, { affinity: '' }), vcpuThread(0, 101, { affinity: '' })], {
+          intent: intent({ vcpupin: { 0: '2' }, emulatorpin: '0-1' }),
+        }),
+      ]),
+    );
+    expect(ofKind(snap, 'affinity-drift')).toEqual([]);
+  });
+});

@@ -37,10 +37,12 @@ type Agrees = (affinity: CpuList, pin: CpuList) => boolean;
 /**
  * Affinity and pin are compared on the online CPUs: a pin naming CPUs the host does not have
  * online (a pins file written for a bigger host, a CPU taken offline) cannot show up in the
- * kernel's mask, and that alone is not drift.
+ * kernel's mask, and that alone is not drift. An empty affinity is unknown, not drift: the
+ * kernel never reports one, but pasted `ps` output (/analyze) carries no affinity at all.
  */
 function agreement(online: CpuList): Agrees {
   return (affinity, pin) => {
+    if (affinity.length === 0) return true;
     const usable = intersectCpus(pin, online);
     return sameCpus(intersectCpus(affinity, online), usable.length > 0 ? usable : pin);
   };

@@ -1,0 +1,45 @@
+// POST /api/v1/analyze: pasted text in, a host snapshot out (lib/analyze). JSON body:
+// { ps, queryCpusFast?, libvirtXml?, pins?, topology?, host? }, each a string as pasted.
+import { z } from 'zod';
+import { analyze, AnalyzeInputError } from '../../analyze/analyze';
+import { errorResponse, HttpError } from '../http-errors';
+import { readBodyLimited } from '../read-body';
+import { getRuntime } from '../runtime';
+import { describeIssues } from '../snapshot-schema';
+import { requireViewer } from './viewer';
+
+const pasted = z.string().max(4 * 1024 * 1024);
+const bodySchema = z
+  .object({
+    ps: pasted.min(1, 'paste the output of `ps -eLo pid,lwp,psr,stat,comm,args`'),
+    queryCpusFast: pasted.optional(),
+    libvirtXml: pasted.optional(),
+    pins: pasted.optional(),
+    topology: pasted.optional(),
+    host: z.string().min(1).max(253).optional(),
+  })
+  .strict();
+
+export async function postAnalyze(req: Request): Promise<Response> {
+  try {
+    const rt = await getRuntime();
+    requireViewer(req, rt);
+    const body = await readBodyLimited(req, rt.config.maxBodyBytes);
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw new HttpError(400, `body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const input = bodySchema.safeParse(json);
+    if (!input.success) throw new HttpError(400, describeIssues(input.error));
+    try {
+      return Response.json(analyze(input.data, Date.now()));
+    } catch (err) {
+      if (err instanceof AnalyzeInputError) throw new HttpError(400, err.message);
+      throw err;
+    }
+  } catch (err) {
+    return errorResponse(err);
+  }
+}

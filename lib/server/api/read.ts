@@ -1,0 +1,68 @@
+// GET handlers of the read API. Each parses its parameters, asks the store once, and answers.
+import { errorResponse, HttpError } from '../http-errors';
+import { getRuntime, type Runtime } from '../runtime';
+import { parseTime, parseWindow, pathName } from './params';
+import { requireViewer } from './viewer';
+
+const NO_STORE = { 'cache-control': 'no-store' };
+
+async function guarded(req: Request, answer: (rt: Runtime, url: URL) => Promise<unknown>): Promise<Response> {
+  try {
+    const rt = await getRuntime();
+    requireViewer(req, rt);
+    return Response.json(await answer(rt, new URL(req.url)), { headers: NO_STORE });
+  } catch (err) {
+    return errorResponse(err);
+  }
+}
+
+export function getHosts(req: Request): Promise<Response> {
+  return guarded(req, (rt) => rt.store.hosts());
+}
+
+export function getSnapshot(req: Request, hostParam: string): Promise<Response> {
+  return guarded(req, async (rt, url) => {
+    const host = pathName('host', hostParam);
+    const at = parseTime('at', url.searchParams.get('at'));
+    const snap = at === null ? await rt.store.latest(host) : await rt.store.nearest(host, at);
+    if (!snap) throw new HttpError(404, `no snapshot of host ${JSON.stringify(host)}${at === null ? '' : ' near that time'}`);
+    return snap;
+  });
+}
+
+export function getHistory(req: Request, hostParam: string): Promise<Response> {
+  return guarded(req, async (rt, url) => {
+    const host = pathName('host', hostParam);
+    const { from, to, stepMs } = parseWindow(url.searchParams, Date.now());
+    return rt.store.history(host, from, to, stepMs);
+  });
+}
+
+export function getVm(req: Request, hostParam: string, vmParam: string): Promise<Response> {
+  return guarded(req, async (rt, url) => {
+    const host = pathName('host', hostParam);
+    const name = pathName('vm', vmParam);
+    const at = parseTime('at', url.searchParams.get('at'));
+    const snap = at === null ? await rt.store.latest(host) : await rt.store.nearest(host, at);
+    const vm = snap?.vms.find((v) => v.name === name);
+    if (!snap || !vm) throw new HttpError(404, `no VM ${JSON.stringify(name)} on host ${JSON.stringify(host)}`);
+    return {
+      host,
+      at: snap.at,
+      vm,
+      violations: snap.violations.filter((v) => v.vms.includes(name)),
+    };
+  });
+}
+
+export function getViolations(req: Request): Promise<Response> {
+  return guarded(req, async (rt, url) => {
+    const active = url.searchParams.get('active');
+    if (active !== null && active !== '1' && active !== 'true') {
+      throw new HttpError(400, 'active must be 1: only the violations in force now are served here; use /hosts/{host}/history for past ones');
+    }
+    const host = url.searchParams.get('host');
+    const all = await rt.store.activeViolations();
+    return host === null ? all : all.filter((v) => v.host === host);
+  });
+}

@@ -1,0 +1,46 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readBodyLimited } from './read-body';
+
+function request(body: Uint8Array | string, headers: Record<string, string> = {}, chunked = false): Request {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      // Several chunks, the way a socket delivers a large body.
+      for (let i = 0; i < bytes.length; i += 16_384) c.enqueue(bytes.slice(i, i + 16_384));
+      c.close();
+    },
+  });
+  return new Request('http://x/', {
+    method: 'POST',
+    headers: chunked ? headers : { 'content-length': String(bytes.length), ...headers },
+    body: stream,
+    duplex: 'half',
+  } as RequestInit);
+}
+
+describe('readBodyLimited', () => {
+  it('reads plain and gzip bodies', async () => {
+    expect((await readBodyLimited(request('{"a":1}'), 100)).toString()).toBe('{"a":1}');
+    const gz = new Uint8Array(gzipSync('{"b":2}'));
+    expect((await readBodyLimited(request(gz, { 'content-encoding': 'gzip' }), 100)).toString()).toBe('{"b":2}');
+  });
+
+  it('rejects a declared length over the limit before reading', async () => {
+    await expect(readBodyLimited(request('x'.repeat(200)), 100)).rejects.toMatchObject({ status: 413 });
+  });
+
+  it('stops a chunked body at the limit', async () => {
+    await expect(readBodyLimited(request('x'.repeat(100_000), {}, true), 1000)).rejects.toMatchObject({ status: 413 });
+  });
+
+  it('stops a gzip bomb at the limit without hanging', async () => {
+    const bomb = new Uint8Array(gzipSync(Buffer.alloc(20_000_000, 0x20)));
+    await expect(readBodyLimited(request(bomb, { 'content-encoding': 'gzip' }, true), 100_000)).rejects.toMatchObject({ status: 413 });
+  });
+
+  it('rejects bad gzip and unknown encodings', async () => {
+    await expect(readBodyLimited(request('not gzip', { 'content-encoding': 'gzip' }), 1000)).rejects.toMatchObject({ status: 400 });
+    await expect(readBodyLimited(request('x', { 'content-encoding': 'br' }), 1000)).rejects.toMatchObject({ status: 415 });
+  });
+});

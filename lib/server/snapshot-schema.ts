@@ -1,0 +1,123 @@
+// Validation of agent frames at the ingest boundary. Every field of the Snapshot contract is
+// checked, with bounds: frames come from the network and VM names from tenants.
+import { z } from 'zod';
+import { SNAPSHOT_VERSION, type Snapshot } from '../model/snapshot';
+
+const MAX_CPU = 8191;
+const cpu = z.number().int().min(0).max(MAX_CPU);
+const cpuList = z.array(cpu).max(MAX_CPU + 1);
+const tid = z.number().int().min(1).max(2 ** 31);
+const time = z.number().int().min(0).max(8.64e15); // epoch ms
+const ns = z.number().min(0).nullable();
+const name = z.string().min(1).max(1024);
+const text = z.string().max(4096);
+
+const cpuSchema = z.object({
+  cpu,
+  socket: z.number().int().min(0).max(65535),
+  die: z.number().int().min(0).max(65535),
+  core: z.number().int().min(0).max(1 << 20),
+  node: z.number().int().min(0).max(65535),
+  siblings: cpuList,
+  isolated: z.boolean(),
+  busy: z.number().min(0).max(1).nullable(),
+});
+
+const vcpuSchema = z.object({
+  index: z.number().int().min(0).max(MAX_CPU),
+  tid,
+  pcpu: cpu,
+  affinity: cpuList,
+  pin: cpuList.nullable(),
+  ran: z.boolean(),
+  state: z.string().max(4),
+  runNs: ns,
+  waitNs: ns,
+  identity: z.enum(['qmp', 'libvirt', 'thread-name']),
+  props: z.record(z.string().max(64), z.number()).optional(),
+});
+
+const threadSchema = z.object({
+  tid,
+  role: z.enum(['vcpu', 'emulator', 'iothread', 'other']),
+  name: z.string().max(64),
+  pcpu: cpu,
+  affinity: cpuList,
+  pin: cpuList.nullable(),
+  ran: z.boolean(),
+  state: z.string().max(4),
+  vcpu: z.number().int().min(0).max(MAX_CPU).optional(),
+  iothread: z.string().max(256).optional(),
+});
+
+const vmSchema = z.object({
+  name,
+  uuid: z.string().max(64).nullable(),
+  pid: tid,
+  source: z.enum(['qemu', 'libvirt']),
+  intent: z.enum(['pins-file', 'libvirt', 'none']),
+  dedicated: z.boolean(),
+  maxVcpus: z.number().int().min(0).max(MAX_CPU + 1).nullable(),
+  vcpus: z.array(vcpuSchema).max(MAX_CPU + 1),
+  threads: z.array(threadSchema).max(65536),
+});
+
+const violationSchema = z.object({
+  id: z.string().max(4096),
+  kind: z.enum([
+    'off-pin',
+    'affinity-drift',
+    'unpinned-vcpu',
+    'shared-dedicated',
+    'emulator-overlap',
+    'smt-sibling-shared',
+    'numa-split',
+    'isolation-mismatch',
+    'overcommit',
+  ]),
+  severity: z.enum(['critical', 'warning', 'info']),
+  vm: name,
+  vms: z.array(name).max(4096),
+  vcpu: z.number().int().min(0).max(MAX_CPU).optional(),
+  tid: tid.optional(),
+  tids: z.array(tid).max(65536).optional(),
+  pcpus: cpuList,
+  message: text,
+  fix: text.nullable(),
+  since: time,
+  lastSeen: time,
+});
+
+export const snapshotSchema: z.ZodType<Snapshot> = z.object({
+  version: z.literal(SNAPSHOT_VERSION),
+  host: z.string().min(1).max(253).regex(/^[^\s/\\?#%]+$/, 'a host name without spaces, slashes, ?, # or %'),
+  at: time,
+  intervalMs: z.number().min(0).max(86_400_000).nullable(),
+  topology: z.object({ cpus: z.array(cpuSchema).max(MAX_CPU + 1), isolated: cpuList, nohzFull: cpuList }),
+  vms: z.array(vmSchema).max(4096),
+  violations: z.array(violationSchema).max(100_000),
+});
+
+const batchSchema = z.object({ frames: z.array(snapshotSchema).min(1).max(10_000) });
+
+/** An ingest body, `{ "frames": [...] }` or a single snapshot, as snapshots; throws BadFrameError. */
+export function parseIngestBody(body: unknown): readonly Snapshot[] {
+  const isBatch = typeof body === 'object' && body !== null && 'frames' in body;
+  const r = isBatch ? batchSchema.safeParse(body) : snapshotSchema.safeParse(body);
+  if (!r.success) throw new BadFrameError(describeIssues(r.error));
+  return 'frames' in r.data ? r.data.frames : [r.data];
+}
+
+export class BadFrameError extends Error {
+  constructor(detail: string) {
+    super(`invalid frame: ${detail}`);
+    this.name = 'BadFrameError';
+  }
+}
+
+/** Turns zod issues into one line a person can act on: `frames.0.vms.2.pid: expected number`. */
+export function describeIssues(err: z.ZodError, max = 5): string {
+  const lines = err.issues.slice(0, max).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+  const more = err.issues.length > max ? ` (+${err.issues.length - max} more)` : '';
+  return lines.join('; ') + more;
+}

@@ -1,0 +1,291 @@
+// PostgreSQL (pg) behind backend.ts, for several server replicas on one database: a pg.Pool for
+// queries and transactions, and a dedicated client that LISTENs for the frames other replicas
+// store (postgres-listener.ts). Tables are prefixed vcpumap_; binary columns are BYTEA; the schema
+// is created under an advisory lock so that replicas starting together do not race.
+import pg from 'pg';
+import type { Backend, HostRow, Queries, ResidencyRow, StoredText, StoredTick } from './backend';
+import { PostgresListener } from './postgres-listener';
+import { NOTIFY_CHANNEL } from './replica-notify';
+
+const SCHEMA_VERSION = 1;
+const SCHEMA_LOCK = 7_663_707_500; // pg_advisory_lock key for schema changes ("vcpu" + 00)
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS vcpumap_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS vcpumap_hosts (
+     id SERIAL PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     checked_to BIGINT NOT NULL DEFAULT 0)`,
+  `CREATE TABLE IF NOT EXISTS vcpumap_structures (
+     id BIGSERIAL PRIMARY KEY,
+     host_id INTEGER NOT NULL,
+     hash TEXT NOT NULL,
+     body TEXT NOT NULL,
+     last_at BIGINT NOT NULL,
+     UNIQUE (host_id, hash))`,
+  `CREATE TABLE IF NOT EXISTS vcpumap_violation_bodies (
+     id BIGSERIAL PRIMARY KEY,
+     host_id INTEGER NOT NULL,
+     hash TEXT NOT NULL,
+     body TEXT NOT NULL,
+     last_at BIGINT NOT NULL,
+     UNIQUE (host_id, hash))`,
+  `CREATE TABLE IF NOT EXISTS vcpumap_ticks (
+     host_id INTEGER NOT NULL,
+     at BIGINT NOT NULL,
+     structure_id BIGINT NOT NULL,
+     row BYTEA NOT NULL,
+     PRIMARY KEY (host_id, at))`,
+  `CREATE TABLE IF NOT EXISTS vcpumap_residency (
+     host_id INTEGER NOT NULL,
+     minute BIGINT NOT NULL,
+     ticks INTEGER NOT NULL,
+     data BYTEA NOT NULL,
+     PRIMARY KEY (host_id, minute))`,
+];
+
+type Run = (sql: string, params?: unknown[]) => Promise<pg.QueryResult>;
+
+/** BIGINT columns arrive as strings: epoch ms and ids stay below 2^53. */
+function num(v: unknown, what: string): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new Error(`postgres: ${what} is ${JSON.stringify(v)}, expected an integer`);
+  return n;
+}
+
+function bytes(v: unknown, what: string): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  throw new Error(`postgres: ${what} is ${typeof v}, expected bytea`);
+}
+
+function text(v: unknown, what: string): string {
+  if (typeof v === 'string') return v;
+  throw new Error(`postgres: ${what} is ${typeof v}, expected text`);
+}
+
+function col(row: unknown, key: string): unknown {
+  if (typeof row !== 'object' || row === null) throw new Error(`postgres: expected a row, got ${typeof row}`);
+  return Reflect.get(row, key);
+}
+
+function tick(r: unknown): StoredTick {
+  return { at: num(col(r, 'at'), 'ticks.at'), structureId: num(col(r, 'structure_id'), 'ticks.structure_id'), row: bytes(col(r, 'row'), 'ticks.row') };
+}
+
+function storedText(r: unknown, table: string): StoredText {
+  return { id: num(col(r, 'id'), `${table}.id`), json: text(col(r, 'body'), `${table}.body`) };
+}
+
+function first(res: pg.QueryResult, what: string): unknown {
+  const r: unknown = res.rows[0];
+  if (r === undefined) throw new Error(`postgres: ${what} returned no row`);
+  return r;
+}
+
+function queries(run: Run): Queries {
+  return {
+    ensureHost: async (name) =>
+      num(col(first(await run('INSERT INTO vcpumap_hosts (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id', [name]), 'ensureHost'), 'id'), 'hosts.id'),
+    hostId: async (name) => {
+      const r: unknown = (await run('SELECT id FROM vcpumap_hosts WHERE name = $1', [name])).rows[0];
+      return r === undefined ? null : num(col(r, 'id'), 'hosts.id');
+    },
+    hosts: async () =>
+      (await run('SELECT id, name, checked_to FROM vcpumap_hosts ORDER BY name')).rows.map(
+        (r: unknown): HostRow => ({ id: num(col(r, 'id'), 'hosts.id'), name: text(col(r, 'name'), 'hosts.name'), checkedTo: num(col(r, 'checked_to'), 'hosts.checked_to') }),
+      ),
+    setHostChecked: async (hostId, minute) => {
+      await run('UPDATE vcpumap_hosts SET checked_to = GREATEST(checked_to, $1) WHERE id = $2', [minute, hostId]);
+    },
+    ensureStructure: async (hostId, hash, json, at) =>
+      storedText(
+        first(
+          await run(
+            `INSERT INTO vcpumap_structures AS s (host_id, hash, body, last_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (host_id, hash) DO UPDATE SET last_at = GREATEST(s.last_at, EXCLUDED.last_at) RETURNING id, body`,
+            [hostId, hash, json, at],
+          ),
+          'ensureStructure',
+        ),
+        'structures',
+      ),
+    touchStructure: async (id, at) => ((await run('UPDATE vcpumap_structures SET last_at = GREATEST(last_at, $1) WHERE id = $2', [at, id])).rowCount ?? 0) > 0,
+    structures: async (ids) => (await run('SELECT id, body FROM vcpumap_structures WHERE id = ANY($1::bigint[])', [ids])).rows.map((r: unknown) => storedText(r, 'structures')),
+    ensureViolationBody: async (hostId, hash, json, at) =>
+      storedText(
+        first(
+          await run(
+            `INSERT INTO vcpumap_violation_bodies AS b (host_id, hash, body, last_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (host_id, hash) DO UPDATE SET last_at = GREATEST(b.last_at, EXCLUDED.last_at) RETURNING id, body`,
+            [hostId, hash, json, at],
+          ),
+          'ensureViolationBody',
+        ),
+        'violation_bodies',
+      ),
+    touchViolationBody: async (id, at) => ((await run('UPDATE vcpumap_violation_bodies SET last_at = GREATEST(last_at, $1) WHERE id = $2', [at, id])).rowCount ?? 0) > 0,
+    violationBodies: async (ids) => (await run('SELECT id, body FROM vcpumap_violation_bodies WHERE id = ANY($1::bigint[])', [ids])).rows.map((r: unknown) => storedText(r, 'violation_bodies')),
+    insertTicks: async (hostId, ticks) => {
+      if (ticks.length === 0) return [];
+      const res = await run(
+        `INSERT INTO vcpumap_ticks (host_id, at, structure_id, row)
+         SELECT $1::integer, u.at, u.sid, u.row FROM unnest($2::bigint[], $3::bigint[], $4::bytea[]) AS u(at, sid, row)
+         ON CONFLICT DO NOTHING RETURNING at`,
+        [hostId, ticks.map((t) => t.at), ticks.map((t) => t.structureId), ticks.map((t) => Buffer.from(t.row.buffer, t.row.byteOffset, t.row.byteLength))],
+      );
+      const inserted = new Set(res.rows.map((r: unknown) => num(col(r, 'at'), 'ticks.at')));
+      return ticks.map((t) => inserted.has(t.at));
+    },
+    ticksInRange: async (hostId, from, to, limit) =>
+      (await run('SELECT at, structure_id, row FROM vcpumap_ticks WHERE host_id = $1 AND at >= $2 AND at <= $3 ORDER BY at LIMIT $4', [hostId, Math.ceil(from), Math.floor(to), limit ?? null])).rows.map(tick),
+    ticksAt: async (hostId, ats) =>
+      (await run('SELECT at, structure_id, row FROM vcpumap_ticks WHERE host_id = $1 AND at = ANY($2::bigint[]) ORDER BY at', [hostId, ats])).rows.map(tick),
+    tickAtOrBefore: async (hostId, at) => {
+      const r: unknown = (await run('SELECT at, structure_id, row FROM vcpumap_ticks WHERE host_id = $1 AND at <= $2 ORDER BY at DESC LIMIT 1', [hostId, Math.floor(at)])).rows[0];
+      return r === undefined ? null : tick(r);
+    },
+    tickAtOrAfter: async (hostId, at) => {
+      const r: unknown = (await run('SELECT at, structure_id, row FROM vcpumap_ticks WHERE host_id = $1 AND at >= $2 ORDER BY at LIMIT 1', [hostId, Math.ceil(at)])).rows[0];
+      return r === undefined ? null : tick(r);
+    },
+    newestAt: async (hostId) => {
+      const v = col(first(await run('SELECT max(at) AS at FROM vcpumap_ticks WHERE host_id = $1', [hostId]), 'newestAt'), 'at');
+      return v === null ? null : num(v, 'max(ticks.at)');
+    },
+    tickCountsByMinute: async (hostId, from, to) =>
+      new Map(
+        (await run('SELECT (at / 60000) * 60000 AS minute, count(*) AS n FROM vcpumap_ticks WHERE host_id = $1 AND at >= $2 AND at < $3 GROUP BY 1', [hostId, Math.ceil(from), Math.ceil(to)])).rows.map(
+          (r: unknown) => [num(col(r, 'minute'), 'minute'), num(col(r, 'n'), 'count')],
+        ),
+      ),
+    deleteTicksBefore: async (hostId, at) => {
+      await run('DELETE FROM vcpumap_ticks WHERE host_id = $1 AND at < $2', [hostId, Math.ceil(at)]);
+    },
+    residency: async (hostId, fromMinute, toMinute) =>
+      (await run('SELECT minute, ticks, data FROM vcpumap_residency WHERE host_id = $1 AND minute >= $2 AND minute <= $3 ORDER BY minute', [hostId, fromMinute, toMinute])).rows.map(
+        (r: unknown): ResidencyRow => ({ minute: num(col(r, 'minute'), 'residency.minute'), ticks: num(col(r, 'ticks'), 'residency.ticks'), data: bytes(col(r, 'data'), 'residency.data') }),
+      ),
+    residencyCounts: async (hostId, from, to) =>
+      new Map(
+        (await run('SELECT minute, ticks FROM vcpumap_residency WHERE host_id = $1 AND minute >= $2 AND minute < $3', [hostId, Math.ceil(from), Math.ceil(to)])).rows.map((r: unknown) => [
+          num(col(r, 'minute'), 'residency.minute'),
+          num(col(r, 'ticks'), 'residency.ticks'),
+        ]),
+      ),
+    upsertResidency: async (hostId, r) => {
+      await run(
+        `INSERT INTO vcpumap_residency (host_id, minute, ticks, data) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (host_id, minute) DO UPDATE SET ticks = EXCLUDED.ticks, data = EXCLUDED.data`,
+        [hostId, r.minute, r.ticks, Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength)],
+      );
+    },
+    deleteResidencyBefore: async (minute) => {
+      await run('DELETE FROM vcpumap_residency WHERE minute < $1', [Math.ceil(minute)]);
+    },
+    deleteUnusedBefore: async (at) => {
+      if (!Number.isFinite(at)) return;
+      await run('DELETE FROM vcpumap_structures WHERE last_at < $1', [Math.ceil(at)]);
+      await run('DELETE FROM vcpumap_violation_bodies WHERE last_at < $1', [Math.ceil(at)]);
+    },
+    getMeta: async (key) => {
+      const r: unknown = (await run('SELECT value FROM vcpumap_meta WHERE key = $1', [key])).rows[0];
+      return r === undefined ? null : text(col(r, 'value'), 'meta.value');
+    },
+    setMeta: async (key, value) => {
+      await run('INSERT INTO vcpumap_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]);
+    },
+    notify: async (payload) => {
+      await run('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, payload]);
+    },
+  };
+}
+
+function describe(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return '(unparsable DATABASE_URL)';
+  }
+}
+
+export async function openPostgresBackend(url: string, onError: (err: Error) => void): Promise<Backend> {
+  const where = describe(url);
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  // An idle pooled connection that breaks (server restart) is reported, not thrown: the pool
+  // replaces it on the next query.
+  pool.on('error', (err) => onError(new Error(`postgres ${where}: idle connection failed: ${err.message}`, { cause: err })));
+  try {
+    await migrate(pool);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`postgres ${where}: cannot prepare the schema: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const poolQueries = queries((sql, params) => pool.query(sql, params));
+  let listener: PostgresListener | null = null;
+  let open = true;
+  const assertOpen = (): void => {
+    if (!open) throw new Error(`postgres ${where}: store is closed`);
+  };
+
+  return {
+    kind: 'postgres',
+    read: async (fn) => {
+      assertOpen();
+      return fn(poolQueries);
+    },
+    write: async (fn) => {
+      assertOpen();
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const r = await fn(queries((sql, params) => client.query(sql, params)));
+        await client.query('COMMIT');
+        return r;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+        }
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    listen: async (l) => {
+      listener = new PostgresListener(url, where, NOTIFY_CHANNEL, l, onError);
+      await listener.start();
+    },
+    close: async () => {
+      if (!open) return;
+      open = false;
+      await listener?.stop();
+      await pool.end();
+    },
+  };
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
+    try {
+      for (const sql of SCHEMA) await client.query(sql);
+      const r: unknown = (await client.query('SELECT value FROM vcpumap_meta WHERE key = $1', ['schema_version'])).rows[0];
+      const version = r === undefined ? null : Number(text(col(r, 'value'), 'meta.value'));
+      if (version === null) {
+        await client.query('INSERT INTO vcpumap_meta (key, value) VALUES ($1, $2)', ['schema_version', String(SCHEMA_VERSION)]);
+      } else if (version > SCHEMA_VERSION) {
+        throw new Error(`the database has schema version ${version}, newer than this server's ${SCHEMA_VERSION}: upgrade the server`);
+      } else if (version !== SCHEMA_VERSION) {
+        throw new Error(`the database has unknown schema version ${version}`);
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}

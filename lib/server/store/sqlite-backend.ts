@@ -1,0 +1,271 @@
+// SQLite (better-sqlite3) behind backend.ts: one file, WAL, synchronous=NORMAL (a commit survives
+// a process crash; an OS crash may lose the last transactions), prepared statements, schema
+// versioned with PRAGMA user_version, checkpoints in a worker (sqlite-checkpointer.ts). One server
+// process per file.
+import Database from 'better-sqlite3';
+import type { Backend, HostRow, Queries, ResidencyRow, StoredText, StoredTick } from './backend';
+import { JOURNAL_SIZE_LIMIT, SqliteCheckpointer } from './sqlite-checkpointer';
+
+const SCHEMA_VERSION = 1;
+const BUSY_TIMEOUT_MS = 5000;
+
+const SCHEMA = `
+CREATE TABLE hosts (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  checked_to INTEGER NOT NULL DEFAULT 0          -- epoch ms: residency verified before it
+);
+-- AUTOINCREMENT: ids are never reused after prune deletes rows, so cached ids stay valid.
+CREATE TABLE structures (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  host_id INTEGER NOT NULL,
+  hash TEXT NOT NULL,                            -- sha256 of body
+  body TEXT NOT NULL,                            -- JSON, key order as written
+  last_at INTEGER NOT NULL,                      -- epoch ms of a recent use (raised hourly)
+  UNIQUE (host_id, hash)
+);
+CREATE TABLE violation_bodies (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  host_id INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  body TEXT NOT NULL,
+  last_at INTEGER NOT NULL,
+  UNIQUE (host_id, hash)
+);
+CREATE TABLE ticks (
+  host_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,                           -- epoch ms
+  structure_id INTEGER NOT NULL,
+  row BLOB NOT NULL,                             -- tick-codec.ts
+  PRIMARY KEY (host_id, at)
+) WITHOUT ROWID;
+CREATE TABLE residency (
+  host_id INTEGER NOT NULL,
+  minute INTEGER NOT NULL,                       -- epoch ms, minute-aligned
+  ticks INTEGER NOT NULL,
+  data BLOB NOT NULL,                            -- residency.ts
+  PRIMARY KEY (host_id, minute)
+) WITHOUT ROWID;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+function num(v: unknown, what: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  throw new Error(`sqlite: ${what} is ${typeof v}, expected a number`);
+}
+
+function bytes(v: unknown, what: string): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  throw new Error(`sqlite: ${what} is ${typeof v}, expected a blob`);
+}
+
+function text(v: unknown, what: string): string {
+  if (typeof v === 'string') return v;
+  throw new Error(`sqlite: ${what} is ${typeof v}, expected text`);
+}
+
+function field(row: unknown, key: string): unknown {
+  if (typeof row !== 'object' || row === null) throw new Error(`sqlite: expected a row, got ${typeof row}`);
+  return Reflect.get(row, key);
+}
+
+function tick(row: unknown): StoredTick {
+  return { at: num(field(row, 'at'), 'ticks.at'), structureId: num(field(row, 'structure_id'), 'ticks.structure_id'), row: bytes(field(row, 'row'), 'ticks.row') };
+}
+
+function storedText(row: unknown, table: string): StoredText {
+  return { id: num(field(row, 'id'), `${table}.id`), json: text(field(row, 'body'), `${table}.body`) };
+}
+
+export async function openSqliteBackend(file: string, onError: (err: Error) => void): Promise<Backend> {
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+  } catch (err) {
+    throw new Error(`sqlite: cannot open ${file}: ${err instanceof Error ? err.message : String(err)} (is the data directory writable?)`, { cause: err });
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
+    migrate(db, file);
+  } catch (err) {
+    db.close();
+    throw new Error(`sqlite: cannot use ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+
+  const s = {
+    ensureHost: db.prepare('INSERT INTO hosts (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id'),
+    hostId: db.prepare('SELECT id FROM hosts WHERE name = ?'),
+    hosts: db.prepare('SELECT id, name, checked_to FROM hosts ORDER BY name'),
+    setHostChecked: db.prepare('UPDATE hosts SET checked_to = max(checked_to, ?) WHERE id = ?'),
+    ensureStructure: db.prepare(
+      'INSERT INTO structures (host_id, hash, body, last_at) VALUES (?, ?, ?, ?) ON CONFLICT (host_id, hash) DO UPDATE SET last_at = max(last_at, excluded.last_at) RETURNING id, body',
+    ),
+    touchStructure: db.prepare('UPDATE structures SET last_at = max(last_at, ?) WHERE id = ?'),
+    structure: db.prepare('SELECT id, body FROM structures WHERE id = ?'),
+    ensureBody: db.prepare(
+      'INSERT INTO violation_bodies (host_id, hash, body, last_at) VALUES (?, ?, ?, ?) ON CONFLICT (host_id, hash) DO UPDATE SET last_at = max(last_at, excluded.last_at) RETURNING id, body',
+    ),
+    touchBody: db.prepare('UPDATE violation_bodies SET last_at = max(last_at, ?) WHERE id = ?'),
+    body: db.prepare('SELECT id, body FROM violation_bodies WHERE id = ?'),
+    insertTick: db.prepare('INSERT INTO ticks (host_id, at, structure_id, row) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    ticksInRange: db.prepare('SELECT at, structure_id, row FROM ticks WHERE host_id = ? AND at >= ? AND at <= ? ORDER BY at LIMIT ?'),
+    tickAt: db.prepare('SELECT at, structure_id, row FROM ticks WHERE host_id = ? AND at = ?'),
+    tickAtOrBefore: db.prepare('SELECT at, structure_id, row FROM ticks WHERE host_id = ? AND at <= ? ORDER BY at DESC LIMIT 1'),
+    tickAtOrAfter: db.prepare('SELECT at, structure_id, row FROM ticks WHERE host_id = ? AND at >= ? ORDER BY at LIMIT 1'),
+    newestAt: db.prepare('SELECT max(at) AS at FROM ticks WHERE host_id = ?'),
+    tickCounts: db.prepare('SELECT (at / 60000) * 60000 AS minute, count(*) AS n FROM ticks WHERE host_id = ? AND at >= ? AND at < ? GROUP BY minute'),
+    deleteTicks: db.prepare('DELETE FROM ticks WHERE host_id = ? AND at < ?'),
+    residency: db.prepare('SELECT minute, ticks, data FROM residency WHERE host_id = ? AND minute >= ? AND minute <= ? ORDER BY minute'),
+    residencyCounts: db.prepare('SELECT minute, ticks FROM residency WHERE host_id = ? AND minute >= ? AND minute < ?'),
+    upsertResidency: db.prepare(
+      'INSERT INTO residency (host_id, minute, ticks, data) VALUES (?, ?, ?, ?) ON CONFLICT (host_id, minute) DO UPDATE SET ticks = excluded.ticks, data = excluded.data',
+    ),
+    deleteResidency: db.prepare('DELETE FROM residency WHERE minute < ?'),
+    deleteStructures: db.prepare('DELETE FROM structures WHERE last_at < ?'),
+    deleteBodies: db.prepare('DELETE FROM violation_bodies WHERE last_at < ?'),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+  };
+
+  // better-sqlite3 is synchronous: each query runs to completion before the promise is returned.
+  const q: Queries = {
+    ensureHost: async (name) => num(field(s.ensureHost.get(name), 'id'), 'hosts.id'),
+    hostId: async (name) => {
+      const r = s.hostId.get(name);
+      return r === undefined ? null : num(field(r, 'id'), 'hosts.id');
+    },
+    hosts: async () =>
+      s.hosts.all().map((r): HostRow => ({ id: num(field(r, 'id'), 'hosts.id'), name: text(field(r, 'name'), 'hosts.name'), checkedTo: num(field(r, 'checked_to'), 'hosts.checked_to') })),
+    setHostChecked: async (hostId, minute) => {
+      s.setHostChecked.run(minute, hostId);
+    },
+    ensureStructure: async (hostId, hash, json, at) => storedText(s.ensureStructure.get(hostId, hash, json, at), 'structures'),
+    touchStructure: async (id, at) => s.touchStructure.run(at, id).changes > 0,
+    structures: async (ids) => ids.flatMap((id) => {
+      const r = s.structure.get(id);
+      return r === undefined ? [] : [storedText(r, 'structures')];
+    }),
+    ensureViolationBody: async (hostId, hash, json, at) => storedText(s.ensureBody.get(hostId, hash, json, at), 'violation_bodies'),
+    touchViolationBody: async (id, at) => s.touchBody.run(at, id).changes > 0,
+    violationBodies: async (ids) => ids.flatMap((id) => {
+      const r = s.body.get(id);
+      return r === undefined ? [] : [storedText(r, 'violation_bodies')];
+    }),
+    insertTicks: async (hostId, ticks) => ticks.map((t) => s.insertTick.run(hostId, t.at, t.structureId, t.row).changes > 0),
+    ticksInRange: async (hostId, from, to, limit) => s.ticksInRange.all(hostId, from, to, limit ?? -1).map(tick),
+    ticksAt: async (hostId, ats) => ats.flatMap((at) => {
+      const r = s.tickAt.get(hostId, at);
+      return r === undefined ? [] : [tick(r)];
+    }),
+    tickAtOrBefore: async (hostId, at) => {
+      const r = s.tickAtOrBefore.get(hostId, at);
+      return r === undefined ? null : tick(r);
+    },
+    tickAtOrAfter: async (hostId, at) => {
+      const r = s.tickAtOrAfter.get(hostId, at);
+      return r === undefined ? null : tick(r);
+    },
+    newestAt: async (hostId) => {
+      const v = field(s.newestAt.get(hostId), 'at');
+      return v === null ? null : num(v, 'max(ticks.at)');
+    },
+    tickCountsByMinute: async (hostId, from, to) =>
+      new Map(s.tickCounts.all(hostId, from, to).map((r) => [num(field(r, 'minute'), 'minute'), num(field(r, 'n'), 'count')])),
+    deleteTicksBefore: async (hostId, at) => {
+      s.deleteTicks.run(hostId, at);
+    },
+    residency: async (hostId, fromMinute, toMinute) =>
+      s.residency.all(hostId, fromMinute, toMinute).map(
+        (r): ResidencyRow => ({ minute: num(field(r, 'minute'), 'residency.minute'), ticks: num(field(r, 'ticks'), 'residency.ticks'), data: bytes(field(r, 'data'), 'residency.data') }),
+      ),
+    residencyCounts: async (hostId, from, to) =>
+      new Map(s.residencyCounts.all(hostId, from, to).map((r) => [num(field(r, 'minute'), 'residency.minute'), num(field(r, 'ticks'), 'residency.ticks')])),
+    upsertResidency: async (hostId, r) => {
+      s.upsertResidency.run(hostId, r.minute, r.ticks, r.data);
+    },
+    deleteResidencyBefore: async (minute) => {
+      s.deleteResidency.run(minute);
+    },
+    deleteUnusedBefore: async (at) => {
+      s.deleteStructures.run(at);
+      s.deleteBodies.run(at);
+    },
+    getMeta: async (key) => {
+      const r = s.getMeta.get(key);
+      return r === undefined ? null : text(field(r, 'value'), 'meta.value');
+    },
+    setMeta: async (key, value) => {
+      s.setMeta.run(key, value);
+    },
+    notify: async () => undefined,
+  };
+
+  const checkpointer = await SqliteCheckpointer.start(file, (err) => {
+    onError(err);
+    // The worker is gone or failing: let commits checkpoint again, or the WAL grows without end.
+    if (db.open) db.pragma('wal_autocheckpoint = 1000');
+  });
+  if (checkpointer) db.pragma('wal_autocheckpoint = 0');
+
+  // Transactions and reads are serialized: the connection is shared, and a read between the
+  // statements of an open transaction would see its uncommitted rows.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = chain.then(fn);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+  let open = true;
+  const assertOpen = (): void => {
+    if (!open) throw new Error(`sqlite: ${file} is closed`);
+  };
+
+  return {
+    kind: 'sqlite',
+    read: (fn) =>
+      serial(async () => {
+        assertOpen();
+        return fn(q);
+      }),
+    write: (fn) =>
+      serial(async () => {
+        assertOpen();
+        s.begin.run();
+        try {
+          const r = await fn(q);
+          s.commit.run();
+          return r;
+        } catch (err) {
+          if (db.inTransaction) s.rollback.run();
+          throw err;
+        }
+      }),
+    close: async () => {
+      await chain;
+      if (!open) return;
+      open = false;
+      await checkpointer?.stop();
+      db.close();
+    },
+  };
+}
+
+function migrate(db: Database.Database, file: string): void {
+  const version = num(db.pragma('user_version', { simple: true }), 'user_version');
+  if (version === SCHEMA_VERSION) return;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`sqlite: ${file} has schema version ${version}, newer than this server's ${SCHEMA_VERSION}: upgrade the server or point it at another data directory`);
+  }
+  if (version !== 0) throw new Error(`sqlite: ${file} has unknown schema version ${version}`);
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}

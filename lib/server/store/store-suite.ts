@@ -1,0 +1,251 @@
+// The store's behaviour, written once and run against each backend: SQLite in the unit tests
+// (sqlite-store.test.ts), PostgreSQL in the integration tests (test/integration/store-postgres.int.test.ts).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../model/snapshot';
+import { byThreadKey, expectedHistory } from './history-oracle';
+import { MINUTE_MS, minuteOf } from './residency';
+import { DEFAULT_VMS, HostSimulator, hostFrames, type VmSpec } from './snapshot-factory';
+import { openStore, StoreRequestError, type FrameStore, type StoreOptions } from './store';
+
+export interface StoreFixture {
+  /** Options that point at a new, empty database. */
+  newDatabase(): Promise<Pick<StoreOptions, 'databaseUrl' | 'dataDir'>>;
+}
+
+const T0 = 1_764_000_000_000; // minute-aligned epoch ms
+/** VM names are tenant-chosen: quotes, SQL, unicode. */
+const HOSTILE_VMS: readonly VmSpec[] = [
+  { name: `x'); DROP TABLE ticks; --`, vcpus: 4, pinBase: 0, load: 0.3 },
+  { name: 'ünï "cödé" ✓', vcpus: 2, pinBase: null, load: 0.9 },
+  ...DEFAULT_VMS.slice(1, 3),
+];
+
+export function storeSuite(name: string, fixture: () => StoreFixture): void {
+  describe(`frame store on ${name}`, () => {
+    let db: Pick<StoreOptions, 'databaseUrl' | 'dataDir'>;
+    const opened: FrameStore[] = [];
+    const errors: Error[] = [];
+
+    async function open(opts: Partial<StoreOptions> = {}): Promise<FrameStore> {
+      const s = await openStore({ ...db, onError: (e) => errors.push(e), ...opts });
+      opened.push(s);
+      return s;
+    }
+
+    async function ingestInBatches(s: FrameStore, frames: readonly Snapshot[], size = 10): Promise<void> {
+      for (let i = 0; i < frames.length; i += size) await s.ingest(frames.slice(i, i + size));
+    }
+
+    beforeEach(async () => {
+      db = await fixture().newDatabase();
+      errors.length = 0;
+    });
+
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+      expect(errors.map((e) => e.message)).toStrictEqual([]);
+    });
+
+    it('returns exactly what was ingested: latest, nearest, hosts, active violations', async () => {
+      const hosts = ['hv-01', `hv'02";--`, 'hv-ünï'];
+      const frames = hosts.map((host, i) => hostFrames({ host, seed: i + 1, start: T0 + i * 7, hotplugAt: 50 + i, vms: i === 1 ? HOSTILE_VMS : undefined }, 150));
+      const s = await open();
+      const emitted: Snapshot[] = [];
+      s.onFrame((f) => emitted.push(f));
+      // batches mix hosts, as a server receiving several agents does
+      for (let i = 0; i < 150; i += 10) await s.ingest(frames.flatMap((list) => list.slice(i, i + 10)));
+      expect(emitted).toHaveLength(450);
+
+      for (const [i, host] of hosts.entries()) {
+        const list = frames[i] ?? [];
+        const last = list.at(-1);
+        const mid = list[75];
+        const next = list[76];
+        if (!last || !mid || !next) throw new Error('no frames');
+        expect(await s.latest(host)).toStrictEqual(last);
+        expect(await s.nearest(host, mid.at)).toStrictEqual(mid);
+        expect(await s.nearest(host, mid.at + 400)).toStrictEqual(mid);
+        expect(await s.nearest(host, next.at - 100)).toStrictEqual(next);
+        expect(await s.nearest(host, 0)).toStrictEqual(list[0]);
+        expect(await s.nearest(host, 9e15)).toStrictEqual(last);
+      }
+      expect(await s.hosts()).toStrictEqual(
+        hosts
+          .map((host, i) => {
+            const last = frames[i]?.at(-1);
+            if (!last) throw new Error('no frame');
+            return { host, lastSeen: last.at, vms: last.vms.length, vcpus: last.vms.reduce((n, vm) => n + vm.vcpus.length, 0), violations: last.violations.length };
+          })
+          .sort((a, b) => (a.host < b.host ? -1 : 1)),
+      );
+      const active = await s.activeViolations();
+      expect(active.map(({ host, ...v }) => [host, v]).sort()).toStrictEqual(
+        hosts.flatMap((host, i) => (frames[i]?.at(-1)?.violations ?? []).map((v) => [host, v])).sort(),
+      );
+      expect(await s.latest('no-such-host')).toBeNull();
+      expect(await s.nearest('no-such-host', T0)).toBeNull();
+      expect((await s.history('no-such-host', T0, T0 + 1000)).ticks).toStrictEqual([]);
+    });
+
+    it('answers history at full resolution and in buckets, the same from memory and from the database', async () => {
+      const frames = hostFrames({ host: 'hv-h', start: T0, hotplugAt: 100 }, 200);
+      const all = await open();
+      await ingestInBatches(all, frames);
+      const from = frames[5]?.at ?? 0;
+      const to = frames[190]?.at ?? 0;
+      // A second store on the same database whose live window holds only the last 30 s: most of
+      // each answer comes from the database (ticks, or residency for steps of a minute or more).
+      const recent = await open({ liveWindowMs: 30_000 });
+      for (const step of [undefined, 10_000, 60_000, 120_000]) {
+        const h = await all.history('hv-h', from, to, step);
+        // a step of a minute or more is answered from per-minute residency: whole minutes
+        const wide = step !== undefined && step >= MINUTE_MS;
+        const expected = expectedHistory(frames, wide ? minuteOf(from) : from, wide ? minuteOf(to) + MINUTE_MS - 1 : to, step ?? null);
+        expect(h.stepMs).toBe(step ?? null);
+        expect(byThreadKey(h)).toStrictEqual(expected);
+        expect(await recent.history('hv-h', from, to, step)).toStrictEqual(h);
+      }
+    });
+
+    it('stores an agent backlog at its own times, in any order', async () => {
+      const frames = hostFrames({ host: 'hv-b', start: T0 }, 300);
+      for (const liveWindowMs of [undefined, 20_000]) {
+        db = await fixture().newDatabase();
+        const s = await open({ liveWindowMs });
+        const emitted: number[] = [];
+        s.onFrame((f) => emitted.push(f.at));
+        await ingestInBatches(s, frames.slice(200)); // live frames after the outage
+        await s.ingest([...frames.slice(0, 200)].reverse()); // the backlog, newest first
+        expect(emitted.sort((a, b) => a - b)).toStrictEqual(frames.map((f) => f.at));
+        expect(await s.latest('hv-b')).toStrictEqual(frames[299]);
+        expect(await s.nearest('hv-b', frames[50]?.at ?? 0)).toStrictEqual(frames[50]);
+        const first = frames[0]?.at ?? 0;
+        const last = frames[299]?.at ?? 0;
+        expect(byThreadKey(await s.history('hv-b', first, last))).toStrictEqual(expectedHistory(frames, first, last, null));
+        // the backlog's minutes were closed when it arrived: their residency counts every frame
+        expect(byThreadKey(await s.history('hv-b', first, last, MINUTE_MS))).toStrictEqual(expectedHistory(frames, first, last, MINUTE_MS));
+      }
+    });
+
+    it('ignores duplicates (same host and time), also across a restart', async () => {
+      const frames = hostFrames({ host: 'hv-d', start: T0 }, 100);
+      let s = await open();
+      let emitted = 0;
+      s.onFrame(() => emitted++);
+      await s.ingest(frames);
+      await s.ingest(frames);
+      const f10 = frames[10];
+      if (!f10) throw new Error('no frame');
+      await s.ingest([f10, { ...f10, intervalMs: 12345 }, f10]);
+      expect(emitted).toBe(100);
+      await s.close();
+      s = await open();
+      s.onFrame(() => emitted++);
+      await s.ingest(frames.slice(40, 60));
+      expect(emitted).toBe(100);
+      expect(await s.nearest('hv-d', f10.at)).toStrictEqual(f10);
+      expect((await s.history('hv-d', T0, T0 + 200_000)).ticks).toHaveLength(100);
+    });
+
+    it('restores everything after a restart', async () => {
+      const a = hostFrames({ host: 'hv-r1', start: T0, hotplugAt: 30 }, 150);
+      const b = hostFrames({ host: 'hv-r2', start: T0 + 500, seed: 9 }, 120);
+      const s = await open();
+      await ingestInBatches(s, [...a, ...b], 25);
+      const ask = async (x: FrameStore) => ({
+        hosts: await x.hosts(),
+        latest: [await x.latest('hv-r1'), await x.latest('hv-r2')],
+        nearest: await x.nearest('hv-r1', (a[77]?.at ?? 0) + 1),
+        full: await x.history('hv-r1', T0, T0 + 200_000),
+        minutes: await x.history('hv-r2', T0, T0 + 200_000, MINUTE_MS),
+        active: await x.activeViolations(),
+      });
+      const before = await ask(s);
+      await s.close();
+      expect(await ask(await open())).toStrictEqual(before);
+      expect(await ask(await open({ liveWindowMs: 10_000 }))).toStrictEqual(before);
+    });
+
+    it('prune writes every minute before dropping full resolution, then drops minutes past retention', async () => {
+      const frames = hostFrames({ host: 'hv-p', start: T0 }, 200); // minutes 0..3, the last one left open
+      const s = await open({ retainFullMs: 3600_000, retainMinutesMs: 4 * 3600_000 });
+      await ingestInBatches(s, frames);
+      const to = T0 + 300_000;
+      const minutes = await s.history('hv-p', T0, to, MINUTE_MS);
+      expect(byThreadKey(minutes)).toStrictEqual(expectedHistory(frames, T0, to, MINUTE_MS));
+
+      await s.prune(T0 + 2 * 3600_000);
+      expect(await s.hosts()).toStrictEqual([]);
+      expect(await s.latest('hv-p')).toBeNull();
+      expect(await s.nearest('hv-p', T0)).toBeNull();
+      expect(await s.history('hv-p', T0, to, MINUTE_MS)).toStrictEqual(minutes);
+      // no step, but older than full retention: answered from the minutes, and says so
+      expect(await s.history('hv-p', T0, to)).toStrictEqual(minutes);
+      // the same after a restart
+      const again = await open({ retainFullMs: 3600_000, retainMinutesMs: 4 * 3600_000 });
+      expect(await again.history('hv-p', T0, to, MINUTE_MS)).toStrictEqual(minutes);
+      await again.close();
+
+      // A frame older than full retention (a very late backlog) still counts in its minute.
+      const sim = new HostSimulator({ host: 'hv-p', start: T0 + 30_500 });
+      const late = sim.next();
+      await s.ingest([late]);
+      const withLate = await s.history('hv-p', T0, to, MINUTE_MS);
+      expect(byThreadKey(withLate)).toStrictEqual(expectedHistory([...frames, late], T0, to, MINUTE_MS));
+
+      await s.prune(T0 + 5 * 3600_000);
+      expect((await s.history('hv-p', T0, to, MINUTE_MS)).ticks).toStrictEqual([]);
+    });
+
+    it('stores nothing of a batch when one frame fails, and says so', async () => {
+      const [good, next] = hostFrames({ host: 'hv-f', start: T0 }, 2);
+      if (!good || !next) throw new Error('no frames');
+      const other = hostFrames({ host: 'hv-f2', start: T0, vms: [{ name: 'solo', vcpus: 1, pinBase: 0, load: 0.1 }] }, 1);
+      const broken: Snapshot = { ...next, vms: next.vms.map((vm, i) => (i === 0 ? { ...vm, threads: vm.threads.map((t) => ({ ...t, pcpu: -1 })) } : vm)) };
+      const s = await open();
+      let emitted = 0;
+      s.onFrame(() => emitted++);
+      await expect(s.ingest([...other, good, broken])).rejects.toThrow(/stored nothing/);
+      expect(emitted).toBe(0);
+      expect(await s.latest('hv-f')).toBeNull();
+      expect(await s.hosts()).toStrictEqual([]);
+      // ids handed out inside the failed transaction are not reused from a cache
+      await s.ingest([good]);
+      await s.ingest(other);
+      expect(await s.latest('hv-f')).toStrictEqual(good);
+      expect(await s.latest('hv-f2')).toStrictEqual(other[0]);
+      await s.close();
+      const reopened = await open();
+      expect(await reopened.latest('hv-f')).toStrictEqual(good);
+    });
+
+    it('calls listeners until they unsubscribe; a throwing listener does not fail the ingest', async () => {
+      const frames = hostFrames({ host: 'hv-l', start: T0 }, 4);
+      const s = await open();
+      const seen: number[] = [];
+      const off = s.onFrame((f) => seen.push(f.at));
+      s.onFrame(() => {
+        throw new Error('listener bug');
+      });
+      await s.ingest(frames.slice(0, 2));
+      off();
+      await s.ingest(frames.slice(2));
+      expect(seen).toStrictEqual(frames.slice(0, 2).map((f) => f.at));
+      expect(errors.map((e) => e.message)).toHaveLength(4);
+      expect(errors[0]?.message).toMatch(/listener threw.*listener bug/);
+      errors.length = 0;
+    });
+
+    it('rejects bad requests and use after close', async () => {
+      const s = await open();
+      await s.ingest(hostFrames({ host: 'hv-e', start: T0 }, 3));
+      await expect(s.history('hv-e', T0 + 10, T0)).rejects.toThrow(StoreRequestError);
+      await expect(s.history('hv-e', T0, T0 + 10, 0)).rejects.toThrow(StoreRequestError);
+      await expect(s.history('hv-e', T0, T0 + 1e9, 1)).rejects.toThrow(/larger stepMs/);
+      await expect(s.nearest('hv-e', Number.NaN)).rejects.toThrow(StoreRequestError);
+      await s.close();
+      await expect(s.latest('hv-e')).rejects.toThrow(/after close/);
+      await expect(s.ingest(hostFrames({ host: 'hv-e' }, 1))).rejects.toThrow(/after close/);
+    });
+  });
+}

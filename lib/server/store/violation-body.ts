@@ -1,0 +1,77 @@
+// A violation without its times ("body"): the same problem repeats tick after tick with the same
+// text, so bodies are stored once per host and a tick row carries only (body id, since, lastSeen).
+import { createHash } from 'node:crypto';
+import type { Violation } from '../../model/snapshot';
+
+export type ViolationBody = Omit<Violation, 'since' | 'lastSeen'>;
+
+/** Body JSON in contract key order; optional keys only when present. Also the dedup key. */
+export function violationBodyJson(v: Violation): string {
+  const body: ViolationBody = {
+    id: v.id,
+    kind: v.kind,
+    severity: v.severity,
+    vm: v.vm,
+    vms: v.vms,
+    ...(v.vcpu !== undefined ? { vcpu: v.vcpu } : {}),
+    ...(v.tid !== undefined ? { tid: v.tid } : {}),
+    ...(v.tids !== undefined ? { tids: v.tids } : {}),
+    pcpus: v.pcpus,
+    message: v.message,
+    fix: v.fix,
+  };
+  return JSON.stringify(body);
+}
+
+export function violationBodyHash(json: string): string {
+  return createHash('sha256').update(json).digest('hex');
+}
+
+/** The violation as ingested: body keys in contract order, then since and lastSeen (epoch ms). */
+export function withTimes(b: ViolationBody, since: number, lastSeen: number): Violation {
+  return {
+    id: b.id,
+    kind: b.kind,
+    severity: b.severity,
+    vm: b.vm,
+    vms: b.vms,
+    ...(b.vcpu !== undefined ? { vcpu: b.vcpu } : {}),
+    ...(b.tid !== undefined ? { tid: b.tid } : {}),
+    ...(b.tids !== undefined ? { tids: b.tids } : {}),
+    pcpus: b.pcpus,
+    message: b.message,
+    fix: b.fix,
+    since,
+    lastSeen,
+  };
+}
+
+export function parseViolationBody(id: number, json: string): ViolationBody {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`store: violation body ${id} is not valid JSON (database corrupted?): ${String(err)}`);
+  }
+  if (!isViolationBody(v)) {
+    throw new Error(`store: violation body ${id} does not have the expected shape (database written by another version?)`);
+  }
+  return v;
+}
+
+function isViolationBody(v: unknown): v is ViolationBody {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    'id' in v &&
+    typeof v.id === 'string' &&
+    'kind' in v &&
+    typeof v.kind === 'string' &&
+    'vm' in v &&
+    typeof v.vm === 'string' &&
+    'pcpus' in v &&
+    Array.isArray(v.pcpus) &&
+    'message' in v &&
+    typeof v.message === 'string'
+  );
+}
