@@ -4,7 +4,7 @@ import { readHostTopology } from '../sysfs/topology';
 import { parseProcStat, pcpuLoad } from '../procfs/task-stat';
 import { buildSnapshot } from '../model/build-snapshot';
 import type { Snapshot } from '../model/snapshot';
-import type { HostObservation, HostTopology, VmIntent, VmObservation } from '../model/types';
+import type { HostObservation, HostTopology, VcpuIdentity, VmIntent, VmObservation } from '../model/types';
 import type { LibvirtStatus } from '../libvirt/domain-xml';
 import { KeptOpenFile } from './kept-open-file';
 import { ProcessDiscovery, type QemuProcess } from './process-discovery';
@@ -202,8 +202,8 @@ export class Agent {
       pid: proc.pid,
       source: lv ? 'libvirt' : 'qemu',
       threads: sample.threads,
-      vcpus: lv ? lv.vcpuPids.map((v) => ({ index: v.index, tid: v.tid, source: 'libvirt' as const })) : (qmpIdentity?.vcpus ?? []),
-      iothreads: qmpIdentity?.iothreads ?? [],
+      vcpus: lv ? libvirtVcpus(lv) : (qmpIdentity?.vcpus ?? NONE),
+      iothreads: qmpIdentity?.iothreads ?? NONE,
       intent,
       maxVcpus: lv?.domain.vcpuMax ?? proc.maxVcpus,
     };
@@ -277,6 +277,19 @@ export class Agent {
         this.topologyReload = null;
       });
   }
+}
+
+// Stable references tick after tick, so that buildSnapshot can tell an unchanged VM at a glance.
+const NONE: readonly never[] = [];
+const libvirtVcpuCache = new WeakMap<LibvirtStatus, readonly VcpuIdentity[]>();
+
+function libvirtVcpus(lv: LibvirtStatus): readonly VcpuIdentity[] {
+  let vcpus = libvirtVcpuCache.get(lv);
+  if (!vcpus) {
+    vcpus = lv.vcpuPids.map((v) => ({ index: v.index, tid: v.tid, source: 'libvirt' as const }));
+    libvirtVcpuCache.set(lv, vcpus);
+  }
+  return vcpus;
 }
 
 function displayName(proc: QemuProcess, libvirtByPid: ReadonlyMap<number, LibvirtStatus>): string {

@@ -126,7 +126,7 @@ export class ProcessThreads {
       files.statReadAt = sample === null ? now - Math.random() * this.opts.fullEveryMs : now;
       // Unchanged schedstat with a due stat refresh: the counters are those of the last sample.
       const counters = sched ?? (sample === null ? null : { runNs: sample.runNs, waitNs: sample.waitNs, timeslices: sample.timeslices });
-      sample = {
+      const fresh: ThreadSample = {
         tid,
         name: stat.comm,
         state: stat.state,
@@ -138,6 +138,8 @@ export class ProcessThreads {
         timeslices: counters ? counters.timeslices : null,
         affinity: files.affinity,
       };
+      // A refresh that finds nothing new keeps the same object: "unchanged" stays cheap to see.
+      if (sample === null || !sameSample(sample, fresh)) sample = fresh;
     }
     if (now - files.affinityReadAt >= this.opts.affinityEveryMs || !files.affinity.includes(sample.pcpu)) {
       const statusText = files.status.read();
@@ -171,6 +173,20 @@ export class ProcessThreads {
       this.taskDirFd = null;
     }
   }
+}
+
+function sameSample(a: ThreadSample, b: ThreadSample): boolean {
+  return (
+    a.name === b.name &&
+    a.state === b.state &&
+    a.pcpu === b.pcpu &&
+    a.utime === b.utime &&
+    a.stime === b.stime &&
+    a.runNs === b.runNs &&
+    a.waitNs === b.waitNs &&
+    a.timeslices === b.timeslices &&
+    a.affinity === b.affinity
+  );
 }
 
 function openTask(dir: string): TaskFiles | null {

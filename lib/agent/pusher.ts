@@ -2,6 +2,7 @@
 // in a bounded backlog (oldest dropped first, and counted) and go out when the server returns.
 import { gzipSync } from 'node:zlib';
 import type { Snapshot } from '../model/snapshot';
+import { snapshotJson } from '../model/snapshot-json';
 import { errorText, type Logger } from './log';
 
 export interface PusherOptions {
@@ -39,7 +40,7 @@ export class Pusher {
   }
 
   enqueue(snapshot: Snapshot): void {
-    const frame = JSON.stringify(snapshot);
+    const frame = snapshotJson(snapshot);
     this.backlog.push(frame);
     this.backlogBytes += frame.length;
     const maxFrames = this.opts.maxFrames ?? 3600;

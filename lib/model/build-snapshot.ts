@@ -24,9 +24,19 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
   const comparable = gap !== null && gap >= 0 && gap <= MAX_INTERVAL_MS;
   const intervalMs = comparable ? gap : null;
   // Counters are compared per VM process; a pid that is new (or reused by another VM) has no past.
-  const prevVms = new Map((comparable ? (prev?.obs.vms ?? []) : []).map((vm) => [vm.pid, vm]));
+  const prevVms = new Map<number, VmObservation>();
+  const prevBuilt = new Map<number, SnapshotVm>();
+  if (comparable && prev !== null) {
+    for (const vm of prev.obs.vms) prevVms.set(vm.pid, vm);
+    for (const vm of prev.snapshot.vms) prevBuilt.set(vm.pid, vm);
+  }
   const judged: JudgedVm[] = obs.vms
-    .map((vm) => ({ vm: buildVm(vm, prevVms.get(vm.pid) ?? null), intent: vm.intent }))
+    .map((vm) => {
+      const before = prevVms.get(vm.pid) ?? null;
+      const built = prevBuilt.get(vm.pid);
+      const reuse = before !== null && built !== undefined && idleAndUnchanged(vm, before, built);
+      return { vm: reuse ? built : buildVm(vm, before), intent: vm.intent };
+    })
     .sort((a, b) => byName(a.vm.name, b.vm.name) || a.vm.pid - b.vm.pid);
   const topology = buildTopology(obs);
   const violations = detectViolations(
@@ -43,6 +53,31 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
     vms: judged.map((j) => j.vm),
     violations,
   };
+}
+
+/**
+ * True when building `vm` again would give exactly `built`, the previous tick's result: the same
+ * sample objects (the agent reuses a thread's sample when it has not run), the same identity and
+ * intent, and nothing ran in the previous interval either, so every `ran` is false and every
+ * delta 0 both times. On a host of idle VMs this skips most of the per-tick work.
+ */
+function idleAndUnchanged(vm: VmObservation, before: VmObservation, built: SnapshotVm): boolean {
+  if (
+    vm.threads.length !== before.threads.length ||
+    vm.vcpus !== before.vcpus ||
+    vm.iothreads !== before.iothreads ||
+    vm.intent !== before.intent ||
+    vm.name !== before.name ||
+    vm.uuid !== before.uuid ||
+    vm.source !== before.source ||
+    vm.maxVcpus !== before.maxVcpus
+  ) {
+    return false;
+  }
+  for (let i = 0; i < vm.threads.length; i++) if (vm.threads[i] !== before.threads[i]) return false;
+  for (const t of built.threads) if (t.ran) return false;
+  for (const v of built.vcpus) if (v.runNs !== 0 || v.waitNs !== 0) return false;
+  return true;
 }
 
 function buildTopology(obs: HostObservation): Snapshot['topology'] {

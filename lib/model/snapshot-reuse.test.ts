@@ -1,0 +1,52 @@
+// Idle VMs are not rebuilt or re-serialised each tick; the output must not change because of it.
+import { describe, expect, it } from 'vitest';
+import { buildSnapshot } from './build-snapshot';
+import { snapshotJson } from './snapshot-json';
+import { flatTopology, host, intent, mainThread, sample, T0, TICK_MS, vcpuThread, vm } from './test-helpers';
+import type { HostObservation, ThreadSample } from './types';
+
+const topo = flatTopology(4);
+const threads: ThreadSample[] = [mainThread(100, { affinity: '0-3' }), vcpuThread(0, 101, { affinity: '2', pcpu: 2, runNs: 5e6 }), sample(102, 'worker', { affinity: '0-3' })];
+const pins = intent({ vcpupin: { 0: '2' }, emulatorpin: '0-1' });
+// The agent hands over the same identity arrays each tick; so does this test.
+const identity = { vcpus: [], iothreads: [] } as const;
+
+function tick(n: number, ts: readonly ThreadSample[]): HostObservation {
+  return { ...host(topo, [vm('a', 100, ts, { intent: pins, ...identity })]), at: T0 + n * TICK_MS };
+}
+
+describe('reuse of idle VMs', () => {
+  it('reuses the previous VM when nothing ran twice running, and the result equals a fresh build', () => {
+    const o1 = tick(1, threads);
+    const s1 = buildSnapshot(o1, null);
+    const o2 = tick(2, threads);
+    const s2 = buildSnapshot(o2, { obs: o1, snapshot: s1 });
+    const o3 = tick(3, threads);
+    const s3 = buildSnapshot(o3, { obs: o2, snapshot: s2 });
+    expect(s3.vms[0]).toBe(s2.vms[0]);
+    // The same values in new objects are built afresh: identical output.
+    const fresh = buildSnapshot(tick(3, threads.map((t) => ({ ...t }))), { obs: o2, snapshot: s2 });
+    expect(fresh.vms[0]).not.toBe(s2.vms[0]);
+    expect(fresh).toEqual(s3);
+  });
+
+  it('rebuilds when a thread ran in the previous interval', () => {
+    const o1 = tick(1, threads);
+    const s1 = buildSnapshot(o1, null);
+    const ran = threads.map((t) => (t.tid === 101 ? { ...t, runNs: 9e6 } : t));
+    const o2 = tick(2, ran);
+    const s2 = buildSnapshot(o2, { obs: o1, snapshot: s1 });
+    expect(s2.vms[0]?.vcpus[0]?.ran).toBe(true);
+    const s3 = buildSnapshot(tick(3, ran), { obs: o2, snapshot: s2 });
+    expect(s3.vms[0]).not.toBe(s2.vms[0]);
+    expect(s3.vms[0]?.vcpus[0]?.ran).toBe(false);
+  });
+
+  it('serialises exactly like JSON.stringify, before and after caching', () => {
+    const o1 = tick(1, threads);
+    const s1 = buildSnapshot(o1, null);
+    const s2 = buildSnapshot(tick(2, threads), { obs: o1, snapshot: s1 });
+    expect(snapshotJson(s2)).toBe(JSON.stringify(s2));
+    expect(snapshotJson(s2)).toBe(JSON.stringify(s2));
+  });
+});
