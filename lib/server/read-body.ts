@@ -84,3 +84,13 @@ async function gunzipLimited(
 function tooLarge(limit: number): HttpError {
   return new HttpError(413, `body over the limit of ${limit} bytes (VCPUMAP_MAX_BODY_BYTES): send smaller batches`);
 }
+
+/** The body parsed as JSON, within the same limits; 400 with the parser's message when it is not JSON. */
+export async function readJsonBody(req: Request, limitBytes: number): Promise<unknown> {
+  const body = await readBodyLimited(req, limitBytes);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, `body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

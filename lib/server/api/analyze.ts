@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { analyze, AnalyzeInputError } from '../../analyze/analyze';
 import { errorResponse, HttpError } from '../http-errors';
-import { readBodyLimited } from '../read-body';
+import { readJsonBody } from '../read-body';
 import { getRuntime } from '../runtime';
 import { describeIssues } from '../snapshot-schema';
 import { requireViewer } from './viewer';
@@ -24,13 +24,7 @@ export async function postAnalyze(req: Request): Promise<Response> {
   try {
     const rt = await getRuntime();
     requireViewer(req, rt);
-    const body = await readBodyLimited(req, rt.config.maxBodyBytes);
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new HttpError(400, `body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const json = await readJsonBody(req, rt.config.maxBodyBytes);
     const input = bodySchema.safeParse(json);
     if (!input.success) throw new HttpError(400, describeIssues(input.error));
     try {

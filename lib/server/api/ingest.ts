@@ -2,7 +2,7 @@
 // (413), shape (400), host permission (403); only then is anything stored.
 import { authenticate, bearerToken, mayReportFor } from '../auth';
 import { errorResponse, HttpError } from '../http-errors';
-import { readBodyLimited } from '../read-body';
+import { readJsonBody } from '../read-body';
 import { BadFrameError, parseIngestBody } from '../snapshot-schema';
 import { getRuntime } from '../runtime';
 
@@ -24,13 +24,7 @@ export async function handleIngest(req: Request): Promise<Response> {
     }
     rt.ingestInFlight++;
     counted = true;
-    const body = await readBodyLimited(req, rt.config.maxBodyBytes);
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new HttpError(400, `body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const json = await readJsonBody(req, rt.config.maxBodyBytes);
     let snapshots;
     try {
       snapshots = parseIngestBody(json);

@@ -83,6 +83,26 @@ function first(res: pg.QueryResult, what: string): unknown {
 }
 
 function queries(run: Run): Queries {
+  // Structures and violation bodies are both deduplicated text keyed by (host, hash). The table
+  // name comes from this union only, never from input.
+  const ensureBody = async (
+    table: 'vcpumap_structures' | 'vcpumap_violation_bodies',
+    hostId: number,
+    hash: string,
+    json: string,
+    at: number,
+  ): Promise<StoredText> =>
+    storedText(
+      first(
+        await run(
+          `INSERT INTO ${table} AS t (host_id, hash, body, last_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (host_id, hash) DO UPDATE SET last_at = GREATEST(t.last_at, EXCLUDED.last_at) RETURNING id, body`,
+          [hostId, hash, json, at],
+        ),
+        table,
+      ),
+      table.replace('vcpumap_', ''),
+    );
   return {
     ensureHost: async (name) =>
       num(col(first(await run('INSERT INTO vcpumap_hosts (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id', [name]), 'ensureHost'), 'id'), 'hosts.id'),
@@ -97,32 +117,10 @@ function queries(run: Run): Queries {
     setHostChecked: async (hostId, minute) => {
       await run('UPDATE vcpumap_hosts SET checked_to = GREATEST(checked_to, $1) WHERE id = $2', [minute, hostId]);
     },
-    ensureStructure: async (hostId, hash, json, at) =>
-      storedText(
-        first(
-          await run(
-            `INSERT INTO vcpumap_structures AS s (host_id, hash, body, last_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (host_id, hash) DO UPDATE SET last_at = GREATEST(s.last_at, EXCLUDED.last_at) RETURNING id, body`,
-            [hostId, hash, json, at],
-          ),
-          'ensureStructure',
-        ),
-        'structures',
-      ),
+    ensureStructure: (hostId, hash, json, at) => ensureBody('vcpumap_structures', hostId, hash, json, at),
     touchStructure: async (id, at) => ((await run('UPDATE vcpumap_structures SET last_at = GREATEST(last_at, $1) WHERE id = $2', [at, id])).rowCount ?? 0) > 0,
     structures: async (ids) => (await run('SELECT id, body FROM vcpumap_structures WHERE id = ANY($1::bigint[])', [ids])).rows.map((r: unknown) => storedText(r, 'structures')),
-    ensureViolationBody: async (hostId, hash, json, at) =>
-      storedText(
-        first(
-          await run(
-            `INSERT INTO vcpumap_violation_bodies AS b (host_id, hash, body, last_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (host_id, hash) DO UPDATE SET last_at = GREATEST(b.last_at, EXCLUDED.last_at) RETURNING id, body`,
-            [hostId, hash, json, at],
-          ),
-          'ensureViolationBody',
-        ),
-        'violation_bodies',
-      ),
+    ensureViolationBody: (hostId, hash, json, at) => ensureBody('vcpumap_violation_bodies', hostId, hash, json, at),
     touchViolationBody: async (id, at) => ((await run('UPDATE vcpumap_violation_bodies SET last_at = GREATEST(last_at, $1) WHERE id = $2', [at, id])).rowCount ?? 0) > 0,
     violationBodies: async (ids) => (await run('SELECT id, body FROM vcpumap_violation_bodies WHERE id = ANY($1::bigint[])', [ids])).rows.map((r: unknown) => storedText(r, 'violation_bodies')),
     insertTicks: async (hostId, ticks) => {
