@@ -1,0 +1,89 @@
+// Builders for hand-made History values in the heatmap tests. Not used by production code.
+import type { History, HistoryThread } from '../server/store/store';
+import type { Violation } from '../model/snapshot';
+import type { TopologyCpu } from './timeline-cells';
+
+export const T0 = 1_700_000_000_000;
+export const TICK_MS = 1000;
+
+export interface ThreadSpec {
+  readonly vm: string;
+  readonly tid: number;
+  readonly vcpu?: number | null; // default: a vCPU numbered by its order within the VM
+  readonly role?: HistoryThread['role']; // default 'vcpu'
+  readonly pid?: number; // default 1000
+  /** One entry per tick: pCPU or null (thread absent). */
+  readonly pcpu: readonly (number | null)[];
+  /** One entry per tick; default: ran at every tick. */
+  readonly ran?: readonly (0 | 1)[];
+}
+
+/** A full-resolution History: ticks T0, T0+TICK_MS, ...; tick count from the longest pcpu list. */
+export function history(threads: readonly ThreadSpec[], violations: readonly Violation[] = []): History {
+  const n = Math.max(0, ...threads.map((t) => t.pcpu.length));
+  const perVm = new Map<string, number>();
+  const hThreads: HistoryThread[] = threads.map((t) => {
+    const role = t.role ?? 'vcpu';
+    const next = perVm.get(t.vm) ?? 0;
+    if (role === 'vcpu') perVm.set(t.vm, next + 1);
+    const pid = t.pid ?? 1000;
+    const vcpu = t.vcpu === undefined ? (role === 'vcpu' ? next : null) : t.vcpu;
+    return { key: `${t.vm}:${pid}:${t.tid}`, vm: t.vm, pid, tid: t.tid, role, vcpu, name: vcpu === null ? 'qemu' : `CPU ${vcpu}/KVM` };
+  });
+  const ticks = Array.from({ length: n }, (_, i) => T0 + i * TICK_MS);
+  return {
+    host: 'h',
+    from: T0,
+    to: T0 + n * TICK_MS,
+    stepMs: null,
+    ticks,
+    threads: hThreads,
+    pcpu: ticks.map((_, i) => threads.map((t) => t.pcpu[i] ?? null)),
+    ran: ticks.map((_, i) => threads.map((t) => t.ran?.[i] ?? 1)),
+    share: null,
+    violations: [...violations],
+  };
+}
+
+/** An off-pin violation of one thread, seen from tick `fromTick` to tick `toTick` (inclusive). */
+export function offPin(vm: string, tid: number, fromTick: number, toTick: number, vcpu = 0): Violation {
+  return {
+    id: `off-pin:${vm}:${vcpu}`,
+    kind: 'off-pin',
+    severity: 'critical',
+    vm,
+    vms: [vm],
+    vcpu,
+    tid,
+    pcpus: [],
+    message: 'off pin',
+    fix: null,
+    since: T0 + fromTick * TICK_MS,
+    lastSeen: T0 + toTick * TICK_MS,
+  };
+}
+
+/** `sockets` x `coresPerSocket` x `smt` CPUs numbered like Linux: all first threads, then the siblings. One node per socket. */
+export function topology(sockets: number, coresPerSocket: number, smt = 1): TopologyCpu[] {
+  const cores = sockets * coresPerSocket;
+  const out: TopologyCpu[] = [];
+  for (let t = 0; t < smt; t++) {
+    for (let c = 0; c < cores; c++) {
+      const socket = Math.floor(c / coresPerSocket);
+      out.push({ cpu: t * cores + c, socket, node: socket, core: c % coresPerSocket, siblings: Array.from({ length: smt }, (_, s) => s * cores + c) });
+    }
+  }
+  return out;
+}
+
+/** A deterministic pseudo-random generator (mulberry32) for synthetic data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,248 @@
+// Pure geometry for the host timeline heatmap (STYLE 5-7): one row per pCPU, one column per tick,
+// a cell where a vCPU thread was on that pCPU at that tick, coloured by its VM. The renderer
+// (canvas-renderer.ts) only draws these cells; tooltips hit-test them with cellAt.
+import { scaleLinear } from 'd3-scale';
+import type { SnapshotCpu } from '../model/snapshot';
+import type { History } from '../server/store/store';
+
+export type TopologyCpu = Pick<SnapshotCpu, 'cpu' | 'socket' | 'node' | 'core' | 'siblings'>;
+
+/** The visible part of the timeline: a pixel size and a tick index range [x0, x1). */
+export interface Viewport {
+  readonly width: number; // px
+  readonly height: number; // px
+  readonly x0: number; // first visible tick index
+  readonly x1: number; // one past the last visible tick index (clamped to the number of ticks)
+}
+
+/** Cell flag bits. */
+export const CellFlag = {
+  /** The thread did not run since the previous tick: its pCPU is a stale observation. */
+  STALE: 1,
+  /** The thread was in an off-pin violation at that tick. */
+  VIOLATION: 2,
+  /** Reserved for "no thread on this pCPU": never emitted (empty cells are simply absent). */
+  EMPTY: 4,
+} as const;
+
+export interface TimelineCells {
+  readonly count: number;
+  // Per cell, index 0..count-1 (typed-array views of exactly `count` entries).
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly w: Float32Array;
+  readonly h: Float32Array;
+  readonly color: Uint16Array; // palette index
+  readonly flags: Uint8Array; // CellFlag bits
+  readonly tick: Uint32Array; // tick index into history.ticks
+  readonly row: Uint32Array; // row index into rowCpus
+  readonly thread: Uint32Array; // thread index into history.threads
+  /** pCPU id of each row, top to bottom: topology order, then pCPUs the history names that the topology lacks, ascending. */
+  readonly rowCpus: readonly number[];
+  readonly viewport: Viewport; // as used (x1 clamped)
+  /** Pixel offsets: column c (tick x0+c) spans colX[c]..colX[c+1]; row r spans rowY[r]..rowY[r+1]. */
+  readonly colX: Float32Array;
+  readonly rowY: Float32Array;
+  /** Cells of column c are colStart[c]..colStart[c+1]-1, ascending by row (for cellAt). */
+  readonly colStart: Uint32Array;
+}
+
+/** Topology order: socket, NUMA node, core, SMT thread (position among its siblings), then CPU id. */
+export function orderCpus(cpus: readonly TopologyCpu[]): number[] {
+  const smt = (c: TopologyCpu): number => {
+    const i = [...c.siblings].sort((a, b) => a - b).indexOf(c.cpu);
+    return i < 0 ? 0 : i;
+  };
+  const keyed = cpus.map((c) => ({ c, t: smt(c) }));
+  keyed.sort((a, b) => a.c.socket - b.c.socket || a.c.node - b.c.node || a.c.core - b.c.core || a.t - b.t || a.c.cpu - b.c.cpu);
+  return keyed.map((k) => k.c.cpu);
+}
+
+function checkViewport(v: Viewport, ticks: number): Viewport {
+  if (!(Number.isFinite(v.width) && v.width > 0 && Number.isFinite(v.height) && v.height > 0)) {
+    throw new Error(`timeline-cells: viewport width and height must be positive numbers of px, got ${v.width}x${v.height}`);
+  }
+  if (!(Number.isInteger(v.x0) && Number.isInteger(v.x1) && v.x0 >= 0 && v.x1 > v.x0)) {
+    throw new Error(`timeline-cells: viewport x0..x1 must be tick indexes with 0 <= x0 < x1, got ${v.x0}..${v.x1}`);
+  }
+  return { ...v, x1: Math.max(v.x0, Math.min(v.x1, ticks)) };
+}
+
+/** Per thread: the [from, to] epoch-ms intervals of its off-pin violations, or null. */
+function offPinIntervals(history: History): (readonly number[] | null)[] {
+  const byThread = new Map<string, number[]>();
+  for (const v of history.violations) {
+    if (v.kind !== 'off-pin') continue;
+    const tids = new Set<number>(v.tids ?? []);
+    if (v.tid !== undefined) tids.add(v.tid);
+    for (const tid of tids) {
+      const k = `${v.vm}\u0000${tid}`;
+      const list = byThread.get(k) ?? [];
+      list.push(v.since, v.lastSeen);
+      byThread.set(k, list);
+    }
+  }
+  return history.threads.map((t) => byThread.get(`${t.vm}\u0000${t.tid}`) ?? null);
+}
+
+function covers(intervals: readonly number[] | null, start: number, end: number): boolean {
+  if (intervals === null) return false;
+  for (let i = 0; i + 1 < intervals.length; i += 2) {
+    const since = intervals[i] ?? Infinity;
+    const last = intervals[i + 1] ?? -Infinity;
+    if (since <= end && last >= start) return true;
+  }
+  return false;
+}
+
+/**
+ * The cells of the visible ticks. For each tick and pCPU at most one cell: of the vCPU threads that
+ * report that pCPU, the one that ran wins, then the lower thread index. Non-vCPU threads are ignored.
+ */
+export function timelineCells(
+  history: History,
+  cpus: readonly TopologyCpu[],
+  viewport: Viewport,
+  colorOf: (vm: string) => number,
+): TimelineCells {
+  const vp = checkViewport(viewport, history.ticks.length);
+  const nCols = vp.x1 - vp.x0;
+
+  const vcpuThreads: number[] = [];
+  history.threads.forEach((t, i) => {
+    if (t.role === 'vcpu') vcpuThreads.push(i);
+  });
+
+  // Rows: topology order, then unknown pCPUs the visible vCPU threads were seen on.
+  const rowCpus = orderCpus(cpus);
+  const rowOf = new Map<number, number>();
+  rowCpus.forEach((cpu, r) => rowOf.set(cpu, r));
+  const unknown = new Set<number>();
+  for (let t = vp.x0; t < vp.x1; t++) {
+    const col = history.pcpu[t];
+    if (col === undefined) continue;
+    for (const th of vcpuThreads) {
+      const p = col[th];
+      if (p !== null && p !== undefined && !rowOf.has(p)) unknown.add(p);
+    }
+  }
+  for (const p of [...unknown].sort((a, b) => a - b)) {
+    rowOf.set(p, rowCpus.length);
+    rowCpus.push(p);
+  }
+  const nRows = rowCpus.length;
+
+  // Offsets, once per call. Snapped outwards to whole pixels so that adjacent cells leave no seams.
+  const xs = scaleLinear().domain([0, nCols]).range([0, vp.width]);
+  const ys = scaleLinear().domain([0, nRows]).range([0, vp.height]);
+  const colX = Float32Array.from({ length: nCols + 1 }, (_, c) => xs(c));
+  const rowY = Float32Array.from({ length: nRows + 1 }, (_, r) => ys(r));
+
+  const colorOfThread = Uint16Array.from(history.threads, (t) => colorOf(t.vm));
+  const violations = offPinIntervals(history);
+
+  const cap = nCols * Math.min(nRows, vcpuThreads.length);
+  const x = new Float32Array(cap);
+  const y = new Float32Array(cap);
+  const w = new Float32Array(cap);
+  const h = new Float32Array(cap);
+  const color = new Uint16Array(cap);
+  const flags = new Uint8Array(cap);
+  const tick = new Uint32Array(cap);
+  const row = new Uint32Array(cap);
+  const thread = new Uint32Array(cap);
+  const colStart = new Uint32Array(nCols + 1);
+
+  const winner = new Int32Array(nRows).fill(-1);
+  const winnerRan = new Uint8Array(nRows);
+  const step = history.stepMs ?? 0;
+  let n = 0;
+  for (let c = 0; c < nCols; c++) {
+    const t = vp.x0 + c;
+    colStart[c] = n;
+    const pc = history.pcpu[t];
+    if (pc === undefined) continue;
+    const ranRow = history.ran?.[t];
+    for (const th of vcpuThreads) {
+      const p = pc[th];
+      if (p === null || p === undefined) continue;
+      const r = rowOf.get(p);
+      if (r === undefined) continue;
+      const ran = ranRow === undefined ? 1 : (ranRow[th] ?? 1);
+      const cur = winner[r] ?? -1;
+      if (cur < 0 || (ran === 1 && winnerRan[r] === 0)) {
+        winner[r] = th;
+        winnerRan[r] = ran;
+      }
+    }
+    const start = history.ticks[t] ?? 0;
+    const cx = Math.floor(colX[c] ?? 0);
+    const cw = Math.max(1, Math.ceil(colX[c + 1] ?? 0) - cx);
+    for (let r = 0; r < nRows; r++) {
+      const th = winner[r] ?? -1;
+      if (th < 0) continue;
+      winner[r] = -1;
+      const ry = Math.floor(rowY[r] ?? 0);
+      x[n] = cx;
+      w[n] = cw;
+      y[n] = ry;
+      h[n] = Math.max(1, Math.ceil(rowY[r + 1] ?? 0) - ry);
+      color[n] = colorOfThread[th] ?? 0;
+      flags[n] = (winnerRan[r] === 0 ? CellFlag.STALE : 0) | (covers(violations[th] ?? null, start, start + step) ? CellFlag.VIOLATION : 0);
+      tick[n] = t;
+      row[n] = r;
+      thread[n] = th;
+      n++;
+    }
+  }
+  colStart[nCols] = n;
+
+  return {
+    count: n,
+    x: x.subarray(0, n),
+    y: y.subarray(0, n),
+    w: w.subarray(0, n),
+    h: h.subarray(0, n),
+    color: color.subarray(0, n),
+    flags: flags.subarray(0, n),
+    tick: tick.subarray(0, n),
+    row: row.subarray(0, n),
+    thread: thread.subarray(0, n),
+    rowCpus,
+    viewport: vp,
+    colX,
+    rowY,
+    colStart,
+  };
+}
+
+/** Index of the last offset <= v in an ascending array of n+1 offsets, or -1 when v is outside. */
+function band(offsets: Float32Array, v: number): number {
+  const n = offsets.length - 1;
+  if (n <= 0 || !(v >= (offsets[0] ?? 0) && v < (offsets[n] ?? 0))) return -1;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((offsets[mid] ?? Infinity) <= v) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The cell under a pixel (viewport coordinates), or -1. O(log columns + log rows). */
+export function cellAt(cells: TimelineCells, px: number, py: number): number {
+  const c = band(cells.colX, px);
+  const r = band(cells.rowY, py);
+  if (c < 0 || r < 0) return -1;
+  let lo = cells.colStart[c] ?? 0;
+  let hi = (cells.colStart[c + 1] ?? 0) - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const mr = cells.row[mid] ?? 0;
+    if (mr === r) return mid;
+    if (mr < r) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
