@@ -76,14 +76,5 @@ export function topology(sockets: number, coresPerSocket: number, smt = 1): Topo
   return out;
 }
 
-/** A deterministic pseudo-random generator (mulberry32) for synthetic data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random generator for synthetic data. */
+export { mulberry32 as rng } from '../random/mulberry32';

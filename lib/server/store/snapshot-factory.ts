@@ -250,17 +250,9 @@ export class HostSimulator {
   }
 }
 
-/** Small, fast, seedable PRNG (public-domain mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../random/mulberry32';
+
+export { mulberry32 };
 
 /** `n` consecutive frames of one simulated host. */
 export function hostFrames(opts: HostSimOptions, n: number): Snapshot[] {
