@@ -1,12 +1,12 @@
-export default function HomePage() {
-  return (
-    <main className="mx-auto max-w-3xl p-8">
-      <h1 className="text-2xl font-semibold">vcpumap</h1>
-      <p className="mt-4">
-        The fleet dashboard is not built yet. The host agent works today:{' '}
-        <code className="rounded bg-slate-200 px-1 dark:bg-slate-800">npx vcpumap-agent --once --print</code>{' '}
-        prints this host&apos;s vCPU snapshot as JSON.
-      </p>
-    </main>
-  );
+import { FleetView } from '@/components/fleet/fleet-view';
+import { TokenGate } from '@/components/token-gate';
+import { checkPageAccess } from '@/lib/server/page-access';
+import { loadFleet } from '@/lib/server/views';
+
+export const dynamic = 'force-dynamic';
+
+export default async function FleetPage({ searchParams }: { readonly searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const access = await checkPageAccess(await searchParams);
+  if (!access.ok) return <TokenGate reason={access.reason} />;
+  return <FleetView initialTiles={await loadFleet()} initialNow={Date.now()} />;
 }

@@ -30,6 +30,8 @@ export interface DrawOptions<P extends PathLike> {
   readonly staleAlpha?: number;
   /** Outline of violation cells, default '#ff0000' and 1.5 px (drawn inside the cell). */
   readonly violationColor?: string;
+  /** Outline violation cells (default true); off when the caller draws its own markers at another scale. */
+  readonly outlineViolations?: boolean;
   readonly violationWidth?: number;
 }
 
@@ -68,7 +70,7 @@ export function drawCells<P extends PathLike>(
       batches[b] = path;
     }
     path.rect(x, y, w, h);
-    if ((f & CellFlag.VIOLATION) !== 0) {
+    if ((f & CellFlag.VIOLATION) !== 0 && (opts.outlineViolations ?? true)) {
       outline ??= opts.makePath();
       outline.rect(x + lw / 2, y + lw / 2, Math.max(0, w - lw), Math.max(0, h - lw));
     }

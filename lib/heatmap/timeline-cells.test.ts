@@ -24,7 +24,7 @@ describe('timelineCells', () => {
     ]);
     const cells = timelineCells(h, cpus, vp, colorOf);
     expect(cells.count).toBe(7);
-    expect(cells.rowCpus).toEqual([0, 1, 2, 3]);
+    expect(cells.rowKeys).toEqual([0, 1, 2, 3]);
     const all = Array.from({ length: cells.count }, (_, i) => [cells.tick[i], cells.row[i], cells.color[i], cells.x[i], cells.y[i], cells.w[i], cells.h[i]]);
     expect(all).toEqual([
       [0, 0, 1, 0, 0, 10, 10],
@@ -88,7 +88,7 @@ describe('timelineCells', () => {
   it('adds rows for pCPUs the topology lacks, after the known ones', () => {
     const h = history([{ vm: 'a', tid: 10, pcpu: [9, 7] }]);
     const cells = timelineCells(h, cpus, vp, colorOf);
-    expect(cells.rowCpus).toEqual([0, 1, 2, 3, 7, 9]);
+    expect(cells.rowKeys).toEqual([0, 1, 2, 3, 7, 9]);
     expect(Array.from(cells.row)).toEqual([5, 4]);
   });
 

@@ -35,10 +35,13 @@ export interface TimelineCells {
   readonly color: Uint16Array; // palette index
   readonly flags: Uint8Array; // CellFlag bits
   readonly tick: Uint32Array; // tick index into history.ticks
-  readonly row: Uint32Array; // row index into rowCpus
+  readonly row: Uint32Array; // row index into rowKeys
   readonly thread: Uint32Array; // thread index into history.threads
-  /** pCPU id of each row, top to bottom: topology order, then pCPUs the history names that the topology lacks, ascending. */
-  readonly rowCpus: readonly number[];
+  /**
+   * What each row is, top to bottom. Host timeline: the pCPU id (topology order, then pCPUs the
+   * history names that the topology lacks, ascending). VM timeline: the thread index.
+   */
+  readonly rowKeys: readonly number[];
   readonly viewport: Viewport; // as used (x1 clamped)
   /** Pixel offsets: column c (tick x0+c) spans colX[c]..colX[c+1]; row r spans rowY[r]..rowY[r+1]. */
   readonly colX: Float32Array;
@@ -58,7 +61,7 @@ export function orderCpus(cpus: readonly TopologyCpu[]): number[] {
   return keyed.map((k) => k.c.cpu);
 }
 
-function checkViewport(v: Viewport, ticks: number): Viewport {
+export function checkViewport(v: Viewport, ticks: number): Viewport {
   if (!(Number.isFinite(v.width) && v.width > 0 && Number.isFinite(v.height) && v.height > 0)) {
     throw new Error(`timeline-cells: viewport width and height must be positive numbers of px, got ${v.width}x${v.height}`);
   }
@@ -69,7 +72,7 @@ function checkViewport(v: Viewport, ticks: number): Viewport {
 }
 
 /** Per thread: the [from, to] epoch-ms intervals of its off-pin violations, or null. */
-function offPinIntervals(history: History): (readonly number[] | null)[] {
+export function offPinIntervals(history: History): (readonly number[] | null)[] {
   const byThread = new Map<string, number[]>();
   for (const v of history.violations) {
     if (v.kind !== 'off-pin') continue;
@@ -85,7 +88,7 @@ function offPinIntervals(history: History): (readonly number[] | null)[] {
   return history.threads.map((t) => byThread.get(`${t.vm}\u0000${t.tid}`) ?? null);
 }
 
-function covers(intervals: readonly number[] | null, start: number, end: number): boolean {
+export function covers(intervals: readonly number[] | null, start: number, end: number): boolean {
   if (intervals === null) return false;
   for (let i = 0; i + 1 < intervals.length; i += 2) {
     const since = intervals[i] ?? Infinity;
@@ -114,9 +117,9 @@ export function timelineCells(
   });
 
   // Rows: topology order, then unknown pCPUs the visible vCPU threads were seen on.
-  const rowCpus = orderCpus(cpus);
+  const rowKeys = orderCpus(cpus);
   const rowOf = new Map<number, number>();
-  rowCpus.forEach((cpu, r) => rowOf.set(cpu, r));
+  rowKeys.forEach((cpu, r) => rowOf.set(cpu, r));
   const unknown = new Set<number>();
   for (let t = vp.x0; t < vp.x1; t++) {
     const col = history.pcpu[t];
@@ -127,10 +130,10 @@ export function timelineCells(
     }
   }
   for (const p of [...unknown].sort((a, b) => a - b)) {
-    rowOf.set(p, rowCpus.length);
-    rowCpus.push(p);
+    rowOf.set(p, rowKeys.length);
+    rowKeys.push(p);
   }
-  const nRows = rowCpus.length;
+  const nRows = rowKeys.length;
 
   // Offsets, once per call. Snapped outwards to whole pixels so that adjacent cells leave no seams.
   const xs = scaleLinear().domain([0, nCols]).range([0, vp.width]);
@@ -208,7 +211,7 @@ export function timelineCells(
     tick: tick.subarray(0, n),
     row: row.subarray(0, n),
     thread: thread.subarray(0, n),
-    rowCpus,
+    rowKeys,
     viewport: vp,
     colX,
     rowY,

@@ -49,10 +49,7 @@ export function vcpuMatrix(history: History, opts: VcpuMatrixOptions = {}): Vcpu
   }
   const includeStale = opts.includeStale ?? true;
 
-  const rowLabels: VcpuRowLabel[] = [];
-  history.threads.forEach((t, i) => {
-    if (t.role === 'vcpu') rowLabels.push({ thread: i, key: t.key, vm: t.vm, vcpu: t.vcpu, tid: t.tid });
-  });
+  const rowLabels = vcpuRows(history);
 
   const pins: (readonly number[] | null)[] = rowLabels.map(() => null);
   if (opts.snapshot !== undefined) {
@@ -65,43 +62,15 @@ export function vcpuMatrix(history: History, opts: VcpuMatrixOptions = {}): Vcpu
     });
   }
 
-  // Columns.
-  const seen = new Set<number>();
-  for (let t = x0; t < x1; t++) {
-    const pc = history.pcpu[t];
-    if (pc === undefined) continue;
-    for (const r of rowLabels) {
-      const p = pc[r.thread];
-      if (p !== null && p !== undefined) seen.add(p);
-    }
-  }
-  for (const pin of pins) for (const p of pin ?? []) seen.add(p);
-  const colCpus = [...(opts.cols ?? [])];
+  const colCpus = matrixColumns(history, rowLabels, x0, x1, pins, opts.cols ?? []);
   const colOf = new Map<number, number>();
   colCpus.forEach((p, c) => colOf.set(p, c));
-  for (const p of [...seen].filter((p) => !colOf.has(p)).sort((a, b) => a - b)) {
-    colOf.set(p, colCpus.length);
-    colCpus.push(p);
-  }
 
-  const rows = rowLabels.length;
-  const cols = colCpus.length;
+  const layout = matrixLayout(rowLabels, colCpus);
+  const { rows, cols } = layout;
   const counts = new Uint32Array(rows * cols);
   const ticks = new Uint32Array(rows);
-  for (let t = x0; t < x1; t++) {
-    const pc = history.pcpu[t];
-    if (pc === undefined) continue;
-    const ran = history.ran?.[t];
-    rowLabels.forEach((r, i) => {
-      const p = pc[r.thread];
-      if (p === null || p === undefined) return;
-      if (!includeStale && ran !== undefined && ran[r.thread] === 0) return;
-      const c = colOf.get(p);
-      if (c === undefined) return;
-      counts[i * cols + c] = (counts[i * cols + c] ?? 0) + 1;
-      ticks[i] = (ticks[i] ?? 0) + 1;
-    });
-  }
+  for (let t = x0; t < x1; t++) countTick(layout, history, t, includeStale, 1, counts, ticks);
 
   const share = new Float32Array(rows * cols);
   for (let i = 0; i < rows; i++) {
@@ -122,4 +91,80 @@ export function vcpuMatrix(history: History, opts: VcpuMatrixOptions = {}): Vcpu
   }
 
   return { rows, cols, share, ticks, rowLabels, colCpus, pinned };
+}
+
+/** Rows and columns of a matrix as typed lookups for the hot counting loop. */
+export interface MatrixLayout {
+  readonly rows: number;
+  readonly cols: number;
+  readonly rowLabels: readonly VcpuRowLabel[];
+  readonly colCpus: readonly number[];
+  readonly rowThread: Int32Array; // row -> thread index
+  readonly colOfCpu: Int32Array; // pCPU id -> column, -1 when not a column
+}
+
+export function matrixLayout(rowLabels: readonly VcpuRowLabel[], colCpus: readonly number[]): MatrixLayout {
+  const maxCpu = colCpus.reduce((m, p) => Math.max(m, p), 0);
+  const colOfCpu = new Int32Array(maxCpu + 1).fill(-1);
+  colCpus.forEach((p, c) => (colOfCpu[p] = c));
+  return { rows: rowLabels.length, cols: colCpus.length, rowLabels, colCpus, rowThread: Int32Array.from(rowLabels, (r) => r.thread), colOfCpu };
+}
+
+/**
+ * Adds (sign 1) or removes (sign -1) tick `t` of `history` to per-cell counts and per-row tick
+ * counts. Returns false when a vCPU was on a pCPU that has no column (the layout must be rebuilt).
+ * Hot loop (ticks x vCPUs, 460k for a 512-vCPU host over 15 min): plain loops over typed arrays.
+ */
+export function countTick(layout: MatrixLayout, history: History, t: number, includeStale: boolean, sign: 1 | -1, counts: Uint32Array, ticks: Uint32Array): boolean {
+  const pc = history.pcpu[t];
+  if (pc === undefined) return true;
+  const ran = includeStale ? undefined : history.ran?.[t];
+  const { rows, cols, rowThread, colOfCpu } = layout;
+  let complete = true;
+  for (let i = 0; i < rows; i++) {
+    const th = rowThread[i] ?? 0;
+    const p = pc[th];
+    if (p === null || p === undefined) continue;
+    if (ran !== undefined && ran[th] === 0) continue;
+    const c = colOfCpu[p] ?? -1;
+    if (c < 0) {
+      complete = false;
+      continue;
+    }
+    counts[i * cols + c] = (counts[i * cols + c] ?? 0) + sign;
+    ticks[i] = (ticks[i] ?? 0) + sign;
+  }
+  return complete;
+}
+
+/** The rows: every vCPU thread of the history, in history order. */
+export function vcpuRows(history: History): VcpuRowLabel[] {
+  const rowLabels: VcpuRowLabel[] = [];
+  history.threads.forEach((t, i) => {
+    if (t.role === 'vcpu') rowLabels.push({ thread: i, key: t.key, vm: t.vm, vcpu: t.vcpu, tid: t.tid });
+  });
+  return rowLabels;
+}
+
+/** The columns: `cols` in order, then the pCPUs seen in ticks [x0, x1) or pinned that it lacks, ascending. */
+export function matrixColumns(
+  history: History,
+  rowLabels: readonly VcpuRowLabel[],
+  x0: number,
+  x1: number,
+  pins: readonly (readonly number[] | null)[],
+  cols: readonly number[],
+): number[] {
+  const listed = new Set(cols);
+  const extra = new Set<number>();
+  for (let t = x0; t < x1; t++) {
+    const pc = history.pcpu[t];
+    if (pc === undefined) continue;
+    for (const r of rowLabels) {
+      const p = pc[r.thread];
+      if (p !== null && p !== undefined && !listed.has(p)) extra.add(p);
+    }
+  }
+  for (const pin of pins) for (const p of pin ?? []) if (!listed.has(p)) extra.add(p);
+  return [...cols, ...[...extra].sort((a, b) => a - b)];
 }

@@ -63,7 +63,16 @@ export function fnv1a32(text: string): number {
   return h >>> 0;
 }
 
+const indexCache = new Map<string, number>();
+
 /** The palette index of a VM: stable across pages, reloads and themes. */
 export function vmColorIndex(name: string): number {
-  return fnv1a32(name) % PALETTE_SIZE;
+  let i = indexCache.get(name);
+  if (i === undefined) {
+    i = fnv1a32(name) % PALETTE_SIZE;
+    // A dashboard sees a bounded set of VM names; the bound only guards against a flood.
+    if (indexCache.size > 100_000) indexCache.clear();
+    indexCache.set(name, i);
+  }
+  return i;
 }

@@ -3,6 +3,7 @@ import { errorResponse, HttpError } from '../http-errors';
 import { getRuntime, type Runtime } from '../runtime';
 import { parseTime, parseWindow, pathName } from './params';
 import { requireViewer } from './viewer';
+import { fleetTiles } from '../views';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
@@ -18,6 +19,11 @@ async function guarded(req: Request, answer: (rt: Runtime, url: URL) => Promise<
 
 export function getHosts(req: Request): Promise<Response> {
   return guarded(req, (rt) => rt.store.hosts());
+}
+
+/** The fleet view's tiles: each host's latest frame in miniature (lib/ui/fleet-tiles.ts). */
+export function getFleet(req: Request): Promise<Response> {
+  return guarded(req, (rt) => fleetTiles(rt.store));
 }
 
 export function getSnapshot(req: Request, hostParam: string): Promise<Response> {

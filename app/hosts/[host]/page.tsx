@@ -1,0 +1,41 @@
+import { HostView } from '@/components/host/host-view';
+import { PreloadHistory } from '@/components/preload-history';
+import { TokenGate } from '@/components/token-gate';
+import { checkPageAccess } from '@/lib/server/page-access';
+import { loadSnapshot } from '@/lib/server/views';
+import { decodeSegment, parseViewState } from '@/lib/ui/url-state';
+
+export const dynamic = 'force-dynamic';
+
+interface Props {
+  readonly params: Promise<{ host: string }>;
+  readonly searchParams: Promise<Record<string, string | string[] | undefined>>;
+}
+
+export async function generateMetadata({ params }: Props) {
+  return { title: `${decodeSegment((await params).host)} · vcpumap` };
+}
+
+export default async function HostPage({ params, searchParams }: Props) {
+  const sp = await searchParams;
+  const access = await checkPageAccess(sp);
+  if (!access.ok) return <TokenGate reason={access.reason} />;
+  const host = decodeSegment((await params).host);
+  const view = parseViewState(sp);
+  const snapshot = await loadSnapshot(host, view.window?.to ?? null);
+  if (snapshot === null) {
+    return (
+      <p role="alert" className="text-lg">
+        No frame from host <span className="font-mono">{host}</span>
+        {view.window === null ? ' yet' : ' in that window'}.
+      </p>
+    );
+  }
+  const now = Date.now();
+  return (
+    <>
+      <PreloadHistory host={host} window={view.window} now={now} />
+      <HostView host={host} initialSnapshot={snapshot} initialNow={now} />
+    </>
+  );
+}

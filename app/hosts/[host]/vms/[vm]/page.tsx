@@ -1,0 +1,43 @@
+import { VmView } from '@/components/vm/vm-view';
+import { PreloadHistory } from '@/components/preload-history';
+import { TokenGate } from '@/components/token-gate';
+import { checkPageAccess } from '@/lib/server/page-access';
+import { loadSnapshot } from '@/lib/server/views';
+import { decodeSegment, parseViewState } from '@/lib/ui/url-state';
+
+export const dynamic = 'force-dynamic';
+
+interface Props {
+  readonly params: Promise<{ host: string; vm: string }>;
+  readonly searchParams: Promise<Record<string, string | string[] | undefined>>;
+}
+
+export async function generateMetadata({ params }: Props) {
+  const p = await params;
+  return { title: `${decodeSegment(p.vm)} on ${decodeSegment(p.host)} · vcpumap` };
+}
+
+export default async function VmPage({ params, searchParams }: Props) {
+  const sp = await searchParams;
+  const access = await checkPageAccess(sp);
+  if (!access.ok) return <TokenGate reason={access.reason} />;
+  const p = await params;
+  const host = decodeSegment(p.host);
+  const vm = decodeSegment(p.vm);
+  const view = parseViewState(sp);
+  const snapshot = await loadSnapshot(host, view.window?.to ?? null);
+  if (snapshot === null) {
+    return (
+      <p role="alert" className="text-lg">
+        No frame from host <span className="font-mono">{host}</span>.
+      </p>
+    );
+  }
+  const now = Date.now();
+  return (
+    <>
+      <PreloadHistory host={host} window={view.window} now={now} />
+      <VmView host={host} vm={vm} initialSnapshot={snapshot} initialNow={now} />
+    </>
+  );
+}

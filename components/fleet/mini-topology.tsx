@@ -1,0 +1,61 @@
+'use client';
+// A host's topology in miniature: a row per socket and NUMA node, a square per pCPU coloured by the
+// VM on it now; a pCPU named by a violation gets a diagonal cross (shape, not only colour).
+import { useEffect, useRef } from 'react';
+import type { FleetTile } from '@/lib/ui/fleet-tiles';
+import { palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
+import { canvasColors, useTheme } from '../use-theme';
+
+const MAX_CELL = 22;
+
+export function MiniTopology({ tile, width }: { readonly tile: FleetTile; readonly width: number }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const theme = useTheme();
+  const widest = Math.max(1, ...tile.rows);
+  const cell = Math.max(2, Math.min(MAX_CELL, Math.floor(width / widest)));
+  const height = tile.rows.length * cell;
+
+  useEffect(() => {
+    const canvas = ref.current;
+    const ctx = canvas?.getContext('2d');
+    if (canvas == null || ctx == null) return;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(widest * cell * dpr);
+    canvas.height = Math.max(1, Math.round(height * dpr));
+    ctx.scale(dpr, dpr);
+    const colors = palette(theme);
+    const look = canvasColors(theme);
+    const gap = cell >= 6 ? 1 : 0;
+    let i = 0;
+    tile.rows.forEach((n, r) => {
+      for (let c = 0; c < n; c++, i++) {
+        const vm = tile.cells[i] ?? -1;
+        const name = vm >= 0 ? tile.vms[vm] : undefined;
+        ctx.fillStyle = name === undefined ? look.grid : (colors[vmColorIndex(name)] ?? look.grid);
+        const x = c * cell;
+        const y = r * cell;
+        ctx.fillRect(x, y, cell - gap, cell - gap);
+        if (tile.marks[i] === 1) {
+          ctx.strokeStyle = look.mark;
+          ctx.lineWidth = Math.max(1, cell / 6);
+          ctx.beginPath();
+          ctx.moveTo(x, y);
+          ctx.lineTo(x + cell - gap, y + cell - gap);
+          ctx.moveTo(x + cell - gap, y);
+          ctx.lineTo(x, y + cell - gap);
+          ctx.stroke();
+        }
+      }
+    });
+  }, [tile, theme, cell, widest, height]);
+
+  return (
+    <canvas
+      ref={ref}
+      aria-hidden
+      data-testid="mini-topology"
+      style={{ width: widest * cell, height }}
+      className="block"
+    />
+  );
+}

@@ -1,0 +1,64 @@
+'use client';
+// The VMs of a host with links to their views. Memoised on what it shows, so a live frame that
+// only moves vCPUs does not re-render it.
+import Link from 'next/link';
+import { memo } from 'react';
+import type { SnapshotVm, Violation } from '@/lib/model/snapshot';
+import { palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
+import { vmPath } from '@/lib/ui/url-state';
+import { useTheme } from '../use-theme';
+
+interface Props {
+  readonly host: string;
+  readonly vms: readonly SnapshotVm[];
+  readonly violations: readonly Violation[];
+}
+
+function shown(p: Props): string {
+  const counts = new Map<string, number>();
+  for (const v of p.violations) for (const n of v.vms) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return JSON.stringify([p.host, p.vms.map((v) => [v.name, v.pid, v.source, v.intent, v.dedicated, v.vcpus.length, v.maxVcpus, counts.get(v.name) ?? 0])]);
+}
+
+function VmListTable({ host, vms, violations }: Props) {
+  const colors = palette(useTheme());
+  return (
+    <table className="w-full text-left text-sm">
+      <thead className="border-b border-slate-300 dark:border-slate-700">
+        <tr>
+          <th scope="col" className="py-1 pr-3">VM</th>
+          <th scope="col" className="py-1 pr-3">Source</th>
+          <th scope="col" className="py-1 pr-3">Intent</th>
+          <th scope="col" className="py-1 pr-3">vCPUs</th>
+          <th scope="col" className="py-1 pr-3">Violations</th>
+        </tr>
+      </thead>
+      <tbody>
+        {[...vms]
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.pid - b.pid))
+          .map((vm) => (
+            <tr key={`${vm.name}:${vm.pid}`} className="border-b border-slate-200 dark:border-slate-800">
+              <td className="py-1 pr-3">
+                <span aria-hidden className="mr-2 inline-block h-3 w-3 rounded-sm align-middle" style={{ backgroundColor: colors[vmColorIndex(vm.name)] }} />
+                <Link href={vmPath(host, vm.name)} prefetch={false} className="font-mono break-all underline" data-testid="vm-link">
+                  {vm.name}
+                </Link>
+              </td>
+              <td className="py-1 pr-3">{vm.source}</td>
+              <td className="py-1 pr-3">
+                {vm.intent}
+                {vm.dedicated ? ', dedicated' : ''}
+              </td>
+              <td className="py-1 pr-3">
+                {vm.vcpus.length}
+                {vm.maxVcpus !== null ? ` of ${vm.maxVcpus}` : ''}
+              </td>
+              <td className="py-1 pr-3">{violations.filter((v) => v.vms.includes(vm.name)).length}</td>
+            </tr>
+          ))}
+      </tbody>
+    </table>
+  );
+}
+
+export const VmList = memo(VmListTable, (a, b) => shown(a) === shown(b));

@@ -1,0 +1,13 @@
+'use client';
+// Wall-clock time that ticks, for ages ("4 s ago") and staleness. Starts from the server's time so
+// the first client render matches the server-rendered HTML.
+import { useEffect, useState } from 'react';
+
+export function useNow(initial: number, everyMs = 1000): number {
+  const [now, setNow] = useState(initial);
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
+  return now;
+}

@@ -1,0 +1,98 @@
+'use client';
+// The VM view: its violations, pin set against actual per vCPU with run-queue wait, and the
+// timeline of its threads coloured by pCPU with hot-plugs marked.
+import Link from 'next/link';
+import { useEffect, useRef, useState } from 'react';
+import type { Snapshot } from '@/lib/model/snapshot';
+import { formatAge, formatTime } from '@/lib/ui/format';
+import { hostPath } from '@/lib/ui/url-state';
+import { ConnectionIndicator } from '../live/connection-indicator';
+import { ViolationsTable } from '../host/violations-table';
+import { WindowBar } from '../host/window-bar';
+import { useHostData } from '../use-host-data';
+import { useNow } from '../use-now';
+import { useViewState } from '../use-view-state';
+import { VcpuTable, waitShare } from './vcpu-table';
+import { VmTimeline } from './vm-timeline';
+
+const WAIT_POINTS = 300;
+
+export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readonly host: string; readonly vm: string; readonly initialSnapshot: Snapshot; readonly initialNow: number }) {
+  const [view, setViewUrl] = useViewState();
+  const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow);
+  const now = useNow(initialNow);
+  const vm = snapshot.vms.find((v) => v.name === name);
+
+  // Run-queue wait per vCPU thread over the frames seen while the page is open.
+  const waits = useRef(new Map<number, number[]>());
+  const [, setWaitVersion] = useState(0);
+  useEffect(() => {
+    if (vm === undefined) return;
+    for (const v of vm.vcpus) {
+      const w = waitShare(v.waitNs, snapshot.intervalMs);
+      if (w === null) continue;
+      const list = waits.current.get(v.tid) ?? [];
+      list.push(w);
+      if (list.length > WAIT_POINTS) list.shift();
+      waits.current.set(v.tid, list);
+    }
+    setWaitVersion((n) => n + 1);
+  }, [vm, snapshot.intervalMs]);
+
+  const share = (): string => {
+    const t = live?.history.ticks ?? [];
+    const next = { ...view, window: view.window ?? { from: t[0] ?? snapshot.at - 15 * 60_000, to: (t[t.length - 1] ?? snapshot.at) + 1000 } };
+    setViewUrl(next, 'push');
+    return window.location.href;
+  };
+
+  return (
+    <div data-testid="vm-view">
+      <p className="text-sm">
+        <Link href={hostPath(host)} className="underline">
+          ← host <span className="font-mono">{host}</span>
+        </Link>
+      </p>
+      <div className="mt-1 flex flex-wrap items-baseline gap-3">
+        <h1 className="font-mono text-xl font-semibold break-all">{name}</h1>
+        <ConnectionIndicator status={status} />
+        <span className="text-sm text-slate-500 dark:text-slate-400">
+          last frame {formatTime(snapshot.at)} ({formatAge(now - snapshot.at)} ago)
+        </span>
+      </div>
+      <div className="mt-2">
+        <WindowBar window={view.window} onLive={() => setViewUrl({ ...view, window: null }, 'push')} onShare={share} />
+      </div>
+      {vm === undefined ? (
+        <p role="alert" className="mt-4">
+          This VM is not in the host&apos;s frame of {formatTime(snapshot.at)}: it stopped, or was renamed.
+        </p>
+      ) : (
+        <>
+          <p className="mt-2 text-sm">
+            {vm.source === 'libvirt' ? 'libvirt domain' : 'QEMU process'} pid {vm.pid}
+            {vm.uuid !== null ? `, uuid ${vm.uuid}` : ''}; intent from {vm.intent}
+            {vm.dedicated ? ', dedicated' : ''}; {vm.vcpus.length} vCPUs{vm.maxVcpus !== null ? ` of ${vm.maxVcpus}` : ''}.
+          </p>
+          <section className="mt-6" aria-label="Violations">
+            <ViolationsTable violations={snapshot.violations.filter((v) => v.vms.includes(name))} now={now} caption="Violations of this VM" />
+          </section>
+          <section className="mt-6" aria-label="vCPUs">
+            <h2 className="mb-2 text-lg font-semibold">Pin set against actual</h2>
+            <VcpuTable vm={vm} intervalMs={snapshot.intervalMs} waits={{ byTid: waits.current }} />
+          </section>
+        </>
+      )}
+      <section className="mt-6" aria-label="Timeline">
+        <h2 className="mb-2 text-lg font-semibold">Threads over time, coloured by pCPU</h2>
+        {historyError !== null ? (
+          <p role="alert">Could not load the history: {historyError.message}</p>
+        ) : live === null ? (
+          <p>Loading the history…</p>
+        ) : (
+          <VmTimeline live={live} snapshot={snapshot} vm={name} onBrush={(from, to) => setViewUrl({ ...view, window: { from, to } }, 'push')} />
+        )}
+      </section>
+    </div>
+  );
+}

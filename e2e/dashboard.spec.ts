@@ -1,0 +1,214 @@
+// The dashboard against the built server, its embedded agent (1 s interval) and real QEMU guests:
+// each page shows the real guests, a taskset re-pin appears live in the violations table, the
+// heatmaps have pixels, untrusted VM names stay text, the view state survives a reload.
+import { expect, test, type ConsoleMessage, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startGuest, guestName, type Guest } from '../test/integration/helpers/guests';
+import { requireQemu } from '../test/integration/helpers/preconditions';
+import { startServer, type TestServer } from '../test/integration/helpers/server';
+
+const INTERVAL_MS = 1000;
+const XSS_NAME = '<img src=x onerror=alert(1)>';
+const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
+
+let server: TestServer;
+let host: string;
+let idle: Guest;
+let spin: Guest;
+let xss: Guest;
+const problems: string[] = [];
+
+function watch(page: Page): void {
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error') problems.push(`console error on ${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error on ${page.url()}: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`dialog opened (${d.type()}): ${d.message()}`);
+    void d.dismiss();
+  });
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  const file = test.info().outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  copyFileSync(file, path.join(SHOTS, `${name}.png`));
+  await test.info().attach(name, { path: file, contentType: 'image/png' });
+}
+
+/** Pixels of a canvas that differ from its top-left pixel (the background). */
+async function paintedPixels(page: Page, selector: string): Promise<number> {
+  return page.locator(selector).first().evaluate((el) => {
+    if (!(el instanceof HTMLCanvasElement)) throw new Error('not a canvas');
+    const ctx = el.getContext('2d');
+    if (ctx === null) throw new Error('no 2d context');
+    const { data } = ctx.getImageData(0, 0, el.width, el.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2]) n++;
+    }
+    return n;
+  });
+}
+
+function hostUrl(): string {
+  return `/hosts/${encodeURIComponent(host)}`;
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  requireQemu();
+  const tag = guestName('ui');
+  idle = await startGuest({ name: `${tag}-idle`, smp: 2, qmpSockets: 1 });
+  spin = await startGuest({ name: `${tag}-spin`, smp: 2, workload: 'spin', qmpSockets: 1 });
+  xss = await startGuest({ name: XSS_NAME, smp: 1, qmpSockets: 1 });
+  // The spinning guest is pinned: vCPU n on pCPU n, and its threads match at the start.
+  const dir = mkdtempSync(path.join(tmpdir(), 'vcpumap-e2e-'));
+  const pins = path.join(dir, 'pins.json');
+  writeFileSync(pins, JSON.stringify({ vms: { [spin.name]: { vcpupin: { '0': '0', '1': '1' } } } }));
+  execFileSync('taskset', ['-pc', '0', String(spin.vcpuTid(0))], { stdio: 'ignore' });
+  execFileSync('taskset', ['-pc', '1', String(spin.vcpuTid(1))], { stdio: 'ignore' });
+  server = await startServer({ VCPUMAP_EMBEDDED_AGENT: '1', VCPUMAP_AGENT_INTERVAL: `${INTERVAL_MS}ms`, VCPUMAP_PINS: pins });
+  // Wait for frames that include all three guests.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const hosts = (await (await fetch(`${server.url}/api/v1/hosts`)).json()) as { host: string }[];
+    const h = hosts[0]?.host;
+    if (h !== undefined) {
+      const snap = (await (await fetch(`${server.url}/api/v1/hosts/${encodeURIComponent(h)}/snapshot`)).json()) as { vms: { name: string }[] };
+      const names = snap.vms.map((v) => v.name);
+      if ([idle.name, spin.name, XSS_NAME].every((n) => names.includes(n))) {
+        host = h;
+        break;
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`the embedded agent did not report the test guests within 30 s:\n${server.log()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+  await Promise.all([idle?.stop(), spin?.stop(), xss?.stop()]);
+});
+
+test.beforeEach(({ page }) => {
+  watch(page);
+  test.info().annotations.push({ type: 'server', description: server.url });
+});
+
+test.afterEach(() => {
+  const found = problems.splice(0);
+  expect(found, 'console errors, page errors or dialogs').toEqual([]);
+});
+
+
+test('fleet page shows this host with its real guests, searchable by VM name', async ({ page }) => {
+  await page.goto(server.url + '/');
+  const tile = page.locator(`[data-testid=host-tile][data-host="${host}"]`);
+  await expect(tile).toBeVisible();
+  await expect(tile).toContainText(spin.name);
+  expect(await paintedPixels(page, `[data-testid=host-tile][data-host="${host}"] canvas`)).toBeGreaterThan(0);
+  await page.getByRole('searchbox').fill(idle.name);
+  await expect(page).toHaveURL(new RegExp(`q=${encodeURIComponent(idle.name)}`));
+  await expect(tile).toBeVisible();
+  await page.getByRole('searchbox').fill('no-such-vm-or-host');
+  await expect(tile).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByRole('searchbox')).toHaveValue('no-such-vm-or-host');
+  await page.goto(server.url + '/');
+  await expect(tile).toBeVisible();
+  await shot(page, 'fleet');
+});
+
+test('host page shows the guests, a drawn heatmap, and a taskset re-pin as a new violation row without reload', async ({ page }) => {
+  await page.goto(server.url + hostUrl());
+  await expect(page.getByTestId('vm-link').filter({ hasText: spin.name })).toBeVisible();
+  await expect(page.getByTestId('vm-link').filter({ hasText: idle.name })).toBeVisible();
+  const cpus = Number(execFileSync('nproc', ['--all']).toString().trim());
+  await expect(page.locator('[data-testid=topology-grid] button[data-cpu]')).toHaveCount(cpus);
+  await expect(page.locator('[data-testid=host-timeline] canvas[data-drawn-columns]')).toBeVisible();
+  expect(await paintedPixels(page, '[data-testid=host-timeline] canvas')).toBeGreaterThan(0);
+  await expect(page.locator('[data-connection=live]')).toBeVisible();
+
+  const rows = page.locator(`[data-testid=violations-table] tr[data-vm="${spin.name}"]`);
+  await expect(rows).toHaveCount(0, { timeout: 15_000 }); // pinned as intended
+  await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+
+  const t0 = Date.now();
+  execFileSync('taskset', ['-pc', '1', String(spin.vcpuTid(0))], { stdio: 'ignore' });
+  await expect(rows.first()).toBeVisible({ timeout: 2 * INTERVAL_MS });
+  const seenAfter = Date.now() - t0;
+  test.info().annotations.push({ type: 're-pin to violation row', description: `${seenAfter} ms` });
+  console.log(`re-pin seen in the violations table after ${seenAfter} ms (interval ${INTERVAL_MS} ms)`);
+  expect(seenAfter).toBeLessThanOrEqual(2 * INTERVAL_MS);
+  await expect(page.locator(`tr[data-vm="${spin.name}"][data-kind=affinity-drift]`)).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  await shot(page, 'host');
+  // Put it back for the next tests.
+  execFileSync('taskset', ['-pc', '0', String(spin.vcpuTid(0))], { stdio: 'ignore' });
+});
+
+test('VM page shows each vCPU with its real thread id, pin and a drawn timeline', async ({ page }) => {
+  await page.goto(`${server.url}${hostUrl()}/vms/${encodeURIComponent(spin.name)}`);
+  const table = page.getByTestId('vcpu-table');
+  for (const i of [0, 1]) {
+    const row = table.locator(`tr[data-vcpu="${i}"]`);
+    await expect(row).toContainText(String(spin.vcpuTid(i)));
+    await expect(row.locator('td').nth(3)).toHaveText(String(i)); // the pin from the pins file
+  }
+  await expect(page.locator('[data-testid=vm-timeline] canvas[data-drawn-columns]')).toBeVisible();
+  expect(await paintedPixels(page, '[data-testid=vm-timeline] canvas')).toBeGreaterThan(0);
+  await shot(page, 'vm');
+});
+
+test('a VM named like HTML shows as text on every page and runs no script', async ({ page }) => {
+  await page.goto(server.url + hostUrl());
+  await expect(page.getByTestId('vm-link').filter({ hasText: XSS_NAME })).toBeVisible();
+  await page.goto(server.url + '/?q=' + encodeURIComponent('onerror'));
+  await expect(page.locator(`[data-testid=host-tile][data-host="${host}"]`)).toContainText(XSS_NAME);
+  await page.goto(`${server.url}${hostUrl()}/vms/${encodeURIComponent(XSS_NAME)}`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(XSS_NAME);
+  await expect(page.locator('img[src="x"]')).toHaveCount(0);
+  await shot(page, 'vm-xss');
+});
+
+test('the window, the selection and the theme survive a reload', async ({ page }) => {
+  await page.goto(server.url + hostUrl());
+  await page.locator('[data-testid=topology-grid] button[data-cpu="1"]').click();
+  await expect(page).toHaveURL(/cpu=1/);
+  await page.getByRole('button', { name: 'Share' }).click();
+  await expect(page).toHaveURL(/from=.*to=/);
+  const url = page.url();
+  await page.reload();
+  expect(page.url()).toBe(url);
+  await expect(page.locator('[data-connection=paused]')).toBeVisible();
+  await expect(page.locator('[data-testid=topology-grid] button[data-cpu="1"]')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('[data-testid=host-timeline] canvas[data-drawn-columns]')).toBeVisible();
+  await page.getByRole('button', { name: 'Back to live' }).click();
+  await expect(page.locator('[data-connection=live]')).toBeVisible();
+
+  const dark = await page.evaluate(() => document.documentElement.classList.contains('dark'));
+  await page.getByRole('button', { name: /theme/i }).click();
+  await page.reload();
+  expect(await page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(!dark);
+  await shot(page, dark ? 'host-light' : 'host-dark');
+});
+
+test('the heatmap works from the keyboard: a cursor with a tooltip, Enter selects the pCPU', async ({ page }) => {
+  await page.goto(server.url + hostUrl());
+  const canvas = page.locator('[data-testid=host-timeline] canvas');
+  await expect(canvas).toHaveAttribute('data-drawn-columns', /[1-9]/);
+  await canvas.focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByTestId('heat-tooltip')).toContainText('pCPU');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/cpu=\d+/);
+});

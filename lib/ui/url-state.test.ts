@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { historyWindow, hostPath, LIVE_WINDOW_MS, parseViewState, viewQuery, vmPath } from './url-state';
+
+describe('view state in the URL', () => {
+  it('is live without from/to, absolute with both', () => {
+    expect(parseViewState(new URLSearchParams('')).window).toBeNull();
+    const s = parseViewState(new URLSearchParams('from=2026-11-24T10:00:00Z&to=1795521600000&cpu=3'));
+    expect(s.window).toEqual({ from: Date.parse('2026-11-24T10:00:00Z'), to: 1795521600000 });
+    expect(s.cpu).toBe(3);
+  });
+
+  it('falls back to live on a bad or inverted window, never throws', () => {
+    expect(parseViewState(new URLSearchParams('from=yesterday&to=now')).window).toBeNull();
+    expect(parseViewState(new URLSearchParams('from=2000&to=1000')).window).toBeNull();
+    expect(parseViewState(new URLSearchParams('cpu=-1&vcpu=x')).cpu).toBeNull();
+  });
+
+  it('reads Next.js searchParams records too', () => {
+    expect(parseViewState({ from: ['1000', '5'], to: '2000', vcpu: '2' })).toEqual({ window: { from: 1000, to: 2000 }, cpu: null, vcpu: 2 });
+  });
+
+  it('round-trips through the query string with ISO times', () => {
+    const s = { window: { from: 1795500000000, to: 1795500900000 }, cpu: 12, vcpu: null };
+    const q = viewQuery(s);
+    expect(q).toContain('from=2026-');
+    expect(parseViewState(new URLSearchParams(q.slice(1)))).toEqual(s);
+    expect(viewQuery({ window: null, cpu: null, vcpu: null })).toBe('');
+  });
+
+  it('encodes untrusted names in paths', () => {
+    expect(hostPath('a/b')).toBe('/hosts/a%2Fb');
+    expect(vmPath('h', '<img src=x onerror=alert(1)>')).toBe('/hosts/h/vms/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E');
+  });
+
+  it('asks for the last live window when live', () => {
+    expect(historyWindow({ window: null, cpu: null, vcpu: null }, 10_000_000)).toEqual({ from: 10_000_000 - LIVE_WINDOW_MS, to: 10_000_000 });
+  });
+});

@@ -1,0 +1,82 @@
+// View state in the URL (SPEC "Views"): host and VM are path segments; the window (live, or
+// absolute `from`/`to`) and the selection are search parameters, so that any view can be reloaded
+// or sent to someone else as it is. Pure: parses what the browser or the server sees.
+
+/** The longest window a view asks the history API for. */
+export const MAX_WINDOW_MS = 31 * 24 * 3600_000;
+/** The default live window: the server's live window. */
+export const LIVE_WINDOW_MS = 15 * 60_000;
+
+export interface ViewState {
+  /** Absolute window in epoch ms, or null for live (the last LIVE_WINDOW_MS, following new frames). */
+  readonly window: { readonly from: number; readonly to: number } | null;
+  /** Selected pCPU (host view), or null. */
+  readonly cpu: number | null;
+  /** Selected vCPU index (VM view), or null. */
+  readonly vcpu: number | null;
+}
+
+export type ParamSource = URLSearchParams | Readonly<Record<string, string | string[] | undefined>>;
+
+function get(params: ParamSource, name: string): string | null {
+  if (params instanceof URLSearchParams) return params.get(name);
+  const v = params[name];
+  if (Array.isArray(v)) return v[0] ?? null;
+  return v ?? null;
+}
+
+/** Epoch ms or ISO-8601; null when absent or unreadable (a bad link falls back to live, it never breaks the page). */
+export function parseTimeParam(text: string | null): number | null {
+  if (text === null || text === '') return null;
+  if (/^\d{1,16}$/.test(text)) return Number(text);
+  const t = Date.parse(text);
+  return Number.isFinite(t) ? t : null;
+}
+
+function parseIndex(text: string | null): number | null {
+  if (text === null || !/^\d{1,5}$/.test(text)) return null;
+  return Number(text);
+}
+
+export function parseViewState(params: ParamSource): ViewState {
+  const from = parseTimeParam(get(params, 'from'));
+  const to = parseTimeParam(get(params, 'to'));
+  const window = from !== null && to !== null && to > from && to - from <= MAX_WINDOW_MS ? { from, to } : null;
+  return { window, cpu: parseIndex(get(params, 'cpu')), vcpu: parseIndex(get(params, 'vcpu')) };
+}
+
+/** The query string (with `?`, or '' when empty) of a view state; times as ISO-8601 so links read well. */
+export function viewQuery(state: ViewState): string {
+  const p = new URLSearchParams();
+  if (state.window !== null) {
+    p.set('from', new Date(state.window.from).toISOString());
+    p.set('to', new Date(state.window.to).toISOString());
+  }
+  if (state.cpu !== null) p.set('cpu', String(state.cpu));
+  if (state.vcpu !== null) p.set('vcpu', String(state.vcpu));
+  const q = p.toString();
+  return q === '' ? '' : `?${q}`;
+}
+
+/** Path of the host view; the name is encoded, never trusted. */
+export function hostPath(host: string): string {
+  return `/hosts/${encodeURIComponent(host)}`;
+}
+
+export function vmPath(host: string, vm: string): string {
+  return `${hostPath(host)}/vms/${encodeURIComponent(vm)}`;
+}
+
+/** The history window to fetch for a view at time `now`. */
+export function historyWindow(state: ViewState, now: number): { from: number; to: number } {
+  return state.window ?? { from: now - LIVE_WINDOW_MS, to: now };
+}
+
+/** A path segment as the router hands it over: decoded once, kept as-is when it is not valid percent-encoding. */
+export function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,240 @@
+// npm run bench:ui: the dashboard in Debian's Chromium with a big host. Replays 15 minutes of 1 Hz
+// frames of a synthetic 256-pCPU / 512-vCPU host (scripts/bench-ui/synthetic-host.ts) into the
+// built server, then measures in the browser:
+//  - time to first heatmap: navigation start to the host timeline's last chunk drawn (the
+//    `vcpumap:heatmap-ready` mark), median of BENCH_LOADS navigations;
+//  - per live frame (one pushed per second for BENCH_LIVE_SECONDS): the heatmap redraw (the
+//    `vcpumap:heatmap-redraw` measures: drawing the new column and copying the window) and the
+//    whole main-thread work of the frame (SSE message to the end of its longest task);
+//  - the longest main-thread task while live (Long Tasks API);
+//  - first-load JavaScript of each page (script bytes over the wire and decoded).
+// Knobs: BENCH_LOADS (5), BENCH_LIVE_SECONDS (30), BENCH_WIDTH x BENCH_HEIGHT (1920 x 1080),
+// BENCH_PROFILE=1 prints the functions with the most self time in the browser while live.
+import { gzipSync } from 'node:zlib';
+import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../playwright.config';
+import { startServer } from '../test/integration/helpers/server';
+import { SyntheticHost, VCPUS_PER_VM, VMS } from './bench-ui/synthetic-host';
+
+const LOADS = Number(process.env.BENCH_LOADS ?? 5);
+const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
+const WIDTH = Number(process.env.BENCH_WIDTH ?? 1920);
+const HEIGHT = Number(process.env.BENCH_HEIGHT ?? 1080);
+const TOKEN = 'bench-ui-token-0123456789abcdef';
+const HOST = 'hv-bench-256';
+const HISTORY_S = 900;
+const BATCH = 8;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+function pct(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
+}
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const kb = (x: number) => `${(x / 1024).toFixed(0)} KiB`;
+
+async function post(url: string, frames: unknown[]): Promise<void> {
+  const body = gzipSync(JSON.stringify({ frames }));
+  for (;;) {
+    const res = await fetch(`${url}/api/v1/ingest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body,
+    });
+    if (res.status === 503) {
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    if (!res.ok) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+    return;
+  }
+}
+
+async function scriptBytes(page: Page): Promise<{ transfer: number; decoded: number; files: number }> {
+  return page.evaluate(() => {
+    let transfer = 0;
+    let decoded = 0;
+    let files = 0;
+    for (const e of performance.getEntriesByType('resource')) {
+      if (!(e instanceof PerformanceResourceTiming) || e.initiatorType !== 'script') continue;
+      transfer += e.transferSize;
+      decoded += e.decodedBodySize;
+      files++;
+    }
+    return { transfer, decoded, files };
+  });
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** Self time per function of a CDP CPU profile, the top 20. */
+function printProfile(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  samples.forEach((id, i) => {
+    const n = byId.get(id);
+    if (n === undefined) return;
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\//, '')}:${f.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + (deltas[i] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`profile while live: ${total.toFixed(0)} ms sampled; top self time:`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${v.toFixed(0).padStart(7)} ms  ${k}`);
+}
+
+/** Main-thread time by trace event name over 10 s of live frames (devtools.timeline). */
+async function printTrace(cdp: import('playwright-core').CDPSession): Promise<void> {
+  const events: { name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }[] = [];
+  let complete = (): void => {};
+  const done = new Promise<void>((r) => (complete = r));
+  cdp.on('event', ({ method, params }) => {
+    if (method === 'Tracing.dataCollected' && params !== undefined && 'value' in params && Array.isArray(params.value)) events.push(...(params.value as typeof events));
+    if (method === 'Tracing.tracingComplete') complete();
+  });
+  await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] } });
+  await new Promise((r) => setTimeout(r, 10_000));
+  await cdp.send('Tracing.end');
+  await done;
+  // The renderer main thread with the most work is the page's.
+  const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const busy = new Map<string, number>();
+  for (const e of events) if (e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`)) busy.set(`${e.pid}:${e.tid}`, (busy.get(`${e.pid}:${e.tid}`) ?? 0) + (e.dur ?? 0));
+  const main = [...busy].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const byName = new Map<string, number>();
+  for (const e of events) {
+    if (e.ph !== 'X' || e.dur === undefined || `${e.pid}:${e.tid}` !== main) continue;
+    byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur / 1000);
+  }
+  console.log('main-thread trace over 10 s live (inclusive ms by event):');
+  for (const [k, v] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 16)) console.log(`  ${v.toFixed(0).padStart(7)} ms  ${k}`);
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:ui: host of 256 pCPUs, ${VMS * VCPUS_PER_VM} vCPUs, ${HISTORY_S} s of 1 Hz history; Chromium ${WIDTH}x${HEIGHT}`);
+  const server = await startServer({ VCPUMAP_AGENT_TOKEN: TOKEN, VCPUMAP_EMBEDDED_AGENT: '0' });
+  const synth = new SyntheticHost(HOST);
+  const now = Date.now();
+  const t0 = performance.now();
+  let batch: unknown[] = [];
+  for (let i = 0; i < HISTORY_S; i++) {
+    batch.push(synth.frame(now - (HISTORY_S - i) * 1000, i));
+    if (batch.length === BATCH) {
+      await post(server.url, batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await post(server.url, batch);
+  console.log(`replayed ${HISTORY_S} frames in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const historyMs: number[] = [];
+  let historyBytes = 0;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const res = await fetch(`${server.url}/api/v1/hosts/${HOST}/history?from=${now - HISTORY_S * 1000}&to=${now}`);
+    historyBytes = (await res.arrayBuffer()).byteLength;
+    historyMs.push(performance.now() - t);
+  }
+  console.log(`GET history of the 15 min window: ${(historyBytes / 1048576).toFixed(1)} MiB of JSON, median ${ms(median(historyMs))} (server, uncompressed, 3 requests)`);
+
+  const browser = await chromium.launch({ executablePath: process.env.VCPUMAP_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  let frameNo = HISTORY_S;
+  // Frames keep coming at 1 Hz from here on, as a live host would send them.
+  let live = true;
+  const feeder = (async () => {
+    while (live) {
+      const started = Date.now();
+      await post(server.url, [synth.frame(started, frameNo++)]);
+      await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
+    }
+  })();
+
+  try {
+    const page = await browser.newPage({ viewport: { width: WIDTH, height: HEIGHT } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    const hostUrl = `${server.url}/hosts/${HOST}`;
+
+    const firstHeatmap: number[] = [];
+    for (let i = 0; i < LOADS; i++) {
+      await page.goto(hostUrl);
+      await page.waitForFunction(() => performance.getEntriesByName('vcpumap:heatmap-ready').length > 0, null, { timeout: 60_000 });
+      firstHeatmap.push(await page.evaluate(() => performance.getEntriesByName('vcpumap:heatmap-ready')[0]?.startTime ?? NaN));
+    }
+    const hostJs = await scriptBytes(page);
+
+    // Live: long tasks and redraws from here on.
+    await page.evaluate(() => {
+      const w = window as unknown as { __long: number[] };
+      w.__long = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__long.push(e.duration);
+      }).observe({ type: 'longtask' });
+      performance.clearMeasures('vcpumap:heatmap-redraw');
+    });
+    const cdp = process.env.BENCH_PROFILE === '1' ? await page.context().newCDPSession(page) : null;
+    if (cdp !== null) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
+    await page.waitForTimeout(LIVE_SECONDS * 1000);
+    if (cdp !== null) {
+      printProfile((await cdp.send('Profiler.stop')).profile);
+      await printTrace(cdp);
+    }
+    const liveStats = await page.evaluate(() => ({
+      redraws: performance.getEntriesByName('vcpumap:heatmap-redraw').map((e) => e.duration),
+      longTasks: (window as unknown as { __long: number[] }).__long,
+    }));
+    const cols = await page.locator('[data-testid=host-timeline] canvas').getAttribute('data-drawn-columns');
+
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('[data-testid=host-tile]');
+    const fleetJs = await scriptBytes(page);
+    await page.goto(`${hostUrl}/vms/vm-00`);
+    await page.waitForSelector('[data-testid=vm-timeline] canvas[data-drawn-columns]', { timeout: 60_000 });
+    const vmJs = await scriptBytes(page);
+
+    console.log('');
+    console.log(`time to first heatmap (navigation start to last chunk drawn), ${LOADS} loads: median ${ms(median(firstHeatmap))} [${firstHeatmap.map((x) => x.toFixed(0)).join(', ')}]   target < 1500 ms`);
+    console.log(
+      `heatmap redraw per live frame, ${liveStats.redraws.length} frames: median ${ms(median(liveStats.redraws))}, p95 ${ms(pct(liveStats.redraws, 0.95))}, max ${ms(Math.max(...liveStats.redraws))}   target median < 8 ms`,
+    );
+    const longest = liveStats.longTasks.length === 0 ? 0 : Math.max(...liveStats.longTasks);
+    console.log(
+      `long tasks (> 50 ms) while live for ${LIVE_SECONDS} s: ${liveStats.longTasks.length}, longest ${liveStats.longTasks.length === 0 ? 'none' : ms(longest)}   target none`,
+    );
+    console.log(`columns on the heatmap at the end: ${cols}`);
+    console.log('first-load JavaScript (script resources of a fresh load; over the wire / decoded):');
+    for (const [name, js] of [
+      ['fleet /', fleetJs],
+      ['host /hosts/[host]', hostJs],
+      ['VM /hosts/[host]/vms/[vm]', vmJs],
+    ] as const) {
+      console.log(`  ${name.padEnd(28)} ${kb(js.transfer).padStart(9)} / ${kb(js.decoded).padStart(9)} in ${js.files} files`);
+    }
+    if (errors.length > 0) console.log(`browser errors: ${errors.slice(0, 5).join(' | ')}`);
+  } finally {
+    live = false;
+    await feeder.catch(() => {});
+    await browser.close();
+    await server.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
