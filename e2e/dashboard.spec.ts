@@ -3,7 +3,7 @@
 // heatmaps have pixels, untrusted VM names stay text, the view state survives a reload.
 import { expect, test, type ConsoleMessage, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startGuest, guestName, type Guest } from '../test/integration/helpers/guests';
@@ -20,10 +20,12 @@ let idle: Guest;
 let spin: Guest;
 let xss: Guest;
 const problems: string[] = [];
+/** Console errors a test provokes on purpose (e.g. the browser logging a 400 it asked for). */
+let expectedConsole: RegExp[] = [];
 
 function watch(page: Page): void {
   page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error') problems.push(`console error on ${page.url()}: ${m.text()}`);
+    if (m.type() === 'error' && !expectedConsole.some((re) => re.test(m.text()))) problems.push(`console error on ${page.url()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error on ${page.url()}: ${e.message}`));
   page.on('dialog', (d) => {
@@ -104,6 +106,7 @@ test.beforeEach(({ page }) => {
 });
 
 test.afterEach(() => {
+  expectedConsole = [];
   const found = problems.splice(0);
   expect(found, 'console errors, page errors or dialogs').toEqual([]);
 });
@@ -175,6 +178,7 @@ test('a VM named like HTML shows as text on every page and runs no script', asyn
   await expect(page.locator(`[data-testid=host-tile][data-host="${host}"]`)).toContainText(XSS_NAME);
   await page.goto(`${server.url}${hostUrl()}/vms/${encodeURIComponent(XSS_NAME)}`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(XSS_NAME);
+  await expect(page).toHaveTitle(`${XSS_NAME} on ${host} · vcpumap`);
   await expect(page.locator('img[src="x"]')).toHaveCount(0);
   await shot(page, 'vm-xss');
 });
@@ -211,4 +215,47 @@ test('the heatmap works from the keyboard: a cursor with a tooltip, Enter select
   await expect(page.getByTestId('heat-tooltip')).toContainText('pCPU');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/cpu=\d+/);
+});
+
+test('wall fits the fleet on 1080p and 4K screens without scrollbars', async ({ page }) => {
+  for (const [w, h] of [
+    [1920, 1080],
+    [3840, 2160],
+  ] as const) {
+    await page.setViewportSize({ width: w, height: h });
+    await page.goto(server.url + '/wall');
+    const tile = page.locator(`[data-testid=wall-tile][data-host="${host}"]`);
+    await expect(tile).toBeVisible();
+    await expect(page.locator('[data-connection=live]')).toBeVisible();
+    expect(await paintedPixels(page, `[data-testid=wall-tile][data-host="${host}"] canvas`)).toBeGreaterThan(0);
+    const overflow = await page.evaluate(() => ({ x: document.documentElement.scrollWidth - innerWidth, y: document.documentElement.scrollHeight - innerHeight }));
+    expect(overflow).toEqual({ x: 0, y: 0 });
+    await shot(page, `wall-${w}x${h}`);
+  }
+});
+
+test('host page reads at 4K', async ({ page }) => {
+  await page.setViewportSize({ width: 3840, height: 2160 });
+  await page.goto(server.url + hostUrl());
+  await expect(page.locator('[data-testid=host-timeline] canvas')).toHaveAttribute('data-drawn-columns', /[1-9]/);
+  const box = await page.locator('[data-testid=host-timeline] canvas').boundingBox();
+  expect(box?.width ?? 0).toBeGreaterThan(3000); // the heatmap uses the width it has
+  await shot(page, 'host-3840x2160');
+});
+
+test('analyze turns pasted ps and query-cpus-fast into the host view, and names what is wrong in bad input', async ({ page }) => {
+  const fixtures = path.resolve(import.meta.dirname, '../test/fixtures/libvirt-9.0-qemu-7.2');
+  await page.goto(server.url + '/analyze');
+  await page.getByLabel(/^ps -eLo/).fill(readFileSync(path.join(fixtures, 'probe1.ps.txt'), 'utf8'));
+  await page.getByLabel(/^query-cpus-fast/).fill(readFileSync(path.join(fixtures, 'probe1.query-cpus-fast.json'), 'utf8'));
+  await page.getByRole('button', { name: 'Analyze' }).click();
+  const result = page.getByTestId('analyze-result');
+  await expect(result).toContainText('probe1');
+  await expect(result.getByTestId('vcpu-table').locator('tr[data-vcpu="0"]')).toContainText('7474');
+  await shot(page, 'analyze');
+
+  expectedConsole = [/status of 400/];
+  await page.getByLabel(/^query-cpus-fast/).fill('{ not json');
+  await page.getByRole('button', { name: 'Analyze' }).click();
+  await expect(page.locator('p[role=alert]')).toContainText(/query-cpus-fast|JSON/i);
 });

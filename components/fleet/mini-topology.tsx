@@ -3,16 +3,25 @@
 // VM on it now; a pCPU named by a violation gets a diagonal cross (shape, not only colour).
 import { useEffect, useRef } from 'react';
 import type { FleetTile } from '@/lib/ui/fleet-tiles';
-import { palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
+import { palette, vmColorIndex, type Theme } from '@/lib/heatmap/vm-colors';
 import { canvasColors, useTheme } from '../use-theme';
 
 const MAX_CELL = 22;
 
-export function MiniTopology({ tile, width }: { readonly tile: FleetTile; readonly width: number }) {
+interface Props {
+  readonly tile: FleetTile;
+  readonly width: number; // px available
+  readonly height?: number; // px available (default: as tall as the rows need)
+  readonly theme?: Theme; // default: the page's
+}
+
+export function MiniTopology({ tile, width, height: maxHeight, theme: forced }: Props) {
   const ref = useRef<HTMLCanvasElement>(null);
-  const theme = useTheme();
+  const pageTheme = useTheme();
+  const theme = forced ?? pageTheme;
   const widest = Math.max(1, ...tile.rows);
-  const cell = Math.max(2, Math.min(MAX_CELL, Math.floor(width / widest)));
+  const byHeight = maxHeight === undefined ? Infinity : Math.floor(maxHeight / Math.max(1, tile.rows.length));
+  const cell = Math.max(2, Math.min(maxHeight === undefined ? MAX_CELL : 64, Math.floor(width / widest), byHeight));
   const height = tile.rows.length * cell;
 
   useEffect(() => {

@@ -1,4 +1,4 @@
-import { HostView } from '@/components/host/host-view';
+import { VmView } from '@/components/vm/vm-view';
 import { PreloadHistory } from '@/components/preload-history';
 import { TokenGate } from '@/components/token-gate';
 import { checkPageAccess } from '@/lib/server/page-access';
@@ -8,26 +8,29 @@ import { decodeSegment, parseViewState } from '@/lib/ui/url-state';
 export const dynamic = 'force-dynamic';
 
 interface Props {
-  readonly params: Promise<{ host: string }>;
+  readonly params: Promise<{ host: string; vm: string }>;
   readonly searchParams: Promise<Record<string, string | string[] | undefined>>;
 }
 
 export async function generateMetadata({ params }: Props) {
-  return { title: `${decodeSegment((await params).host)} · vcpumap` };
+  const p = await params;
+  // Next.js hands generateMetadata its params decoded already (the page gets them encoded).
+  return { title: `${p.vm} on ${p.host} · vcpumap` };
 }
 
-export default async function HostPage({ params, searchParams }: Props) {
+export default async function VmPage({ params, searchParams }: Props) {
   const sp = await searchParams;
   const access = await checkPageAccess(sp);
   if (!access.ok) return <TokenGate reason={access.reason} />;
-  const host = decodeSegment((await params).host);
+  const p = await params;
+  const host = decodeSegment(p.host);
+  const vm = decodeSegment(p.vm);
   const view = parseViewState(sp);
   const snapshot = await loadSnapshot(host, view.window?.to ?? null);
   if (snapshot === null) {
     return (
       <p role="alert" className="text-lg">
-        No frame from host <span className="font-mono">{host}</span>
-        {view.window === null ? ' yet' : ' in that window'}.
+        No frame from host <span className="font-mono">{host}</span>.
       </p>
     );
   }
@@ -35,7 +38,7 @@ export default async function HostPage({ params, searchParams }: Props) {
   return (
     <>
       <PreloadHistory host={host} window={view.window} now={now} />
-      <HostView host={host} initialSnapshot={snapshot} initialNow={now} />
+      <VmView host={host} vm={vm} initialSnapshot={snapshot} initialNow={now} />
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { VmView } from '@/components/vm/vm-view';
+import { HostView } from '@/components/host/host-view';
 import { PreloadHistory } from '@/components/preload-history';
 import { TokenGate } from '@/components/token-gate';
 import { checkPageAccess } from '@/lib/server/page-access';
@@ -8,28 +8,27 @@ import { decodeSegment, parseViewState } from '@/lib/ui/url-state';
 export const dynamic = 'force-dynamic';
 
 interface Props {
-  readonly params: Promise<{ host: string; vm: string }>;
+  readonly params: Promise<{ host: string }>;
   readonly searchParams: Promise<Record<string, string | string[] | undefined>>;
 }
 
 export async function generateMetadata({ params }: Props) {
-  const p = await params;
-  return { title: `${decodeSegment(p.vm)} on ${decodeSegment(p.host)} · vcpumap` };
+  // Next.js hands generateMetadata its params decoded already (the page gets them encoded).
+  return { title: `${(await params).host} · vcpumap` };
 }
 
-export default async function VmPage({ params, searchParams }: Props) {
+export default async function HostPage({ params, searchParams }: Props) {
   const sp = await searchParams;
   const access = await checkPageAccess(sp);
   if (!access.ok) return <TokenGate reason={access.reason} />;
-  const p = await params;
-  const host = decodeSegment(p.host);
-  const vm = decodeSegment(p.vm);
+  const host = decodeSegment((await params).host);
   const view = parseViewState(sp);
   const snapshot = await loadSnapshot(host, view.window?.to ?? null);
   if (snapshot === null) {
     return (
       <p role="alert" className="text-lg">
-        No frame from host <span className="font-mono">{host}</span>.
+        No frame from host <span className="font-mono">{host}</span>
+        {view.window === null ? ' yet' : ' in that window'}.
       </p>
     );
   }
@@ -37,7 +36,7 @@ export default async function VmPage({ params, searchParams }: Props) {
   return (
     <>
       <PreloadHistory host={host} window={view.window} now={now} />
-      <VmView host={host} vm={vm} initialSnapshot={snapshot} initialNow={now} />
+      <HostView host={host} initialSnapshot={snapshot} initialNow={now} />
     </>
   );
 }
