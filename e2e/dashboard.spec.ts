@@ -259,3 +259,19 @@ test('analyze turns pasted ps and query-cpus-fast into the host view, and names 
   await page.getByRole('button', { name: 'Analyze' }).click();
   await expect(page.locator('p[role=alert]')).toContainText(/query-cpus-fast|JSON/i);
 });
+
+test('the host page says when the server is gone and comes back live by itself after a restart', async ({ page }) => {
+  test.setTimeout(120_000);
+  // The browser logs the refused connections of the stream while the server is down.
+  expectedConsole = [/ERR_CONNECTION_REFUSED|Failed to load resource|EventSource/i];
+  await page.goto(server.url + hostUrl());
+  await expect(page.locator('[data-connection=live]')).toBeVisible();
+  await server.stop();
+  await expect(page.locator('[data-connection=reconnecting]')).toBeVisible({ timeout: 15_000 });
+  await shot(page, 'host-reconnecting');
+  await server.restart();
+  await expect(page.locator('[data-connection=live]')).toBeVisible({ timeout: 30_000 });
+  // New frames flow again: the last-frame time moves on without a reload.
+  const before = await page.getByTestId('last-frame').textContent();
+  await expect(page.getByTestId('last-frame')).not.toHaveText(before ?? '', { timeout: 10_000 });
+});

@@ -1,7 +1,7 @@
 'use client';
 // A host's topology in miniature: a row per socket and NUMA node, a square per pCPU coloured by the
 // VM on it now; a pCPU named by a violation gets a diagonal cross (shape, not only colour).
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import type { FleetTile } from '@/lib/ui/fleet-tiles';
 import { palette, vmColorIndex, type Theme } from '@/lib/heatmap/vm-colors';
 import { canvasColors, useTheme } from '../use-theme';
@@ -15,7 +15,7 @@ interface Props {
   readonly theme?: Theme; // default: the page's
 }
 
-export function MiniTopology({ tile, width, height: maxHeight, theme: forced }: Props) {
+function MiniTopologyCanvas({ tile, width, height: maxHeight, theme: forced }: Props) {
   const ref = useRef<HTMLCanvasElement>(null);
   const pageTheme = useTheme();
   const theme = forced ?? pageTheme;
@@ -68,3 +68,18 @@ export function MiniTopology({ tile, width, height: maxHeight, theme: forced }: 
     />
   );
 }
+
+const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Redrawn only when what it shows changes: the fleet re-reads every tile about once a second. */
+export const MiniTopology = memo(
+  MiniTopologyCanvas,
+  (a, b) =>
+    a.width === b.width &&
+    a.height === b.height &&
+    a.theme === b.theme &&
+    same(a.tile.cells, b.tile.cells) &&
+    same(a.tile.marks, b.tile.marks) &&
+    same(a.tile.vms, b.tile.vms) &&
+    same(a.tile.rows, b.tile.rows),
+);

@@ -14,11 +14,33 @@ export async function pageAccess(cookieToken: string | null, queryToken: string 
   return { ok: false, reason: 'This server needs a viewer token.' };
 }
 
+// Tiles by host, rebuilt only when the host's newest frame changes: every fleet and wall viewer
+// asks for all tiles about once a second.
+const tileCache = new WeakMap<FrameStore, Map<string, FleetTile>>();
+
 /** One tile per host that has a stored frame. */
 export async function fleetTiles(store: FrameStore): Promise<FleetTile[]> {
   const hosts = await store.hosts();
-  const snaps = await Promise.all(hosts.map((h) => store.latest(h.host)));
-  return snaps.filter((s): s is Snapshot => s !== null).map(fleetTile);
+  let cache = tileCache.get(store);
+  if (cache === undefined) {
+    cache = new Map();
+    tileCache.set(store, cache);
+  }
+  const known = cache;
+  const tiles = await Promise.all(
+    hosts.map(async (h) => {
+      const hit = known.get(h.host);
+      if (hit !== undefined && hit.lastSeen === h.lastSeen) return hit;
+      const snap = await store.latest(h.host);
+      if (snap === null) return null;
+      const tile = fleetTile(snap);
+      known.set(h.host, tile);
+      return tile;
+    }),
+  );
+  const live = new Set(hosts.map((h) => h.host));
+  for (const host of known.keys()) if (!live.has(host)) known.delete(host);
+  return tiles.filter((t): t is FleetTile => t !== null);
 }
 
 export async function loadFleet(): Promise<FleetTile[]> {
