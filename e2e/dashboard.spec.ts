@@ -243,6 +243,16 @@ test('host page reads at 4K', async ({ page }) => {
   await shot(page, 'host-3840x2160');
 });
 
+test('a shared host link unfurls with a preview picture', async ({ page }) => {
+  await page.goto(server.url + hostUrl());
+  const image = await page.locator('meta[property="og:image"]').getAttribute('content');
+  expect(image).toBeTruthy();
+  const res = await fetch(new URL(new URL(image ?? '').pathname + new URL(image ?? '').search, server.url));
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('image/png');
+  expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+});
+
 test('analyze turns pasted ps and query-cpus-fast into the host view, and names what is wrong in bad input', async ({ page }) => {
   const fixtures = path.resolve(import.meta.dirname, '../test/fixtures/libvirt-9.0-qemu-7.2');
   await page.goto(server.url + '/analyze');
@@ -274,4 +284,20 @@ test('the host page says when the server is gone and comes back live by itself a
   // New frames flow again: the last-frame time moves on without a reload.
   const before = await page.getByTestId('last-frame').textContent();
   await expect(page.getByTestId('last-frame')).not.toHaveText(before ?? '', { timeout: 10_000 });
+});
+
+test('with a viewer token, pages ask for it and then show the dashboard', async ({ page }) => {
+  const guarded = await startServer({ VCPUMAP_VIEWER_TOKEN: 'view-secret-1234567890' });
+  try {
+    expectedConsole = [/status of 401/];
+    await page.goto(guarded.url + '/');
+    await expect(page.getByText('This server needs a viewer token.')).toBeVisible();
+    expect((await fetch(`${guarded.url}/api/v1/fleet`)).status).toBe(401);
+    await page.getByLabel('Viewer token').fill('view-secret-1234567890');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await expect(page.getByRole('heading', { name: 'Fleet' })).toBeVisible();
+    await expect(page.locator('[data-connection=live]')).toBeVisible();
+  } finally {
+    await guarded.stop();
+  }
 });
