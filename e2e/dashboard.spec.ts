@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startGuest, guestName, type Guest } from '../test/integration/helpers/guests';
 import { requireQemu } from '../test/integration/helpers/preconditions';
 import { startServer, type TestServer } from '../test/integration/helpers/server';
+import { TestQmp } from '../test/integration/helpers/test-qmp';
 
 const INTERVAL_MS = 1000;
 const XSS_NAME = '<img src=x onerror=alert(1)>';
@@ -19,6 +20,7 @@ let host: string;
 let idle: Guest;
 let spin: Guest;
 let xss: Guest;
+let plug: Guest;
 const problems: string[] = [];
 /** Console errors a test provokes on purpose (e.g. the browser logging a 400 it asked for). */
 let expectedConsole: RegExp[] = [];
@@ -70,6 +72,7 @@ test.beforeAll(async () => {
   idle = await startGuest({ name: `${tag}-idle`, smp: 2, qmpSockets: 1 });
   spin = await startGuest({ name: `${tag}-spin`, smp: 2, workload: 'spin', qmpSockets: 1 });
   xss = await startGuest({ name: XSS_NAME, smp: 1, qmpSockets: 1 });
+  plug = await startGuest({ name: `${tag}-plug`, smp: 2, maxcpus: 3, paused: true, qmpSockets: 2 });
   // The spinning guest is pinned: vCPU n on pCPU n, and its threads match at the start.
   const dir = mkdtempSync(path.join(tmpdir(), 'vcpumap-e2e-'));
   const pins = path.join(dir, 'pins.json');
@@ -85,7 +88,7 @@ test.beforeAll(async () => {
     if (h !== undefined) {
       const snap = (await (await fetch(`${server.url}/api/v1/hosts/${encodeURIComponent(h)}/snapshot`)).json()) as { vms: { name: string }[] };
       const names = snap.vms.map((v) => v.name);
-      if ([idle.name, spin.name, XSS_NAME].every((n) => names.includes(n))) {
+      if ([idle.name, spin.name, XSS_NAME, plug.name].every((n) => names.includes(n))) {
         host = h;
         break;
       }
@@ -97,7 +100,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await server?.stop();
-  await Promise.all([idle?.stop(), spin?.stop(), xss?.stop()]);
+  await Promise.all([idle?.stop(), spin?.stop(), xss?.stop(), plug?.stop()]);
 });
 
 test.beforeEach(({ page }) => {
@@ -300,4 +303,23 @@ test('with a viewer token, pages ask for it and then show the dashboard', async 
   } finally {
     await guarded.stop();
   }
+});
+
+test('a vCPU hot-plugged while the VM page is open appears in its table and is marked on its timeline', async ({ page }) => {
+  await page.goto(`${server.url}${hostUrl()}/vms/${encodeURIComponent(plug.name)}`);
+  const table = page.getByTestId('vcpu-table');
+  await expect(table.locator('tr[data-vcpu]')).toHaveCount(2);
+  await expect(page.locator('[data-testid=vm-timeline] canvas[data-drawn-columns]')).toBeVisible();
+  const qmp = await TestQmp.connect(plug.testQmp);
+  try {
+    const slots = (await qmp.run('query-hotpluggable-cpus')) as { type: string; props: Record<string, number>; 'qom-path'?: string }[];
+    const free = slots.find((s) => s['qom-path'] === undefined);
+    if (free === undefined) throw new Error('no free hot-plug slot');
+    await qmp.run('device_add', { driver: free.type, id: 'e2e-plug', ...free.props });
+  } finally {
+    qmp.close();
+  }
+  await expect(table.locator('tr[data-vcpu="2"]')).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByTestId('hotplug-events')).toContainText('vCPU 2 appeared', { timeout: 10_000 });
+  await shot(page, 'vm-hotplug');
 });

@@ -35,6 +35,8 @@ export interface HeatCanvasProps {
   readonly rowHeight: number; // display px per row
   readonly label: string; // accessible name
   readonly selectedRow?: number | null;
+  /** History tick indexes to mark with a dashed vertical line and a ▼ (e.g. hot-plugs). */
+  readonly columnMarks?: readonly number[];
   readonly onHover?: (hit: HeatHit | null) => void;
   /** A dragged window, as history tick indexes [x0, x1). */
   readonly onBrush?: (x0: number, x1: number) => void;
@@ -133,6 +135,29 @@ export function HeatCanvas(props: HeatCanvasProps) {
       for (const r of rows) ctx.rect(x + lw / 2, r * rowH + lw / 2, Math.max(1, colW - lw), Math.max(1, rowH - lw));
     }
     ctx.stroke();
+    if (p.columnMarks !== undefined && p.columnMarks.length > 0) {
+      ctx.save();
+      ctx.setLineDash([4 * dpr, 3 * dpr]);
+      ctx.lineWidth = Math.max(1, dpr);
+      ctx.fillStyle = p.markColor;
+      for (const t of p.columnMarks) {
+        const abs = p.live.base + t;
+        if (abs < a0 || abs >= want) continue;
+        const x = Math.round((abs - a0) * colW) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(x, 0);
+        ctx.lineTo(x, H);
+        ctx.stroke();
+        const s = 5 * dpr;
+        ctx.beginPath();
+        ctx.moveTo(x - s, 0);
+        ctx.lineTo(x + s, 0);
+        ctx.lineTo(x, s * 1.4);
+        ctx.closePath();
+        ctx.fill();
+      }
+      ctx.restore();
+    }
     if (p.selectedRow !== null && p.selectedRow !== undefined) {
       ctx.lineWidth = Math.max(1, dpr);
       ctx.strokeRect(0.5, p.selectedRow * rowH + 0.5, W - 1, Math.max(1, rowH - 1));

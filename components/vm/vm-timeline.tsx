@@ -62,6 +62,7 @@ export function VmTimeline({ live, snapshot, vm, onBrush }: { readonly live: Liv
             markColor={look.mark}
             rowHeight={rowHeight}
             label={`Timeline of the ${rows.length} threads of ${vm}, coloured by pCPU`}
+            columnMarks={plugs.map((p) => p.tick)}
             onHover={setHit}
             onBrush={(x0, x1) => {
               const from = h.ticks[x0];
@@ -83,11 +84,11 @@ export function VmTimeline({ live, snapshot, vm, onBrush }: { readonly live: Liv
       </div>
       <ul className="mt-2 text-sm" data-testid="hotplug-events">
         {plugs.length === 0 ? (
-          <li className="text-slate-500">No vCPU hot-plugged in this window.</li>
+          <li className="text-slate-500">No vCPU hot-plugged in this window (a hot-plug shows as ▼ and a dashed line on the timeline).</li>
         ) : (
           plugs.map((p) => (
             <li key={p.thread}>
-              <span aria-hidden>⊕ </span>vCPU {p.vcpu ?? '?'} appeared at {formatTime(h.ticks[p.tick] ?? 0)}
+              <span aria-hidden>▼ </span>vCPU {p.vcpu ?? '?'} appeared at {formatTime(h.ticks[p.tick] ?? 0)}
             </li>
           ))
         )}
