@@ -301,6 +301,7 @@ test('with a viewer token, pages ask for it and then show the dashboard', async 
     await expect(page.getByRole('heading', { name: 'Fleet' })).toBeVisible();
     await expect(page.locator('[data-connection=live]')).toBeVisible();
   } finally {
+    await page.goto('about:blank'); // close the event stream before its server goes away
     await guarded.stop();
   }
 });
