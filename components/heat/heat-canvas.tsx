@@ -1,12 +1,15 @@
 'use client';
-// One React wrapper for the live heatmaps (STYLE 8). Cells come from a pure geometry function and
-// are drawn by drawCells into an offscreen ring of 1-px columns (lib/heatmap/column-ring.ts): a new
-// tick draws one column, a redraw copies the visible columns (one or two drawImage calls) and
-// outlines the violation cells at display scale. A new history (epoch), row count or colour
-// config redraws every column, in chunks across animation frames so no task gets long.
+// One React wrapper for the live heatmaps (STYLE 8). Cells come from a pure geometry function.
+// Zoomed out, they are written as pixels (drawCellsToPixels) into an offscreen ring of 1-px
+// columns (lib/heatmap/column-ring.ts): a new tick draws one column, a redraw copies the visible
+// columns (one or two drawImage calls) and outlines the violation cells at display scale.
+// Zoomed in (wide columns, few cells), the visible cells are drawn at display scale by the path
+// renderer (drawCells), outlines included. A new history (epoch), row count or colour config
+// redraws every column, in chunks across animation frames so that no task gets long.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type WheelEvent } from 'react';
 import { TimeAxis } from './time-axis';
 import { drawCells } from '@/lib/heatmap/canvas-renderer';
+import { drawCellsToPixels, paletteBytes } from '@/lib/heatmap/pixel-renderer';
 import { ringCapacity, ringSegments } from '@/lib/heatmap/column-ring';
 import { CellFlag, type TimelineCells } from '@/lib/heatmap/timeline-cells';
 import type { LiveHistory } from '@/lib/ui/live-history';
@@ -51,10 +54,15 @@ interface Ring {
   epoch: number;
   rows: number;
   configKey: string;
+  paletteBytes: Uint8Array;
   drawnTo: number; // columns [.., drawnTo) are in the ring (absolute column numbers)
   violations: Map<number, number[]>; // absolute column -> rows with a violation cell
   firstDone: boolean;
 }
+
+/** Zoomed in this far (css px per tick) with at most this many cells, cells are drawn at display scale. */
+const EXACT_MIN_COL_PX = 6;
+const EXACT_MAX_CELLS = 20_000;
 
 /** Columns per chunk of a full redraw: about 40k cells per animation frame. */
 function chunkColumns(rows: number): number {
@@ -121,20 +129,27 @@ export function HeatCanvas(props: HeatCanvasProps) {
       setAxis((cur) => (cur !== null && cur.from === tFrom && cur.to === tTo ? cur : { from: tFrom, to: tTo }));
     }
     const colW = W / span;
-    for (const seg of ringSegments(ring.cap, a0, Math.max(0, a1 - a0))) {
-      ctx.drawImage(ring.off, seg.src, 0, seg.len, ring.offH, seg.dst * colW, 0, seg.len * colW, H);
-    }
     const rowH = p.rowHeight * dpr;
-    ctx.strokeStyle = p.markColor;
-    ctx.lineWidth = Math.max(1, Math.min(2 * dpr, colW / 3, rowH / 3));
-    const lw = ctx.lineWidth;
-    ctx.beginPath();
-    for (const [abs, rows] of ring.violations) {
-      if (abs < a0 || abs >= a1) continue;
-      const x = (abs - a0) * colW;
-      for (const r of rows) ctx.rect(x + lw / 2, r * rowH + lw / 2, Math.max(1, colW - lw), Math.max(1, rowH - lw));
+    if (colW >= EXACT_MIN_COL_PX * dpr && (a1 - a0) * p.rows <= EXACT_MAX_CELLS) {
+      // Zoomed in: the visible cells at display scale with the path renderer, outlines included.
+      const base = p.live.base;
+      const cells = p.geometry(p.live.history, a0 - base, a1 - base, (a1 - a0) * colW, H);
+      drawCells(ctx, cells, p.palette, { makePath: () => new Path2D(), width: W, height: H, clear: false, violationColor: p.markColor, violationWidth: Math.max(1, 2 * dpr) });
+    } else {
+      for (const seg of ringSegments(ring.cap, a0, Math.max(0, a1 - a0))) {
+        ctx.drawImage(ring.off, seg.src, 0, seg.len, ring.offH, seg.dst * colW, 0, seg.len * colW, H);
+      }
+      ctx.strokeStyle = p.markColor;
+      ctx.lineWidth = Math.max(1, Math.min(2 * dpr, colW / 3, rowH / 3));
+      const lw = ctx.lineWidth;
+      ctx.beginPath();
+      for (const [abs, rows] of ring.violations) {
+        if (abs < a0 || abs >= a1) continue;
+        const x = (abs - a0) * colW;
+        for (const r of rows) ctx.rect(x + lw / 2, r * rowH + lw / 2, Math.max(1, colW - lw), Math.max(1, rowH - lw));
+      }
+      ctx.stroke();
     }
-    ctx.stroke();
     if (p.columnMarks !== undefined && p.columnMarks.length > 0) {
       ctx.save();
       ctx.setLineDash([4 * dpr, 3 * dpr]);
@@ -185,11 +200,10 @@ export function HeatCanvas(props: HeatCanvasProps) {
     for (const seg of ringSegments(ring.cap, from, to - from)) {
       const i0 = from - base + seg.dst;
       const cells = p.geometry(history, i0, i0 + seg.len, seg.len, ring.offH);
-      ring.ctx.save();
-      ring.ctx.translate(seg.src, 0);
-      ring.ctx.clearRect(0, 0, seg.len, ring.offH);
-      drawCells(ring.ctx, cells, p.palette, { makePath: () => new Path2D(), width: seg.len, height: ring.offH, clear: false, outlineViolations: false });
-      ring.ctx.restore();
+      // 1-px columns: pixels written directly beat paths (putImageData also clears what was there).
+      const img = ring.ctx.createImageData(seg.len, ring.offH);
+      drawCellsToPixels(img, cells, ring.paletteBytes);
+      ring.ctx.putImageData(img, seg.src, 0);
       for (let a = from + seg.dst; a < from + seg.dst + seg.len; a++) ring.violations.delete(a);
       for (let k = 0; k < cells.count; k++) {
         if (((cells.flags[k] ?? 0) & CellFlag.VIOLATION) === 0) continue;
@@ -248,7 +262,7 @@ export function HeatCanvas(props: HeatCanvasProps) {
       off.height = offH;
       const ctx = off.getContext('2d');
       if (ctx === null) return;
-      ring = { off, ctx, cap, offH, epoch: live.epoch, rows, configKey, drawnTo: live.base, violations: new Map(), firstDone: ring?.firstDone ?? false };
+      ring = { off, ctx, cap, offH, epoch: live.epoch, rows, configKey, paletteBytes: paletteBytes(props.palette), drawnTo: live.base, violations: new Map(), firstDone: ring?.firstDone ?? false };
       ringRef.current = ring;
     }
     schedule();

@@ -156,6 +156,13 @@ export function timelineCells(
   const thread = new Uint32Array(cap);
   const colStart = new Uint32Array(nCols + 1);
 
+  // pCPU id -> row as a typed lookup: the loop below runs ticks x vCPU threads times.
+  const maxCpu = rowKeys.reduce((m, p) => Math.max(m, p), 0);
+  const rowOfCpu = new Int32Array(maxCpu + 1).fill(-1);
+  rowKeys.forEach((cpu, r) => (rowOfCpu[cpu] = r));
+  const vcpuIdx = Int32Array.from(vcpuThreads);
+  const nV = vcpuIdx.length;
+
   const winner = new Int32Array(nRows).fill(-1);
   const winnerRan = new Uint8Array(nRows);
   const step = history.stepMs ?? 0;
@@ -166,11 +173,12 @@ export function timelineCells(
     const pc = history.pcpu[t];
     if (pc === undefined) continue;
     const ranRow = history.ran?.[t];
-    for (const th of vcpuThreads) {
+    for (let k = 0; k < nV; k++) {
+      const th = vcpuIdx[k] ?? 0;
       const p = pc[th];
-      if (p === null || p === undefined) continue;
-      const r = rowOf.get(p);
-      if (r === undefined) continue;
+      if (p === null || p === undefined || p > maxCpu) continue;
+      const r = rowOfCpu[p] ?? -1;
+      if (r < 0) continue;
       const ran = ranRow === undefined ? 1 : (ranRow[th] ?? 1);
       const cur = winner[r] ?? -1;
       if (cur < 0 || (ran === 1 && winnerRan[r] === 0)) {
