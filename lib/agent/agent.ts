@@ -1,7 +1,9 @@
 // The host agent: each tick it samples every thread of every QEMU process and the per-pCPU load,
 // joins them with vCPU identity and pinning intent, and builds the host snapshot.
 import { readHostTopology } from '../sysfs/topology';
-import { parseProcStat, pcpuLoad } from '../procfs/task-stat';
+import { pcpuLoad, type ProcStatCpu } from '../procfs/task-stat';
+import { parseProcStatBytes } from '../procfs/proc-stat-bytes';
+import { scratchBytes } from './pread-scratch';
 import { buildSnapshot } from '../model/build-snapshot';
 import type { Snapshot } from '../model/snapshot';
 import type { HostObservation, HostTopology, VcpuIdentity, VmIntent, VmObservation } from '../model/types';
@@ -59,7 +61,7 @@ export class Agent {
   private lastDiscovery = Number.NEGATIVE_INFINITY;
   private discoverEveryTickUntil = 0;
   private onlineText: string | null;
-  private prevCpuTimes: ReturnType<typeof parseProcStat> | null = null;
+  private prevCpuTimes: readonly ProcStatCpu[] | null = null;
   private prev: { obs: HostObservation; snapshot: Snapshot } | null = null;
   private topologyReload: Promise<void> | null = null;
   private readonly discoverEveryMs: number;
@@ -259,9 +261,9 @@ export class Agent {
   }
 
   private readPcpuLoad(): HostObservation['pcpus'] {
-    const text = this.procStat.read();
-    if (text === null) throw new Error(`${this.opts.procRoot}/stat could not be read: is --proc-root a procfs?`);
-    const cur = parseProcStat(text);
+    const len = this.procStat.readBytes();
+    if (len < 0) throw new Error(`${this.opts.procRoot}/stat could not be read: is --proc-root a procfs?`);
+    const cur = parseProcStatBytes(scratchBytes(), len);
     const prev = this.prevCpuTimes;
     this.prevCpuTimes = cur;
     return prev ? pcpuLoad(prev, cur) : [];
