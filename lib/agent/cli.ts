@@ -6,7 +6,7 @@ import { parseDuration } from './duration';
 import { createLogger, errorText } from './log';
 import { Pusher } from './pusher';
 import { runLoop } from './run-loop';
-import { snapshotJson } from '../model/snapshot-json';
+import { snapshotJsonLine } from '../model/snapshot-json';
 
 const USAGE = `usage: vcpumap-agent [options]
   --interval D       sampling interval, e.g. 100ms, 1s (default 1s)
@@ -107,7 +107,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   log('info', `sampling every ${intervalMs} ms${pusher ? `, pushing to ${args.server}` : ''}`);
   await runLoop(intervalMs, stop.signal, () => {
     const snapshot = agent.sample();
-    if (args.print) process.stdout.write(snapshotJson(snapshot) + '\n');
+    if (args.print) process.stdout.write(snapshotJsonLine(snapshot));
     pusher?.enqueue(snapshot);
     pusher?.kick();
   }, (err) => log('error', `tick failed: ${errorText(err)}`, 'tick'));

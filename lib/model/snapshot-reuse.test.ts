@@ -1,7 +1,7 @@
 // Idle VMs are not rebuilt or re-serialised each tick; the output must not change because of it.
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from './build-snapshot';
-import { snapshotJson } from './snapshot-json';
+import { snapshotJson, snapshotJsonLine } from './snapshot-json';
 import { flatTopology, host, intent, mainThread, sample, T0, TICK_MS, vcpuThread, vm } from './test-helpers';
 import type { HostObservation, ThreadSample } from './types';
 
@@ -48,5 +48,12 @@ describe('reuse of idle VMs', () => {
     const s2 = buildSnapshot(tick(2, threads), { obs: o1, snapshot: s1 });
     expect(snapshotJson(s2)).toBe(JSON.stringify(s2));
     expect(snapshotJson(s2)).toBe(JSON.stringify(s2));
+  });
+
+  it('gives the same line as bytes, before and after caching, with non-ASCII names', () => {
+    const o1 = { ...tick(1, threads), vms: [vm('é-1 "x"', 100, threads, { intent: pins, ...identity }), vm('b', 200, threads, identity)] };
+    const s1 = buildSnapshot(o1, null);
+    const s2 = buildSnapshot({ ...o1, at: o1.at + TICK_MS }, { obs: o1, snapshot: s1 });
+    for (const s of [s1, s2, s2]) expect(snapshotJsonLine(s).toString('utf8')).toBe(`${JSON.stringify(s)}\n`);
   });
 });
