@@ -21,7 +21,7 @@ import { parseCpusAllowedList } from '../procfs/task-stat';
 import { parseSchedstatBytes } from '../procfs/schedstat-bytes';
 import { parseTaskStatBytes } from '../procfs/task-stat-bytes';
 import { cpusAllowedListText } from '../procfs/status-affinity-bytes';
-import type { ThreadSample } from '../model/types';
+import type { CpuList, ThreadSample } from '../model/types';
 import { isGone } from './gone';
 import { preadWhole, scratchBytes } from './pread-scratch';
 import { NO_BYTES, SCHED_BYTES, ThreadTable } from './thread-table';
@@ -165,18 +165,7 @@ export class ProcessThreads {
       // The first read starts each thread at a random phase, so the periodic refreshes of many
       // threads spread over the period instead of all landing on one tick.
       t.statReadAt[i] = before === null ? now - Math.random() * this.opts.fullEveryMs : now;
-      const fresh: ThreadSample = {
-        tid: t.tids[i] ?? -1,
-        name: stat.comm,
-        state: stat.state,
-        pcpu: stat.processor,
-        utime: stat.utime,
-        stime: stat.stime,
-        runNs,
-        waitNs,
-        timeslices,
-        affinity: t.affinity[i] ?? [],
-      };
+      const fresh = threadSample(t.tids[i] ?? -1, stat.comm, stat.state, stat.processor, stat.utime, stat.stime, runNs, waitNs, timeslices, t.affinity[i] ?? []);
       // A refresh that finds nothing new keeps the same object: "unchanged" stays cheap to see.
       if (sample === null || !sameSample(sample, fresh)) sample = fresh;
     }
@@ -191,7 +180,8 @@ export class ProcessThreads {
         t.affinityText[i] = text;
         if (!sameCpus(fresh, affinity)) {
           t.affinity[i] = fresh;
-          sample = { ...sample, affinity: fresh };
+          const s = sample;
+          sample = threadSample(s.tid, s.name, s.state, s.pcpu, s.utime, s.stime, s.runNs, s.waitNs, s.timeslices, fresh);
         }
       }
     }
@@ -236,6 +226,23 @@ function keepSchedBytes(t: ThreadTable, i: number, buf: Buffer, len: number): vo
   }
   t.schedBytes.set(buf.subarray(0, len), i * SCHED_BYTES);
   t.schedLen[i] = len;
+}
+
+// Every sample is made here, so they all share one hidden class and the code that reads them
+// stays monomorphic (an object spread would make a second shape).
+function threadSample(
+  tid: number,
+  name: string,
+  state: string,
+  pcpu: number,
+  utime: number,
+  stime: number,
+  runNs: number | null,
+  waitNs: number | null,
+  timeslices: number | null,
+  affinity: CpuList,
+): ThreadSample {
+  return { tid, name, state, pcpu, utime, stime, runNs, waitNs, timeslices, affinity };
 }
 
 function sameSample(a: ThreadSample, b: ThreadSample): boolean {
