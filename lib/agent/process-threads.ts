@@ -43,6 +43,11 @@ const IDLE = 0; // schedstat unchanged and the sample object kept
 const RAN = 1; // schedstat changed (or cannot tell: no schedstat), or the sample object changed
 const LOST = 2; // the thread exited
 
+// What listing the task directory found.
+const GONE = 0; // the process exited
+const SAME_TABLE = 1; // the same threads, every row readable: the table is kept
+const NEW_TABLE = 2;
+
 export class ProcessThreads {
   private table = ThreadTable.empty();
   private taskDirFd: number | null = null;
@@ -60,13 +65,14 @@ export class ProcessThreads {
   /** One sample of every thread, or null when the process has exited. */
   sample(now: number): ProcessSample | null {
     const taskDir = `${this.procRoot}/${this.pid}/task`;
+    let changed = false;
     let relisted = false;
     if (this.relistNow || now - this.listedAt >= this.opts.fullEveryMs) {
       const r = this.list(taskDir, now);
-      if (r === null) return this.gone();
+      if (r === GONE) return this.gone();
       relisted = true;
+      changed = r === NEW_TABLE;
     }
-    let changed = relisted;
     let ran = false;
     let lost = false;
     const t = this.table;
@@ -80,7 +86,7 @@ export class ProcessThreads {
       const links = this.linkCount();
       if (links === null) return this.gone();
       if (lost || links !== this.links) {
-        if (this.list(taskDir, now) === null) return this.gone();
+        if (this.list(taskDir, now) === GONE) return this.gone();
         // Read the threads that are new in this listing.
         const t2 = this.table;
         for (let i = 0; i < t2.size; i++) if (t2.samples[i] === null) this.readRow(t2, i, now);
@@ -98,8 +104,11 @@ export class ProcessThreads {
     return this.last;
   }
 
-  /** Lists the task directory and rebuilds the table; null when the process is gone. */
-  private list(taskDir: string, now: number): ThreadTable | null {
+  /**
+   * Lists the task directory and rebuilds the table when the threads differ from its rows:
+   * NEW_TABLE, SAME_TABLE, or GONE when the process has exited.
+   */
+  private list(taskDir: string, now: number): number {
     try {
       this.taskDirFd ??= openSync(taskDir, 'r');
       const links = fstatSync(this.taskDirFd).nlink;
@@ -107,15 +116,21 @@ export class ProcessThreads {
         .map(Number)
         .filter((n) => Number.isInteger(n))
         .sort((a, b) => a - b);
+      // The first listing starts each process at a random phase, so the periodic listings of
+      // many VMs spread over the period instead of all landing on one tick.
+      this.listedAt = this.links < 0 ? now - Math.random() * this.opts.fullEveryMs : now;
+      this.links = links;
+      if (this.table.holds(tids)) {
+        this.relistNow = false;
+        return SAME_TABLE;
+      }
       const { table, missed } = ThreadTable.relist(this.table, taskDir, tids);
       this.table = table;
-      this.links = links;
-      this.listedAt = now;
       // A thread that exited between the listing and opening its files: list again next tick.
       this.relistNow = missed;
-      return table;
+      return NEW_TABLE;
     } catch (err) {
-      if (isGone(err)) return null;
+      if (isGone(err)) return GONE;
       throw err;
     }
   }
@@ -200,6 +215,7 @@ export class ProcessThreads {
     this.table.close();
     this.table = ThreadTable.empty();
     this.relistNow = true;
+    this.links = -1;
     if (this.taskDirFd !== null) {
       try {
         closeSync(this.taskDirFd);

@@ -93,6 +93,15 @@ export class ThreadTable {
     return { table, missed };
   }
 
+  /** True when the rows are exactly `tids` (ascending) and every row's files are open. */
+  holds(tids: readonly number[]): boolean {
+    if (tids.length !== this.size) return false;
+    for (let i = 0; i < this.size; i++) {
+      if (this.tids[i] !== tids[i] || (this.statFd[i] ?? -1) < 0) return false;
+    }
+    return true;
+  }
+
   private copyRow(j: number, from: ThreadTable, i: number): void {
     this.schedFd[j] = from.schedFd[i] ?? -1;
     this.statFd[j] = from.statFd[i] ?? -1;
