@@ -12,12 +12,21 @@ export function snapshotJson(s: Snapshot): string {
 }
 
 /**
- * snapshotJson(s) + '\n' as UTF-8, for --print: an idle VM's bytes are cached too, so a tick
- * encodes only the head, the VMs that changed and the violations.
+ * snapshotJson(s) + '\n' as UTF-8, in parts to write one after the other, for --print. Each
+ * VM's bytes are cached, and so is the run of all VMs while the list holds the same (idle) VM
+ * objects: a tick encodes only the head and the violations, and copies nothing else.
  */
-export function snapshotJsonLine(s: Snapshot): Buffer {
-  const parts: Buffer[] = [Buffer.from(headJson(s))];
-  s.vms.forEach((vm, i) => {
+export function snapshotJsonLine(s: Snapshot): readonly Buffer[] {
+  return [Buffer.from(headJson(s)), vmsBytes(s.vms), Buffer.from(`${tailJson(s)}\n`)];
+}
+
+let lastVms: readonly SnapshotVm[] = [];
+let lastVmsBytes = Buffer.alloc(0);
+
+function vmsBytes(vms: readonly SnapshotVm[]): Buffer {
+  if (vms.length === lastVms.length && vms.every((vm, i) => vm === lastVms[i])) return lastVmsBytes;
+  const parts: Buffer[] = [];
+  vms.forEach((vm, i) => {
     if (i > 0) parts.push(COMMA);
     let bytes = vmBytes.get(vm);
     if (bytes === undefined) {
@@ -26,8 +35,9 @@ export function snapshotJsonLine(s: Snapshot): Buffer {
     }
     parts.push(bytes);
   });
-  parts.push(Buffer.from(`${tailJson(s)}\n`));
-  return Buffer.concat(parts);
+  lastVms = vms;
+  lastVmsBytes = Buffer.concat(parts);
+  return lastVmsBytes;
 }
 
 function cachedVmJson(vm: SnapshotVm): string {
