@@ -2,7 +2,7 @@
 // when its mtime or size changed: libvirt rewrites it on start, hot-plug and re-pin.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { parseStatusXml, type LibvirtStatus } from '../libvirt/domain-xml';
-import { isGone } from './kept-open-file';
+import { isGone } from './gone';
 
 interface Entry {
   readonly mtimeMs: number;

@@ -3,7 +3,7 @@
 // few seconds because fork + exec (libvirtd, a shell) shows the parent's name at first.
 import { readFileSync, readdirSync } from 'node:fs';
 import { isQemuProcess, parseQemuCmdline } from '../qemu/cmdline';
-import { isGone } from './kept-open-file';
+import { isGone } from './gone';
 
 export interface QemuProcess {
   readonly pid: number;

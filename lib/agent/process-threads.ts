@@ -1,31 +1,30 @@
 // Samples every thread of one QEMU process each tick, as cheaply as the kernel allows. Measured
-// on this machine, one read costs: stat 5.3 us, schedstat 1.8 us, status 13 us, and listing the
-// task directory 27 us. So, per tick:
-// - schedstat is read for every thread. When its text is unchanged the thread has not run since
-//   the last tick, so its stat fields (last CPU, utime, stime) cannot have changed either: the
-//   previous sample is reused and stat is not read. (A sleeping thread keeps its last CPU even
-//   when its affinity changes: see violation-2 in test/fixtures/libvirt-9.0-qemu-7.2.) Every
-//   thread's stat is still re-read every `fullEveryMs`, which also refreshes its state letter.
-// - the task directory is listed only when its link count changes (procfs reports 2 + the
-//   number of threads) or every `fullEveryMs`, so hot-plugged vCPUs appear at once.
+// on this machine, one read costs: stat 5.3 us, schedstat 1.8-3 us, status 11-13 us, and
+// listing the task directory 27 us. So, per tick:
+// - schedstat is read for every thread and compared, as bytes, with the last read. When it is
+//   unchanged the thread has not run since the last tick, so its stat fields (last CPU, utime,
+//   stime) cannot have changed either: the previous sample is reused and stat is not read. (A
+//   sleeping thread keeps its last CPU even when its affinity changes: see violation-2 in
+//   test/fixtures/libvirt-9.0-qemu-7.2.) Every thread's stat is still re-read every
+//   `fullEveryMs`, which also refreshes its state letter.
+// - the task directory's link count (procfs reports 2 + the number of threads) is checked only
+//   when a thread ran or exited: a new thread is made by clone() from a thread of the same
+//   process, which therefore ran. It is listed again when the count changes or every
+//   `fullEveryMs`, so hot-plugged vCPUs appear at once.
 // - status (the affinity) is re-read every `affinityEveryMs`, and at once when a thread is seen
 //   on a CPU outside the affinity read last time.
+// - when nothing changed, the same threads array is returned, so "this VM is idle" is one
+//   comparison for the snapshot builder.
 import { closeSync, fstatSync, openSync, readdirSync } from 'node:fs';
 import { sameCpus } from '../cpuset';
-import { parseSchedstat, parseTaskStat, parseTaskStatus } from '../procfs/task-stat';
+import { parseCpusAllowedList } from '../procfs/task-stat';
+import { parseSchedstatBytes } from '../procfs/schedstat-bytes';
+import { parseTaskStatBytes } from '../procfs/task-stat-bytes';
+import { cpusAllowedListText } from '../procfs/status-affinity-bytes';
 import type { CpuList, ThreadSample } from '../model/types';
-import { isGone, lastBytes, openIfPresent, UNCHANGED, type KeptOpenFile, type LastBytes } from './kept-open-file';
-
-interface TaskFiles {
-  readonly stat: KeptOpenFile;
-  readonly schedstat: KeptOpenFile | null; // absent without CONFIG_SCHED_INFO
-  readonly status: KeptOpenFile;
-  affinity: CpuList;
-  affinityReadAt: number; // epoch ms
-  readonly schedLast: LastBytes; // schedstat bytes as read last time
-  statReadAt: number; // epoch ms
-  last: ThreadSample | null;
-}
+import { isGone } from './gone';
+import { preadWhole, scratchBytes } from './pread-scratch';
+import { NO_BYTES, SCHED_BYTES, ThreadTable } from './thread-table';
 
 export interface ProcessSample {
   readonly threads: readonly ThreadSample[];
@@ -39,13 +38,23 @@ export interface ProcessThreadsOptions {
   readonly fullEveryMs: number;
 }
 
+// What reading one row found.
+const IDLE = 0; // schedstat unchanged and the sample object kept
+const RAN = 1; // schedstat changed (or cannot tell: no schedstat), or the sample object changed
+const LOST = 2; // the thread exited
+
+// What listing the task directory found.
+const GONE = 0; // the process exited
+const SAME_TABLE = 1; // the same threads, every row readable: the table is kept
+const NEW_TABLE = 2;
+
 export class ProcessThreads {
-  private readonly tasks = new Map<number, TaskFiles>();
+  private table = ThreadTable.empty();
   private taskDirFd: number | null = null;
   private links = -1;
   private listedAt = Number.NEGATIVE_INFINITY;
-  private tids: readonly number[] = [];
-  private tidKey = '';
+  private relistNow = true;
+  private last: ProcessSample = { threads: [], tidKey: '' };
 
   constructor(
     readonly procRoot: string,
@@ -55,115 +64,158 @@ export class ProcessThreads {
 
   /** One sample of every thread, or null when the process has exited. */
   sample(now: number): ProcessSample | null {
-    if (!this.refreshTaskList(now)) {
-      this.close();
-      return null;
+    const taskDir = `${this.procRoot}/${this.pid}/task`;
+    let changed = false;
+    let relisted = false;
+    if (this.relistNow || now - this.listedAt >= this.opts.fullEveryMs) {
+      const r = this.list(taskDir, now);
+      if (r === GONE) return this.gone();
+      relisted = true;
+      changed = r === NEW_TABLE;
     }
-    const threads: ThreadSample[] = [];
+    let ran = false;
     let lost = false;
-    for (const tid of this.tids) {
-      const t = this.readTask(tid, now);
-      if (t) threads.push(t);
-      else lost = true;
+    const t = this.table;
+    for (let i = 0; i < t.size; i++) {
+      const r = this.readRow(t, i, now);
+      if (r === LOST) lost = true;
+      else if (r === RAN) ran = true;
     }
-    // A thread that exited since the listing: list again next tick.
-    if (lost) this.listedAt = Number.NEGATIVE_INFINITY;
-    const key = lost ? threads.map((t) => t.tid).join(',') : this.tidKey;
-    return { threads, tidKey: key };
+    if (lost || (ran && !relisted)) {
+      // A thread exited, or one ran and may have cloned another: compare the link count.
+      const links = this.linkCount();
+      if (links === null) return this.gone();
+      if (lost || links !== this.links) {
+        if (this.list(taskDir, now) === GONE) return this.gone();
+        // Read the threads that are new in this listing.
+        const t2 = this.table;
+        for (let i = 0; i < t2.size; i++) if (t2.samples[i] === null) this.readRow(t2, i, now);
+      }
+      changed = true;
+    }
+    if (!changed && !ran) return this.last;
+    const threads: ThreadSample[] = [];
+    const t3 = this.table;
+    for (let i = 0; i < t3.size; i++) {
+      const s = t3.samples[i];
+      if (s) threads.push(s);
+    }
+    this.last = { threads, tidKey: t3.tidKey };
+    return this.last;
   }
 
-  /** Lists the task directory when needed; false when the process is gone. */
-  private refreshTaskList(now: number): boolean {
-    const dir = `${this.procRoot}/${this.pid}/task`;
+  /**
+   * Lists the task directory and rebuilds the table when the threads differ from its rows:
+   * NEW_TABLE, SAME_TABLE, or GONE when the process has exited.
+   */
+  private list(taskDir: string, now: number): number {
     try {
-      this.taskDirFd ??= openSync(dir, 'r');
+      this.taskDirFd ??= openSync(taskDir, 'r');
       const links = fstatSync(this.taskDirFd).nlink;
-      if (links === this.links && now - this.listedAt < this.opts.fullEveryMs) return true;
-      const names = readdirSync(dir);
+      const tids = readdirSync(taskDir)
+        .map(Number)
+        .filter((n) => Number.isInteger(n))
+        .sort((a, b) => a - b);
+      // The first listing starts each process at a random phase, so the periodic listings of
+      // many VMs spread over the period instead of all landing on one tick.
+      this.listedAt = this.links < 0 ? now - Math.random() * this.opts.fullEveryMs : now;
       this.links = links;
-      this.listedAt = now;
-      const tids = names.map(Number).filter((n) => Number.isInteger(n)).sort((a, b) => a - b);
-      const present = new Set(tids);
-      for (const [tid, files] of this.tasks) {
-        if (!present.has(tid)) {
-          closeTask(files);
-          this.tasks.delete(tid);
-        }
+      if (this.table.holds(tids)) {
+        this.relistNow = false;
+        return SAME_TABLE;
       }
-      this.tids = tids;
-      this.tidKey = tids.join(',');
-      return true;
+      const { table, missed } = ThreadTable.relist(this.table, taskDir, tids);
+      this.table = table;
+      // A thread that exited between the listing and opening its files: list again next tick.
+      this.relistNow = missed;
+      return NEW_TABLE;
     } catch (err) {
-      if (isGone(err)) return false;
+      if (isGone(err)) return GONE;
       throw err;
     }
   }
 
-  private readTask(tid: number, now: number): ThreadSample | null {
-    let files = this.tasks.get(tid);
-    if (!files) {
-      const opened = openTask(`${this.procRoot}/${this.pid}/task/${tid}`);
-      if (!opened) return null; // exited between the listing and now
-      files = opened;
-      this.tasks.set(tid, files);
+  private linkCount(): number | null {
+    if (this.taskDirFd === null) return null;
+    try {
+      return fstatSync(this.taskDirFd).nlink;
+    } catch (err) {
+      if (isGone(err)) return null;
+      throw err;
     }
-    // schedstat unchanged: the thread has not run since the last read (see the file comment).
-    let sched: ReturnType<typeof parseSchedstat> | null = null;
-    let idle = false;
-    if (files.schedstat) {
-      const text = files.schedstat.readIfChanged(files.schedLast);
-      if (text === null) return this.forget(tid, files);
-      if (text === UNCHANGED) idle = true;
-      else sched = parseSchedstat(text);
-    }
-    let sample = files.last;
-    if (sample === null || !idle || now - files.statReadAt >= this.opts.fullEveryMs) {
-      const statText = files.stat.read();
-      if (statText === null) return this.forget(tid, files);
-      const stat = parseTaskStat(statText);
-      // The first read starts each thread at a random phase, so the periodic refreshes of many
-      // threads spread over the period instead of all landing on one tick.
-      files.statReadAt = sample === null ? now - Math.random() * this.opts.fullEveryMs : now;
-      // Unchanged schedstat with a due stat refresh: the counters are those of the last sample.
-      const counters = sched ?? (sample === null ? null : { runNs: sample.runNs, waitNs: sample.waitNs, timeslices: sample.timeslices });
-      const fresh: ThreadSample = {
-        tid,
-        name: stat.comm,
-        state: stat.state,
-        pcpu: stat.processor,
-        utime: stat.utime,
-        stime: stat.stime,
-        runNs: counters ? counters.runNs : null,
-        waitNs: counters ? counters.waitNs : null,
-        timeslices: counters ? counters.timeslices : null,
-        affinity: files.affinity,
-      };
-      // A refresh that finds nothing new keeps the same object: "unchanged" stays cheap to see.
-      if (sample === null || !sameSample(sample, fresh)) sample = fresh;
-    }
-    if (now - files.affinityReadAt >= this.opts.affinityEveryMs || !files.affinity.includes(sample.pcpu)) {
-      const statusText = files.status.read();
-      if (statusText === null) return this.forget(tid, files);
-      const affinity = parseTaskStatus(statusText).cpusAllowedList;
-      files.affinityReadAt = files.last === null ? now - Math.random() * this.opts.affinityEveryMs : now;
-      if (!sameCpus(affinity, files.affinity)) {
-        files.affinity = affinity;
-        sample = { ...sample, affinity };
-      }
-    }
-    files.last = sample;
-    return sample;
   }
 
-  private forget(tid: number, files: TaskFiles): null {
-    closeTask(files);
-    this.tasks.delete(tid);
+  private gone(): null {
+    this.close();
     return null;
   }
 
+  /** Reads row i (see the file comment for what is read when); IDLE, RAN or LOST. */
+  private readRow(t: ThreadTable, i: number, now: number): number {
+    const before = t.samples[i] ?? null;
+    const schedFd = t.schedFd[i] ?? -1;
+    let runNs = before === null ? null : before.runNs;
+    let waitNs = before === null ? null : before.waitNs;
+    let timeslices = before === null ? null : before.timeslices;
+    let idle = false;
+    if (schedFd >= 0) {
+      const len = preadWhole(schedFd);
+      if (len < 0) return this.lose(t, i);
+      const buf = scratchBytes();
+      if (sameSchedBytes(t, i, buf, len)) {
+        idle = true;
+      } else {
+        const s = parseSchedstatBytes(buf, len);
+        keepSchedBytes(t, i, buf, len);
+        runNs = s.runNs;
+        waitNs = s.waitNs;
+        timeslices = s.timeslices;
+      }
+    }
+    let sample = before;
+    if (sample === null || !idle || now - (t.statReadAt[i] ?? 0) >= this.opts.fullEveryMs) {
+      const len = preadWhole(t.statFd[i] ?? -1);
+      if (len < 0) return this.lose(t, i);
+      const stat = parseTaskStatBytes(scratchBytes(), len);
+      // The first read starts each thread at a random phase, so the periodic refreshes of many
+      // threads spread over the period instead of all landing on one tick.
+      t.statReadAt[i] = before === null ? now - Math.random() * this.opts.fullEveryMs : now;
+      const fresh = threadSample(t.tids[i] ?? -1, stat.comm, stat.state, stat.processor, stat.utime, stat.stime, runNs, waitNs, timeslices, t.affinity[i] ?? []);
+      // A refresh that finds nothing new keeps the same object: "unchanged" stays cheap to see.
+      if (sample === null || !sameSample(sample, fresh)) sample = fresh;
+    }
+    const affinity = t.affinity[i] ?? [];
+    if (now - (t.affinityReadAt[i] ?? 0) >= this.opts.affinityEveryMs || !affinity.includes(sample.pcpu)) {
+      const len = preadWhole(t.statusFd[i] ?? -1);
+      if (len < 0) return this.lose(t, i);
+      const text = cpusAllowedListText(scratchBytes(), len);
+      t.affinityReadAt[i] = before === null ? now - Math.random() * this.opts.affinityEveryMs : now;
+      if (text !== t.affinityText[i]) {
+        const fresh = parseCpusAllowedList(text);
+        t.affinityText[i] = text;
+        if (!sameCpus(fresh, affinity)) {
+          t.affinity[i] = fresh;
+          const s = sample;
+          sample = threadSample(s.tid, s.name, s.state, s.pcpu, s.utime, s.stime, s.runNs, s.waitNs, s.timeslices, fresh);
+        }
+      }
+    }
+    t.samples[i] = sample;
+    return idle && sample === before ? IDLE : RAN;
+  }
+
+  /** Row i's thread exited: close its files and leave it out until the next listing. */
+  private lose(t: ThreadTable, i: number): number {
+    t.closeRow(i);
+    t.samples[i] = null;
+    return LOST;
+  }
+
   close(): void {
-    for (const files of this.tasks.values()) closeTask(files);
-    this.tasks.clear();
+    this.table.close();
+    this.table = ThreadTable.empty();
+    this.relistNow = true;
+    this.links = -1;
     if (this.taskDirFd !== null) {
       try {
         closeSync(this.taskDirFd);
@@ -173,6 +225,40 @@ export class ProcessThreads {
       this.taskDirFd = null;
     }
   }
+}
+
+function sameSchedBytes(t: ThreadTable, i: number, buf: Buffer, len: number): boolean {
+  if (len !== t.schedLen[i] || len > SCHED_BYTES) return false;
+  const base = i * SCHED_BYTES;
+  const kept = t.schedBytes;
+  for (let j = 0; j < len; j++) if (buf[j] !== kept[base + j]) return false;
+  return true;
+}
+
+function keepSchedBytes(t: ThreadTable, i: number, buf: Buffer, len: number): void {
+  if (len > SCHED_BYTES) {
+    t.schedLen[i] = NO_BYTES; // never matches: such a thread is read in full every tick
+    return;
+  }
+  t.schedBytes.set(buf.subarray(0, len), i * SCHED_BYTES);
+  t.schedLen[i] = len;
+}
+
+// Every sample is made here, so they all share one hidden class and the code that reads them
+// stays monomorphic (an object spread would make a second shape).
+function threadSample(
+  tid: number,
+  name: string,
+  state: string,
+  pcpu: number,
+  utime: number,
+  stime: number,
+  runNs: number | null,
+  waitNs: number | null,
+  timeslices: number | null,
+  affinity: CpuList,
+): ThreadSample {
+  return { tid, name, state, pcpu, utime, stime, runNs, waitNs, timeslices, affinity };
 }
 
 function sameSample(a: ThreadSample, b: ThreadSample): boolean {
@@ -187,32 +273,4 @@ function sameSample(a: ThreadSample, b: ThreadSample): boolean {
     a.timeslices === b.timeslices &&
     a.affinity === b.affinity
   );
-}
-
-function openTask(dir: string): TaskFiles | null {
-  const stat = openIfPresent(`${dir}/stat`);
-  if (!stat) return null;
-  const status = openIfPresent(`${dir}/status`);
-  if (!status) {
-    stat.close();
-    return null;
-  }
-  const schedstat = openIfPresent(`${dir}/schedstat`);
-  return {
-    stat,
-    status,
-    schedstat,
-    // -Infinity forces the first reads.
-    affinity: [],
-    affinityReadAt: Number.NEGATIVE_INFINITY,
-    schedLast: lastBytes(),
-    statReadAt: Number.NEGATIVE_INFINITY,
-    last: null,
-  };
-}
-
-function closeTask(files: TaskFiles): void {
-  files.stat.close();
-  files.status.close();
-  files.schedstat?.close();
 }

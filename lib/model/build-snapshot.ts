@@ -39,10 +39,17 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
     })
     .sort((a, b) => byName(a.vm.name, b.vm.name) || a.vm.pid - b.vm.pid);
   const topology = buildTopology(obs);
+  const before = comparable && prev !== null ? prev : null;
+  const vmsUnchanged =
+    before !== null &&
+    obs.topology === before.obs.topology &&
+    judged.length === before.snapshot.vms.length &&
+    judged.every((j, i) => j.vm === before.snapshot.vms[i]);
   const violations = detectViolations(
     { at: obs.at, intervalMs, topology, vms: judged },
     // `since` is carried even across a gap: the problem was there before and is still there.
     prev?.snapshot.violations ?? [],
+    vmsUnchanged,
   );
   return {
     version: SNAPSHOT_VERSION,

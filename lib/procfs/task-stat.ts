@@ -150,7 +150,7 @@ export function parseTaskStatus(text: string): TaskStatus {
         pid = parseStatusId(value, key);
         break;
       case 'Cpus_allowed_list':
-        cpus = parseKernelCpuList(value);
+        cpus = parseCpusAllowedList(value);
         break;
     }
   }
@@ -172,22 +172,36 @@ export function parseProcStat(text: string): readonly ProcStatCpu[] {
   const seen = new Set<number>();
   const lines = text.split('\n');
   for (let ln = 0; ln < lines.length; ln++) {
-    const line = (lines[ln] ?? '').trimEnd();
-    if (!line.startsWith('cpu')) continue;
-    const c = line.charCodeAt(3);
-    if (c < 48 || c > 57) continue; // "cpu " aggregate line (or some unknown cpu* key)
-    const cols = line.split(/ +/);
-    const label = `/proc/stat line ${ln + 1}`;
-    const cpu = parseCounter((cols[0] ?? '').slice(3), label, line);
-    if (!Number.isSafeInteger(cpu)) throw new Error(`${label}: bad cpu id in ${excerpt(line)}`);
-    if (seen.has(cpu)) throw new Error(`${label}: cpu${cpu} appears twice`);
-    seen.add(cpu);
-    const v = cols.slice(1, 11).map((s) => parseCounter(s, label, line));
-    if (v.length < 4) throw new Error(`${label}: expected at least 4 counters after cpu${cpu}, got ${excerpt(line)}`);
-    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
-    const busy = user + nice + system + irq + softirq + steal;
-    out.push({ cpu, busy, total: busy + idle + iowait });
+    const cpu = parseProcStatCpuLine(lines[ln] ?? '', ln + 1, seen);
+    if (cpu) out.push(cpu);
   }
+  return sortedProcStatCpus(out, text);
+}
+
+/**
+ * One line of /proc/stat (line number `ln`, from 1): its counters when it is a `cpuN` line, else
+ * null. `seen` collects the cpu ids met so far, to reject duplicates.
+ */
+export function parseProcStatCpuLine(raw: string, ln: number, seen: Set<number>): ProcStatCpu | null {
+  const line = raw.trimEnd();
+  if (!line.startsWith('cpu')) return null;
+  const c = line.charCodeAt(3);
+  if (c < 48 || c > 57) return null; // "cpu " aggregate line (or some unknown cpu* key)
+  const cols = line.split(/ +/);
+  const label = `/proc/stat line ${ln}`;
+  const cpu = parseCounter((cols[0] ?? '').slice(3), label, line);
+  if (!Number.isSafeInteger(cpu)) throw new Error(`${label}: bad cpu id in ${excerpt(line)}`);
+  if (seen.has(cpu)) throw new Error(`${label}: cpu${cpu} appears twice`);
+  seen.add(cpu);
+  const v = cols.slice(1, 11).map((s) => parseCounter(s, label, line));
+  if (v.length < 4) throw new Error(`${label}: expected at least 4 counters after cpu${cpu}, got ${excerpt(line)}`);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
+  const busy = user + nice + system + irq + softirq + steal;
+  return { cpu, busy, total: busy + idle + iowait };
+}
+
+/** The cpus ascending; throws when there are none (`text` is the file, for the message). */
+export function sortedProcStatCpus(out: ProcStatCpu[], text: string): readonly ProcStatCpu[] {
   if (out.length === 0) throw new Error(`/proc/stat: no "cpuN" lines in ${excerpt(text)}`);
   return out.sort((a, b) => a.cpu - b.cpu);
 }
@@ -248,7 +262,8 @@ function parseCounter(s: string, what: string, context: string): number {
   return Number(s);
 }
 
-function parseKernelCpuList(value: string): CpuList {
+/** A kernel `Cpus_allowed_list` value (`0-3,8`); throws on anything the kernel does not print. */
+export function parseCpusAllowedList(value: string): CpuList {
   // The kernel prints plain lists; a '^' means this is not a kernel file.
   if (value.includes('^')) {
     throw new Error(`task status: Cpus_allowed_list ${JSON.stringify(value)} uses libvirt "^" syntax`);

@@ -22,6 +22,12 @@ export type Finding = Omit<Violation, 'since' | 'lastSeen'>;
 export interface Rule {
   readonly kind: ViolationKind;
   readonly detect: (ctx: RuleContext) => readonly Finding[];
+  /**
+   * True when the findings depend on more than the VMs and the static topology (on `at`,
+   * `intervalMs` or the pCPUs' `busy`): such a rule runs every tick, while the findings of the
+   * others are reused for a tick on which no VM changed.
+   */
+  readonly perTick?: boolean;
 }
 
 export interface RuleContext extends ViolationInput {

@@ -30,24 +30,35 @@ export const RULES: readonly Rule[] = [
 const SEVERITY_ORDER: readonly Severity[] = ['critical', 'warning', 'info'];
 const KIND_ORDER: readonly ViolationKind[] = RULES.map((r) => r.kind);
 
+// The findings of each rule behind a returned list, for reuse on the next tick.
+const findingsBehind = new WeakMap<readonly Violation[], ReadonlyMap<ViolationKind, readonly Finding[]>>();
+
 /**
  * All violations of one tick. `previous` is the last snapshot's list: a violation with the same
- * id keeps its `since`; one that went away and came back starts again.
+ * id keeps its `since`; one that went away and came back starts again. `vmsUnchanged` says that
+ * every judged VM and the static topology are the very objects `previous` was computed from: the
+ * findings of the rules that are not `perTick` are then reused instead of computed again.
  */
-export function detectViolations(input: ViolationInput, previous: readonly Violation[]): readonly Violation[] {
+export function detectViolations(input: ViolationInput, previous: readonly Violation[], vmsUnchanged = false): readonly Violation[] {
   const ctx = ruleContext(input);
+  const before = vmsUnchanged ? findingsBehind.get(previous) : undefined;
+  const findings = new Map<ViolationKind, readonly Finding[]>();
   const sinceById = new Map(previous.map((v) => [v.id, v.since]));
   const seen = new Set<string>();
   const out: Violation[] = [];
   for (const rule of RULES) {
-    for (const f of rule.detect(ctx)) {
+    const found = (rule.perTick ? undefined : before?.get(rule.kind)) ?? rule.detect(ctx);
+    findings.set(rule.kind, found);
+    for (const f of found) {
       // Two findings with one id (e.g. two VMs with the same name) would share a `since`; keep one.
       if (seen.has(f.id)) continue;
       seen.add(f.id);
       out.push({ ...f, since: sinceById.get(f.id) ?? input.at, lastSeen: input.at });
     }
   }
-  return out.sort(compareViolations);
+  const sorted = out.sort(compareViolations);
+  findingsBehind.set(sorted, findings);
+  return sorted;
 }
 
 /** Severity (critical first), then kind in rule order, then VM name, then vCPU. */

@@ -17,7 +17,7 @@ import {
 } from './context';
 import type { SnapshotVm } from '../snapshot';
 
-export const isolationMismatch: Rule = { kind: 'isolation-mismatch', detect };
+export const isolationMismatch: Rule = { kind: 'isolation-mismatch', detect, perTick: true };
 
 /** Share of an interval (0..1) above which an isolated pCPU counts as doing host work. */
 const HOST_BUSY_THRESHOLD = 0.2;

@@ -6,7 +6,7 @@ import type { SnapshotVcpu } from '../snapshot';
 import type { CpuList } from '../types';
 import { byName, cpusLabel, pinnedTo, sentence, vmList, violationId, type Finding, type Rule, type RuleContext } from './context';
 
-export const overcommit: Rule = { kind: 'overcommit', detect };
+export const overcommit: Rule = { kind: 'overcommit', detect, perTick: true };
 
 /** Run-queue wait, as a share of the interval, that counts as contention. */
 const WAIT_SHARE = 0.05;
