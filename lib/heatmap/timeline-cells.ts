@@ -1,7 +1,7 @@
 // Pure geometry for the host timeline heatmap (STYLE 5-7): one row per pCPU, one column per tick,
 // a cell where a vCPU thread was on that pCPU at that tick, coloured by its VM. The renderer
 // (canvas-renderer.ts) only draws these cells; tooltips hit-test them with cellAt.
-import { scaleLinear } from 'd3-scale';
+import { CellBuilder } from './cell-builder';
 import type { SnapshotCpu } from '../model/snapshot';
 import type { History } from '../server/store/store';
 
@@ -135,26 +135,9 @@ export function timelineCells(
   }
   const nRows = rowKeys.length;
 
-  // Offsets, once per call. Snapped outwards to whole pixels so that adjacent cells leave no seams.
-  const xs = scaleLinear().domain([0, nCols]).range([0, vp.width]);
-  const ys = scaleLinear().domain([0, nRows]).range([0, vp.height]);
-  const colX = Float32Array.from({ length: nCols + 1 }, (_, c) => xs(c));
-  const rowY = Float32Array.from({ length: nRows + 1 }, (_, r) => ys(r));
-
   const colorOfThread = Uint16Array.from(history.threads, (t) => colorOf(t.vm));
   const violations = offPinIntervals(history);
-
-  const cap = nCols * Math.min(nRows, vcpuThreads.length);
-  const x = new Float32Array(cap);
-  const y = new Float32Array(cap);
-  const w = new Float32Array(cap);
-  const h = new Float32Array(cap);
-  const color = new Uint16Array(cap);
-  const flags = new Uint8Array(cap);
-  const tick = new Uint32Array(cap);
-  const row = new Uint32Array(cap);
-  const thread = new Uint32Array(cap);
-  const colStart = new Uint32Array(nCols + 1);
+  const out = new CellBuilder(vp, nRows, nCols * Math.min(nRows, vcpuThreads.length));
 
   // pCPU id -> row as a typed lookup: the loop below runs ticks x vCPU threads times.
   const maxCpu = rowKeys.reduce((m, p) => Math.max(m, p), 0);
@@ -166,10 +149,9 @@ export function timelineCells(
   const winner = new Int32Array(nRows).fill(-1);
   const winnerRan = new Uint8Array(nRows);
   const step = history.stepMs ?? 0;
-  let n = 0;
   for (let c = 0; c < nCols; c++) {
     const t = vp.x0 + c;
-    colStart[c] = n;
+    out.column(c);
     const pc = history.pcpu[t];
     if (pc === undefined) continue;
     const ranRow = history.ran?.[t];
@@ -187,44 +169,15 @@ export function timelineCells(
       }
     }
     const start = history.ticks[t] ?? 0;
-    const cx = Math.floor(colX[c] ?? 0);
-    const cw = Math.max(1, Math.ceil(colX[c + 1] ?? 0) - cx);
     for (let r = 0; r < nRows; r++) {
       const th = winner[r] ?? -1;
       if (th < 0) continue;
       winner[r] = -1;
-      const ry = Math.floor(rowY[r] ?? 0);
-      x[n] = cx;
-      w[n] = cw;
-      y[n] = ry;
-      h[n] = Math.max(1, Math.ceil(rowY[r + 1] ?? 0) - ry);
-      color[n] = colorOfThread[th] ?? 0;
-      flags[n] = (winnerRan[r] === 0 ? CellFlag.STALE : 0) | (covers(violations[th] ?? null, start, start + step) ? CellFlag.VIOLATION : 0);
-      tick[n] = t;
-      row[n] = r;
-      thread[n] = th;
-      n++;
+      const flags = (winnerRan[r] === 0 ? CellFlag.STALE : 0) | (covers(violations[th] ?? null, start, start + step) ? CellFlag.VIOLATION : 0);
+      out.cell(r, colorOfThread[th] ?? 0, flags, th);
     }
   }
-  colStart[nCols] = n;
-
-  return {
-    count: n,
-    x: x.subarray(0, n),
-    y: y.subarray(0, n),
-    w: w.subarray(0, n),
-    h: h.subarray(0, n),
-    color: color.subarray(0, n),
-    flags: flags.subarray(0, n),
-    tick: tick.subarray(0, n),
-    row: row.subarray(0, n),
-    thread: thread.subarray(0, n),
-    rowKeys,
-    viewport: vp,
-    colX,
-    rowY,
-    colStart,
-  };
+  return out.finish(rowKeys);
 }
 
 /** Index of the last offset <= v in an ascending array of n+1 offsets, or -1 when v is outside. */
