@@ -68,6 +68,14 @@ export class Catalog {
     return this.hostsByName.get(name)?.id;
   }
 
+  /** The structure stored for `host` under `hash` (structureHash), when cached here; else undefined. */
+  knownStructure(host: string, hash: string): Structure | undefined {
+    const h = this.hostsByName.get(host);
+    const id = h?.structureByHash.get(hash);
+    if (h === undefined || id === undefined) return undefined;
+    return h.current?.id === id ? h.current : this.structureById.get(id);
+  }
+
   /** The stored structure of `f`'s static part, inserted when new. */
   async structureFor(q: Queries, h: HostCatalog, f: Snapshot, log: TxLog): Promise<Structure> {
     log.hosts.add(f.host);

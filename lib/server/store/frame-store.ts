@@ -13,7 +13,7 @@ import { decodeNotice, encodeNotices } from './replica-notify';
 import { MINUTE_MS, minuteOf, ResidencyMinute } from './residency';
 import type { FrameStore, History, HostSummary, HostViolation } from './store';
 import { StoreRequestError } from './store-errors';
-import type { Structure } from './structure';
+import type { Structure, StructureBody } from './structure';
 import { decodePlacement, decodeTick, encodeTick, newPlacement, type Placement, type TickViolation } from './tick-codec';
 import type { ViolationBody } from './violation-body';
 
@@ -87,6 +87,10 @@ export class FrameStoreImpl implements FrameStore {
     if (frames.length === 0) return;
     const fresh = await this.exclusive(() => this.ingestLocked(frames));
     this.emit(fresh);
+  }
+
+  knownStructure(host: string, hash: string): StructureBody | undefined {
+    return this.catalog.knownStructure(host, hash)?.body;
   }
 
   private async ingestLocked(frames: readonly Snapshot[]): Promise<Snapshot[]> {

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Snapshot, Violation } from '../../model/snapshot';
 import type { ThreadRole } from '../../model/types';
+import type { StructureBody } from '../../wire/structure-body';
 import { FrameStoreImpl } from './frame-store';
 
 export { StoreRequestError } from './store-errors';
@@ -54,6 +55,12 @@ export interface FrameStore {
    * after an outage). A duplicate (same host and at) is ignored.
    */
   ingest(frames: readonly Snapshot[]): Promise<void>;
+  /**
+   * The static part this store has for `host` under `hash` (lib/wire/structure-body.ts), from
+   * memory only: compact ticks name it. Undefined when not at hand (after a restart, or when
+   * another replica stored it): the agent then sends it again.
+   */
+  knownStructure(host: string, hash: string): StructureBody | undefined;
   hosts(): Promise<HostSummary[]>;
   latest(host: string): Promise<Snapshot | null>;
   /** The stored snapshot nearest to `at` (full-resolution range only; the earlier one on a tie). */
