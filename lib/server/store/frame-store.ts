@@ -7,14 +7,14 @@ import type { Backend, Queries, StoredTick } from './backend';
 import { ByteWriter } from './byte-codec';
 import { Catalog, TOUCH_MS, TxLog } from './catalog';
 import { assembleHistory, compareViolations, MAX_COLUMNS, resolveViolations } from './history';
-import { LiveWindow, type TickView } from './live-window';
+import { LiveWindow, type HostWindow, type TickView } from './live-window';
 import { MinuteCloser, type DueMinute } from './minute-closer';
 import { decodeNotice, encodeNotices } from './replica-notify';
 import { MINUTE_MS, minuteOf, ResidencyMinute } from './residency';
 import type { FrameStore, History, HostSummary, HostViolation } from './store';
 import { StoreRequestError } from './store-errors';
 import type { Structure, StructureBody } from './structure';
-import { decodePlacement, decodeTick, encodeTick, newPlacement, type Placement, type TickViolation } from './tick-codec';
+import { decodePlacement, decodeTick, encodeTick, isWholeRow, newPlacement, type Placement, type TickViolation } from './tick-codec';
 import type { ViolationBody } from './violation-body';
 
 export interface StoreSettings {
@@ -275,14 +275,30 @@ export class FrameStoreImpl implements FrameStore {
     const hw = this.window.host(host);
     const v = hw?.latest();
     if (!hw || !v) return null;
-    return decodeTick(v.st, v.row, v.at, (id) => required(hw.body(id), `violation body ${id} of ${host}`));
+    return this.snapshotOf(hw, v);
+  }
+
+  /** A window tick as a snapshot: from memory when its row is whole (the newest segment), else from the database. */
+  private async snapshotOf(hw: HostWindow, v: TickView): Promise<Snapshot> {
+    let row = v.row;
+    if (!isWholeRow(v.st, row)) {
+      row = await this.backend.read(async (q) => {
+        const hostId = this.catalog.knownHostId(hw.host) ?? (await q.hostId(hw.host));
+        const [t] = hostId === null ? [] : await q.ticksAt(hostId, [v.at]);
+        if (t === undefined) throw new Error(`store: tick ${v.at} of ${JSON.stringify(hw.host)} is in the live window but not in the database`);
+        return t.row;
+      });
+    }
+    return decodeTick(v.st, row, v.at, (id) => required(hw.body(id), `violation body ${id} of ${hw.host}`));
   }
 
   async nearest(host: string, at: number): Promise<Snapshot | null> {
     this.assertOpen();
     if (!Number.isFinite(at)) throw new StoreRequestError(`nearest: "at" must be epoch ms, got ${at}`);
     const hw = this.window.host(host);
-    const mem = hw?.nearest(at) ?? null;
+    const near = hw?.nearest(at) ?? null;
+    // A tick of a sealed segment has only its placement in memory: the database has it whole.
+    const mem = near && isWholeRow(near.st, near.row) ? near : null;
     // A frame below the window's coverage could be nearer than the window's oldest.
     const memDistance = mem ? Math.abs(mem.at - at) : Number.POSITIVE_INFINITY;
     if (hw && mem && at >= hw.coverageStart + memDistance) {
@@ -378,7 +394,7 @@ export class FrameStoreImpl implements FrameStore {
     for (const hw of this.window.all()) {
       const v = hw.latest();
       if (!v) continue;
-      const snap = decodeTick(v.st, v.row, v.at, (id) => required(hw.body(id), `violation body ${id} of ${hw.host}`));
+      const snap = await this.snapshotOf(hw, v);
       for (const x of [...snap.violations].sort(compareViolations)) out.push({ ...x, host: hw.host });
     }
     return out.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
