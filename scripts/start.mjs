@@ -4,7 +4,8 @@
 // (published by instrumentation.ts), every other request to Next's request handler. Next's
 // per-request work capped ingest near 800 requests/s on two cores; the direct path answers the
 // same (same code, same checks) at several times that (npm run bench:ingest).
-// Options: -p PORT (else $PORT, else 3000), -H HOST (default: all interfaces).
+// Options: -p PORT (else $PORT, else 3000), -H HOST (default: all interfaces), --no-build (serve
+// the existing build: the test set-up builds once, before starting many servers).
 import http from 'node:http';
 import path from 'node:path';
 import { buildIfNeeded } from './build-if-needed.mjs';
@@ -25,7 +26,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const hostname = option('-H', undefined);
 
-buildIfNeeded();
+if (!process.argv.includes('--no-build')) buildIfNeeded();
 const { default: next } = await import('next');
 const app = next({ dev: false, dir: root, hostname: hostname ?? 'localhost', port });
 const handle = app.getRequestHandler();

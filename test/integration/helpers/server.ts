@@ -41,7 +41,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { port
   const url = `http://127.0.0.1:${port}`;
 
   const launch = async (): Promise<void> => {
-    child = spawn(process.execPath, [START, '-p', String(port), '-H', '127.0.0.1'], {
+    child = spawn(process.execPath, [START, '--no-build', '-p', String(port), '-H', '127.0.0.1'], {
       cwd: ROOT,
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', VCPUMAP_DATA_DIR: dataDir, VCPUMAP_EMBEDDED_AGENT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
