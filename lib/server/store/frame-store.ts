@@ -32,6 +32,8 @@ const RECHECK_MS = 5 * MINUTE_MS;
 const MINUTES_PER_INGEST = 8;
 const MINUTES_PER_FLUSH = 16;
 const FLUSH_DELAY_MS = 1000;
+/** Frames per group commit (several requests in one transaction), at most; a larger request goes alone. */
+const GROUP_FRAMES = 2000;
 
 interface Stored {
   readonly f: Snapshot;
@@ -54,6 +56,9 @@ export class FrameStoreImpl implements FrameStore {
   private readonly newestKnown = new Map<string, number>();
   private readonly closer = new MinuteCloser();
   private flushTimer: NodeJS.Timeout | null = null;
+  /** Ingests waiting for the next group commit, in arrival order. */
+  private readonly waiting: { frames: readonly Snapshot[]; resolve: (fresh: Snapshot[]) => void; reject: (err: unknown) => void }[] = [];
+  private groupQueued = false;
 
   private constructor(
     private readonly backend: Backend,
@@ -85,8 +90,56 @@ export class FrameStoreImpl implements FrameStore {
   async ingest(frames: readonly Snapshot[]): Promise<void> {
     this.assertOpen();
     if (frames.length === 0) return;
-    const fresh = await this.exclusive(() => this.ingestLocked(frames));
+    const fresh = await new Promise<Snapshot[]>((resolve, reject) => {
+      this.waiting.push({ frames, resolve, reject });
+      this.queueGroup();
+    });
     this.emit(fresh);
+  }
+
+  /**
+   * Group commit: ingests that arrive in the same turn of the event loop, or while a transaction
+   * runs, go into one transaction together (up to GROUP_FRAMES frames). One commit per group
+   * instead of one per request: with many agents posting at once, PostgreSQL's round trips and
+   * SQLite's commits (BEGIN IMMEDIATE ... COMMIT, the WAL write) are shared.
+   */
+  private queueGroup(): void {
+    if (this.groupQueued || this.waiting.length === 0) return;
+    this.groupQueued = true;
+    // After the sockets that are readable now have been read: their requests join this group.
+    setImmediate(() => void this.exclusive(() => this.ingestGroup()));
+  }
+
+  private async ingestGroup(): Promise<void> {
+    this.groupQueued = false;
+    let n = 0;
+    let take = 0;
+    while (take < this.waiting.length && (take === 0 || n + (this.waiting[take]?.frames.length ?? 0) <= GROUP_FRAMES)) {
+      n += this.waiting[take]?.frames.length ?? 0;
+      take++;
+    }
+    const group = this.waiting.splice(0, take);
+    this.queueGroup(); // the rest, after this one
+    try {
+      const fresh = new Set(await this.ingestLocked(group.flatMap((g) => g.frames)));
+      // Each stored frame is announced once, by the first request that carried it.
+      for (const g of group) g.resolve(g.frames.filter((f) => fresh.delete(f)));
+    } catch (err) {
+      const [only] = group;
+      if (group.length === 1 && only) {
+        only.reject(err);
+        return;
+      }
+      // Nothing of the group is stored: each request again on its own, so that only the one
+      // that fails is answered with the failure.
+      for (const g of group) {
+        try {
+          g.resolve(await this.ingestLocked(g.frames));
+        } catch (e) {
+          g.reject(e);
+        }
+      }
+    }
   }
 
   knownStructure(host: string, hash: string): StructureBody | undefined {
