@@ -97,8 +97,8 @@ export class Pusher {
     if (this.sending || this.backlog.length === 0 || Date.now() < this.retryAt) return;
     this.sending = this.sendBatch().finally(() => {
       this.sending = null;
-      // Drain a backlog without waiting for the next tick.
-      if (this.failures === 0 && this.backlog.length > 0) this.kick();
+      // Drain a backlog, or resend a batch that lacked its structures (409), without waiting.
+      if ((this.failures === 0 || this.resent) && this.backlog.length > 0) this.kick();
     });
   }
 
