@@ -4,9 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
 import { parseIngestBody } from '../server/ingest-body';
 import { resolveFrames, UnknownStructureError } from '../server/resolve-frames';
+import { frameSnapshot } from '../server/store/store';
 import { hostFrames } from '../server/store/snapshot-factory';
 import { extractStructure, structureHash, structureJson, type StructureBody } from '../wire/structure-body';
 import { Pusher } from './pusher';
+
+/** What the store is given, as the snapshots it will serve. */
+const resolveSnapshots = (...args: Parameters<typeof resolveFrames>): Snapshot[] => resolveFrames(...args).map(frameSnapshot);
 
 function snap(at: number, padding = 0): Snapshot {
   return {
@@ -128,7 +132,7 @@ describe('Pusher', () => {
       const batch = parseIngestBody(JSON.parse(text));
       structuresSent += batch.structures.length;
       try {
-        const frames = resolveFrames(batch, (_host, hash) => held.get(hash));
+        const frames = resolveSnapshots(batch, (_host, hash) => held.get(hash));
         for (const s of batch.structures) held.set(structureHash(structureJson(extractStructure(s))), extractStructure(s));
         stored.push(...frames);
         return [202];

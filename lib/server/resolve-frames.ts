@@ -1,7 +1,8 @@
-// Turns a validated ingest batch into snapshots: each compact tick is expanded against its
-// structure, sent in the same body or already known to the store (by host and hash).
-import type { Snapshot } from '../model/snapshot';
-import { expandTick } from '../wire/compact-tick';
+// Turns a validated ingest batch into frames for the store: each compact tick with its
+// structure, sent in the same body or already known to the store (by host and hash), checked to
+// fit it. The store writes a tick's row from its arrays; it is expanded to a Snapshot
+// (expandTick) only for live listeners.
+import type { IngestFrame } from './store/store';
 import { extractStructure, structureHash, structureJson, type StructureBody } from '../wire/structure-body';
 import { TickFieldError, validateTickFits } from './compact-tick-schema';
 import type { IngestBatch } from './ingest-body';
@@ -17,8 +18,8 @@ export class UnknownStructureError extends Error {
 
 export type KnownStructure = (host: string, hash: string) => StructureBody | undefined;
 
-/** Snapshots in body order; throws BadFrameError (a tick that does not fit) or UnknownStructureError. */
-export function resolveFrames(batch: IngestBatch, known: KnownStructure): Snapshot[] {
+/** Frames in body order; throws BadFrameError (a tick that does not fit) or UnknownStructureError. */
+export function resolveFrames(batch: IngestBatch, known: KnownStructure): IngestFrame[] {
   const sent = new Map<string, StructureBody>();
   for (const s of batch.structures) {
     // The hash of the canonical form, whatever key order the sender used: the name ticks use.
@@ -39,6 +40,6 @@ export function resolveFrames(batch: IngestBatch, known: KnownStructure): Snapsh
       if (err instanceof TickFieldError) throw new BadFrameError(err.message);
       throw err;
     }
-    return expandTick(body, f);
+    return { host: f.host, at: f.at, body, tick: f };
   });
 }

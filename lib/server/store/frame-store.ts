@@ -6,12 +6,13 @@ import type { Snapshot } from '../../model/snapshot';
 import type { Backend, Queries, StoredTick } from './backend';
 import { ByteWriter } from './byte-codec';
 import { Catalog, TOUCH_MS, TxLog } from './catalog';
+import { encodeCompactTick } from './compact-tick-row';
 import { assembleHistory, compareViolations, MAX_COLUMNS, resolveViolations } from './history';
 import { LiveWindow, type HostWindow, type TickView } from './live-window';
 import { MinuteCloser, type DueMinute } from './minute-closer';
 import { decodeNotice, encodeNotices } from './replica-notify';
 import { MINUTE_MS, minuteOf, ResidencyMinute } from './residency';
-import type { FrameStore, History, HostSummary, HostViolation } from './store';
+import { frameSnapshot, type FrameStore, type History, type HostSummary, type HostViolation, type IngestFrame } from './store';
 import { StoreRequestError } from './store-errors';
 import type { Structure, StructureBody } from './structure';
 import { decodePlacement, decodeTick, encodeTick, isWholeRow, newPlacement, type Placement, type TickViolation } from './tick-codec';
@@ -36,7 +37,7 @@ const FLUSH_DELAY_MS = 1000;
 const GROUP_FRAMES = 2000;
 
 interface Stored {
-  readonly f: Snapshot;
+  readonly f: IngestFrame;
   readonly st: Structure;
   readonly row: Uint8Array;
   readonly bodies: ReadonlyMap<number, ViolationBody>;
@@ -57,7 +58,7 @@ export class FrameStoreImpl implements FrameStore {
   private readonly closer = new MinuteCloser();
   private flushTimer: NodeJS.Timeout | null = null;
   /** Ingests waiting for the next group commit, in arrival order. */
-  private readonly waiting: { frames: readonly Snapshot[]; resolve: (fresh: Snapshot[]) => void; reject: (err: unknown) => void }[] = [];
+  private readonly waiting: { frames: readonly IngestFrame[]; resolve: (fresh: IngestFrame[]) => void; reject: (err: unknown) => void }[] = [];
   private groupQueued = false;
 
   private constructor(
@@ -87,10 +88,10 @@ export class FrameStoreImpl implements FrameStore {
 
   // ---- ingest ----
 
-  async ingest(frames: readonly Snapshot[]): Promise<void> {
+  async ingest(frames: readonly IngestFrame[]): Promise<void> {
     this.assertOpen();
     if (frames.length === 0) return;
-    const fresh = await new Promise<Snapshot[]>((resolve, reject) => {
+    const fresh = await new Promise<IngestFrame[]>((resolve, reject) => {
       this.waiting.push({ frames, resolve, reject });
       this.queueGroup();
     });
@@ -148,9 +149,9 @@ export class FrameStoreImpl implements FrameStore {
     return this.catalog.knownStructure(host, hash)?.body;
   }
 
-  private async ingestLocked(frames: readonly Snapshot[]): Promise<Snapshot[]> {
+  private async ingestLocked(frames: readonly IngestFrame[]): Promise<IngestFrame[]> {
     this.assertOpen();
-    const byHost = new Map<string, Snapshot[]>();
+    const byHost = new Map<string, IngestFrame[]>();
     const seen = new Set<string>();
     for (const f of frames) {
       if (this.window.host(f.host)?.has(f.at)) continue;
@@ -181,9 +182,10 @@ export class FrameStoreImpl implements FrameStore {
           for (const f of list) {
             // Older than every retention: nothing would keep it (prune already dropped its minute).
             if (f.at < this.minuteCutoff) continue;
-            const st = await this.catalog.structureFor(q, h, f, log);
-            const { ids, bodies } = await this.catalog.bodyIdsFor(q, h, f, log);
-            const row = encodeTick(this.writer, st, f, ids);
+            const cf = 'tick' in f ? { host: f.host, at: f.at, structure: f.body, violations: f.tick.violations } : { host: f.host, at: f.at, structure: f, violations: f.violations };
+            const st = await this.catalog.structureFor(q, h, cf, log);
+            const { ids, bodies } = await this.catalog.bodyIdsFor(q, h, cf, log);
+            const row = 'tick' in f ? encodeCompactTick(this.writer, st, f.tick, ids) : encodeTick(this.writer, st, f, ids);
             if (f.at < this.fullCutoff) {
               late.push({ at: f.at, st, row });
             } else {
@@ -462,8 +464,11 @@ export class FrameStoreImpl implements FrameStore {
     };
   }
 
-  private emit(frames: readonly Snapshot[]): void {
-    for (const f of frames) {
+  private emit(frames: readonly IngestFrame[]): void {
+    if (this.listeners.size === 0) return;
+    for (const frame of frames) {
+      // A compact tick becomes a snapshot only here, when someone listens (SSE).
+      const f = frameSnapshot(frame);
       for (const l of this.listeners) {
         try {
           l(f);

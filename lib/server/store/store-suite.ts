@@ -5,7 +5,9 @@ import type { Snapshot } from '../../model/snapshot';
 import { byThreadKey, expectedHistory } from './history-oracle';
 import { MINUTE_MS, minuteOf } from './residency';
 import { DEFAULT_VMS, HostSimulator, hostFrames, type VmSpec } from './snapshot-factory';
-import { openStore, StoreRequestError, type FrameStore, type StoreOptions } from './store';
+import { encodeTick } from '../../wire/compact-tick';
+import { extractStructure, structureHash, structureJson } from '../../wire/structure-body';
+import { openStore, StoreRequestError, type FrameStore, type IngestFrame, type StoreOptions } from './store';
 
 export interface StoreFixture {
   /** Options that point at a new, empty database. */
@@ -44,6 +46,35 @@ export function storeSuite(name: string, fixture: () => StoreFixture): void {
     afterEach(async () => {
       for (const s of opened.splice(0)) await s.close();
       expect(errors.map((e) => e.message)).toStrictEqual([]);
+    });
+
+    it('stores compact ticks as the snapshots they stand for, and knows their structures by hash', async () => {
+      const frames = hostFrames({ host: 'tick-1', seed: 21, start: T0, hotplugAt: 40 }, 100);
+      const s = await open();
+      const emitted: Snapshot[] = [];
+      s.onFrame((f) => emitted.push(f));
+      const hashOf = (f: Snapshot): string => structureHash(structureJson(extractStructure(f)));
+      const [first] = frames;
+      if (!first) throw new Error('no frames');
+      expect(s.knownStructure('tick-1', hashOf(first))).toBeUndefined();
+      for (let i = 0; i < frames.length; i += 10) {
+        const batch: IngestFrame[] = frames.slice(i, i + 10).map((f, k) => {
+          const hash = hashOf(f);
+          const tick = encodeTick(f, hash);
+          // every third frame whole, the rest as ticks against what the store knows (or the frame's own structure)
+          if (tick === null || k % 3 === 0) return f;
+          return { host: f.host, at: f.at, body: s.knownStructure(f.host, hash) ?? extractStructure(f), tick };
+        });
+        await s.ingest(batch);
+      }
+      expect(emitted).toStrictEqual(frames);
+      const last = frames.at(-1);
+      if (!last) throw new Error('no frames');
+      expect(await s.latest('tick-1')).toStrictEqual(last);
+      expect(s.knownStructure('tick-1', hashOf(last))).toStrictEqual(extractStructure(last));
+      for (const f of [frames[5], frames[39], frames[40], frames[77]]) if (f) expect(await s.nearest('tick-1', f.at)).toStrictEqual(f);
+      const h = await s.history('tick-1', T0, last.at);
+      expect(h.ticks).toHaveLength(100);
     });
 
     it('stores concurrent ingests (one group commit) and fails only the one that cannot be stored', async () => {

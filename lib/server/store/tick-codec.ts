@@ -174,7 +174,8 @@ function flatVcpus(vms: readonly SnapshotVm[], count: number): SnapshotVcpu[] {
  */
 const SKIP_IDLE = 64;
 
-function writeCounterGroup(w: ByteWriter, values: readonly (number | null)[], ran: readonly boolean[]): void {
+/** @internal Shared with compact-tick-row.ts. */
+export function writeCounterGroup(w: ByteWriter, values: readonly (number | null)[], ran: readonly boolean[]): void {
   let max = 0;
   let idleZero = true;
   let idle = 0;
@@ -225,7 +226,8 @@ function readCounterGroup(r: ByteReader, ran: ArrayLike<number>, first: number, 
   }
 }
 
-function writeState(w: ByteWriter, state: string): void {
+/** @internal Shared with compact-tick-row.ts. */
+export function writeState(w: ByteWriter, state: string): void {
   const code = STATE_CODE.get(state);
   if (code !== undefined) {
     w.u8(code);
