@@ -1,12 +1,20 @@
 // npm run bench:ingest: replays real agent frames (a 64-vCPU guest captured by the agent at the
-// start) for many hosts against the built server. Prints sustained frames/s with p50/p99 latency
-// per ingest request, then the server's RSS with a full live window (hosts x minutes at 1 Hz).
-// SQLite by default; BENCH_PG=1 runs the same against a throw-away PostgreSQL.
+// start) for many hosts against the built server (scripts/start.mjs). Prints sustained frames/s
+// with p50/p99 latency per ingest request, then the server's RSS with a full live window (hosts x
+// minutes at 1 Hz). SQLite by default; BENCH_PG=1 runs the same against a throw-away PostgreSQL.
+// Frames are sent as the agent's pusher sends them: compact ticks (lib/wire/compact-tick.ts), the
+// structure with a host's first request; BENCH_FORMAT=full sends full snapshots instead.
+// The posters use node:http with keep-alive (as many sockets as posters): fetch (undici) costs
+// the shared two cores about three times as much per request, which the server would pay for.
 // Knobs: BENCH_HOSTS (500), BENCH_SECONDS (20), BENCH_BATCH (1), BENCH_WORKERS (16),
-// BENCH_FILL_MINUTES (15; 0 skips the RSS phase).
+// BENCH_FILL_MINUTES (15; 0 skips the RSS phase), BENCH_FORMAT (compact | full).
 import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request } from 'node:http';
 import { Agent } from '../lib/agent/agent';
 import type { Snapshot } from '../lib/model/snapshot';
+import { snapshotJson } from '../lib/model/snapshot-json';
+import { encodeTick } from '../lib/wire/compact-tick';
+import { extractStructure, structureHash, structureJson } from '../lib/wire/structure-body';
 import { startGuest } from '../test/integration/helpers/guests';
 import { requireQemu } from '../test/integration/helpers/preconditions';
 import { startServer } from '../test/integration/helpers/server';
@@ -17,6 +25,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const BATCH = Number(process.env.BENCH_BATCH ?? 1);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 16);
 const FILL_MINUTES = Number(process.env.BENCH_FILL_MINUTES ?? 15);
+const COMPACT = (process.env.BENCH_FORMAT ?? 'compact') !== 'full';
 const TOKEN = 'bench-ingest-token-0123456789';
 
 async function captureFrame(): Promise<Snapshot> {
@@ -36,24 +45,66 @@ async function captureFrame(): Promise<Snapshot> {
   }
 }
 
-/** A serialised frame with host and time filled in by string concatenation (cheap for the client). */
-function frameMaker(template: Snapshot): (host: string, at: number) => string {
-  const marked = JSON.stringify({ ...template, host: '@@HOST@@', at: 4242424242424 });
-  const [a, rest] = marked.split('"@@HOST@@"');
-  const [b, c] = (rest ?? '').split('4242424242424');
-  return (host, at) => `${a}${JSON.stringify(host)}${b}${at}${c}`;
+/** A host's frames as the pusher would send them, with the time filled in by string concatenation (cheap for the client). */
+interface HostFrames {
+  /** The host's structure JSON (compact format), sent with its first request; null for full frames. */
+  readonly structure: string | null;
+  frame(at: number): string;
+}
+
+function hostFrames(template: Snapshot, host: string): HostFrames {
+  const s = { ...template, host, at: 4242424242424 };
+  if (!COMPACT) return splitAt(snapshotJson(s), null);
+  const structure = structureJson(extractStructure(s));
+  const tick = encodeTick(s, structureHash(structure));
+  if (tick === null) throw new Error('the captured frame does not fit a compact tick');
+  return splitAt(JSON.stringify(tick), structure);
+}
+
+function splitAt(json: string, structure: string | null): HostFrames {
+  const [a, c] = json.split('4242424242424');
+  return { structure, frame: (at) => `${a}${at}${c}` };
+}
+
+/** The body of one request: the host's structure when the server may not have it yet. */
+function body(h: HostFrames, frames: readonly string[], withStructure: boolean): string {
+  const list = `"frames":[${frames.join(',')}]`;
+  return withStructure && h.structure !== null ? `{"structures":[${h.structure}],${list}}` : `{${list}}`;
 }
 
 function pct(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 }
 
-async function post(url: string, body: string): Promise<number> {
+const agent = new HttpAgent({ keepAlive: true, maxSockets: WORKERS });
+
+/** POSTs one ingest body; resolves with the status and the time it took (ms). */
+function post(url: string, body: string): Promise<{ status: number; ms: number; text: string }> {
   const t = performance.now();
-  const res = await fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
-  await res.text();
-  if (res.status !== 202) throw new Error(`ingest: HTTP ${res.status}`);
-  return performance.now() - t;
+  const u = new URL('/api/v1/ingest', url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Posts frames of one host, with its structure on the first request and after a 409 (as the pusher does). */
+async function push(url: string, h: HostFrames, frames: readonly string[], known: Set<HostFrames>): Promise<number> {
+  let r = await post(url, body(h, frames, !known.has(h)));
+  if (r.status === 409) r = await post(url, body(h, frames, true));
+  if (r.status !== 202) throw new Error(`ingest: HTTP ${r.status}: ${r.text.slice(0, 300)}`);
+  known.add(h);
+  return r.ms;
 }
 
 function rssMb(pid: number | null): number {
@@ -64,8 +115,9 @@ function rssMb(pid: number | null): number {
 
 async function main(): Promise<void> {
   requireQemu();
-  const frame = frameMaker(await captureFrame());
-  const bytes = frame('host-0000', Date.now()).length;
+  const template = await captureFrame();
+  const sample = hostFrames(template, 'host-0000');
+  const bytes = sample.frame(Date.now()).length;
   const pg = process.env.BENCH_PG === '1' ? await startPostgres() : null;
   const server = await startServer({
     VCPUMAP_AGENT_TOKEN: TOKEN,
@@ -75,7 +127,10 @@ async function main(): Promise<void> {
   });
   const backend = pg ? 'PostgreSQL' : 'SQLite';
   try {
-    console.log(`${backend}: frames of 64 vCPUs, ${bytes} bytes of JSON each; ${HOSTS} hosts, ${WORKERS} concurrent agents, ${BATCH} frame(s) per request`);
+    const format = COMPACT ? `compact ticks of ${bytes} bytes (structure ${sample.structure?.length ?? 0} bytes, sent once per host)` : `full snapshots of ${bytes} bytes`;
+    console.log(`${backend}: frames of 64 vCPUs as ${format}; ${HOSTS} hosts, ${WORKERS} concurrent agents, ${BATCH} frame(s) per request`);
+    const hosts = Array.from({ length: HOSTS }, (_, i) => hostFrames(template, `host-${String(i).padStart(4, '0')}`));
+    const known = new Set<HostFrames>();
     // Throughput: every host reports at its own clock, one second per frame, starting in the past.
     const start = Date.now() - 3_600_000;
     const next = new Array<number>(HOSTS).fill(0);
@@ -87,9 +142,11 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: WORKERS }, async () => {
       while (performance.now() < until) {
         const host = h++ % HOSTS;
+        const hf = hosts[host];
+        if (hf === undefined) break;
         const parts: string[] = [];
-        for (let k = 0; k < BATCH; k++) parts.push(frame(`host-${String(host).padStart(4, '0')}`, start + 1000 * (next[host] = (next[host] ?? 0) + 1)));
-        latencies.push(await post(server.url, `{"frames":[${parts.join(',')}]}`));
+        for (let k = 0; k < BATCH; k++) parts.push(hf.frame(start + 1000 * (next[host] = (next[host] ?? 0) + 1)));
+        latencies.push(await push(server.url, hf, parts, known));
         frames += BATCH;
       }
     }));
@@ -105,17 +162,18 @@ async function main(): Promise<void> {
       let host = 0;
       await Promise.all(Array.from({ length: 4 }, async () => {
         while (host < HOSTS) {
-          const name = `fill-${String(host++).padStart(4, '0')}`;
+          const hf = hostFrames(template, `fill-${String(host++).padStart(4, '0')}`);
           for (let i = 0; i < perHost; i += 100) {
             const parts: string[] = [];
-            for (let k = i; k < Math.min(perHost, i + 100); k++) parts.push(frame(name, now - (perHost - k) * 1000));
-            await post(server.url, `{"frames":[${parts.join(',')}]}`);
+            for (let k = i; k < Math.min(perHost, i + 100); k++) parts.push(hf.frame(now - (perHost - k) * 1000));
+            await push(server.url, hf, parts, known);
           }
         }
       }));
       console.log(`  live window: ${HOSTS} hosts x ${FILL_MINUTES} min at 1 Hz (${HOSTS * perHost} frames) stored in ${((performance.now() - f0) / 1000).toFixed(0)} s; server RSS ${rssMb(server.pid()).toFixed(0)} MB (target < 400 MB)`);
     }
   } finally {
+    agent.destroy();
     await server.stop();
     await pg?.stop();
   }

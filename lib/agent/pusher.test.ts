@@ -2,7 +2,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
+import { parseIngestBody } from '../server/ingest-body';
+import { resolveFrames, UnknownStructureError } from '../server/resolve-frames';
+import { frameSnapshot } from '../server/store/store';
+import { hostFrames } from '../server/store/snapshot-factory';
+import { extractStructure, structureHash, structureJson, type StructureBody } from '../wire/structure-body';
 import { Pusher } from './pusher';
+
+/** What the store is given, as the snapshots it will serve. */
+const resolveSnapshots = (...args: Parameters<typeof resolveFrames>): Snapshot[] => resolveFrames(...args).map(frameSnapshot);
 
 function snap(at: number, padding = 0): Snapshot {
   return {
@@ -111,5 +119,54 @@ describe('Pusher', () => {
     p.enqueue(snap(1));
     expect(await p.flush(300)).toBe(false);
     expect(p.pending).toBe(1);
+  });
+
+  it('sends compact ticks, each structure once, and again after the server answers 409', async () => {
+    const snaps = hostFrames({ host: 'hv-9', seed: 4, hotplugAt: 4 }, 8);
+    let held = new Map<string, StructureBody>(); // what the fake server knows, by hash
+    const stored: Snapshot[] = [];
+    let structuresSent = 0;
+    let conflicts = 0;
+    const url = await listen((req, body) => {
+      const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body).toString() : body.toString();
+      const batch = parseIngestBody(JSON.parse(text));
+      structuresSent += batch.structures.length;
+      try {
+        const frames = resolveSnapshots(batch, (_host, hash) => held.get(hash));
+        for (const s of batch.structures) held.set(structureHash(structureJson(extractStructure(s))), extractStructure(s));
+        stored.push(...frames);
+        return [202];
+      } catch (err) {
+        if (!(err instanceof UnknownStructureError)) throw err;
+        conflicts++;
+        return [409];
+      }
+    });
+    const p = new Pusher({ url, token: 't', log: quiet, batchMax: 2 });
+    for (const s of snaps.slice(0, 6)) {
+      p.enqueue(s);
+      expect(await p.flush(5000)).toBe(true);
+    }
+    expect(structuresSent).toBe(2); // the first, and the one after the hot-plug
+    held = new Map(); // the server restarted
+    for (const s of snaps.slice(6)) p.enqueue(s);
+    expect(await p.flush(5000)).toBe(true);
+    expect(conflicts).toBe(1);
+    expect(structuresSent).toBe(3);
+    expect(stored).toEqual(snaps);
+  });
+
+  it('sends full snapshots when told to', async () => {
+    const got: Received[] = [];
+    const url = await listen((req, body) => {
+      got.push(decode(req, body));
+      return [202];
+    });
+    const [s] = hostFrames({ host: 'hv-9', seed: 4 }, 1);
+    if (!s) throw new Error('no frame');
+    const p = new Pusher({ url, token: 't', log: quiet, compact: false });
+    p.enqueue(s);
+    expect(await p.flush(5000)).toBe(true);
+    expect(got[0]?.frames).toEqual([s]);
   });
 });

@@ -1,8 +1,13 @@
 // Pushes snapshots to the server in batches. Keeps sampling while the server is away: frames wait
 // in a bounded backlog (oldest dropped first, and counted) and go out when the server returns.
+// Frames go out as compact ticks (lib/wire/compact-tick.ts, a tenth of the JSON) naming their
+// structure by hash; a structure is sent with the first batch that needs it, and again whenever
+// the server answers 409 (it restarted, or another replica answered).
 import { gzipSync } from 'node:zlib';
 import type { Snapshot } from '../model/snapshot';
 import { snapshotJson } from '../model/snapshot-json';
+import { encodeTick } from '../wire/compact-tick';
+import { extractStructure, sameStructure, structureHash, structureJson, type StructureBody } from '../wire/structure-body';
 import { errorText, type Logger } from './log';
 
 export interface PusherOptions {
@@ -14,13 +19,27 @@ export interface PusherOptions {
   readonly batchMax?: number;
   readonly fetchImpl?: typeof fetch;
   readonly timeoutMs?: number;
+  /** false: full snapshots only (no compact ticks), for a server that does not take them. */
+  readonly compact?: boolean;
 }
 
 const GZIP_OVER = 8 * 1024; // bytes
+const MAX_KNOWN = 1024; // structure hashes remembered as held by the server
+
+interface Frame {
+  readonly json: string; // a compact tick, or a full snapshot
+  readonly structure: string | null; // the hash a tick names
+}
 
 export class Pusher {
-  private readonly backlog: string[] = []; // serialised frames, oldest first
-  private backlogBytes = 0;
+  private readonly backlog: Frame[] = []; // oldest first
+  private backlogBytes = 0; // frames' JSON plus the structures they name
+  /** Structures named by frames in the backlog: JSON and how many frames name it. */
+  private readonly structures = new Map<string, { json: string; refs: number }>();
+  private current: { body: StructureBody; hash: string; json: string } | null = null;
+  /** Structures the server acknowledged (a batch naming them was stored); cleared on 409. */
+  private readonly known = new Set<string>();
+  private resent = false; // the last batch was a resend after a 409
   private dropped = 0;
   private sending: Promise<void> | null = null;
   private retryAt = 0; // epoch ms
@@ -40,18 +59,37 @@ export class Pusher {
   }
 
   enqueue(snapshot: Snapshot): void {
-    const frame = snapshotJson(snapshot);
+    const frame = this.encode(snapshot);
     this.backlog.push(frame);
-    this.backlogBytes += frame.length;
+    this.backlogBytes += frame.json.length;
     const maxFrames = this.opts.maxFrames ?? 3600;
     const maxBytes = this.opts.maxBytes ?? 128 * 1024 * 1024;
     while (this.backlog.length > maxFrames || this.backlogBytes > maxBytes) {
-      const old = this.backlog.shift();
-      if (old === undefined) break;
-      this.backlogBytes -= old.length;
+      if (this.take(1) === 0) break;
       this.dropped++;
     }
     this.kick();
+  }
+
+  private encode(s: Snapshot): Frame {
+    if (this.opts.compact === false) return { json: snapshotJson(s), structure: null };
+    let cur = this.current;
+    if (cur === null || !sameStructure(cur.body, s)) {
+      const body = extractStructure(s);
+      const json = structureJson(body);
+      cur = { body, json, hash: structureHash(json) };
+      this.current = cur;
+    }
+    const tick = encodeTick(s, cur.hash);
+    if (tick === null) return { json: snapshotJson(s), structure: null };
+    const held = this.structures.get(cur.hash);
+    if (held) {
+      held.refs++;
+    } else {
+      this.structures.set(cur.hash, { json: cur.json, refs: 1 });
+      this.backlogBytes += cur.json.length;
+    }
+    return { json: JSON.stringify(tick), structure: cur.hash };
   }
 
   /** Starts a send when none is running and the back-off has passed. */
@@ -59,8 +97,8 @@ export class Pusher {
     if (this.sending || this.backlog.length === 0 || Date.now() < this.retryAt) return;
     this.sending = this.sendBatch().finally(() => {
       this.sending = null;
-      // Drain a backlog without waiting for the next tick.
-      if (this.failures === 0 && this.backlog.length > 0) this.kick();
+      // Drain a backlog, or resend a batch that lacked its structures (409), without waiting.
+      if ((this.failures === 0 || this.resent) && this.backlog.length > 0) this.kick();
     });
   }
 
@@ -76,7 +114,16 @@ export class Pusher {
 
   private async sendBatch(): Promise<void> {
     const count = Math.min(this.backlog.length, this.opts.batchMax ?? 100);
-    const body = `{"frames":[${this.backlog.slice(0, count).join(',')}]}`;
+    const frames = this.backlog.slice(0, count);
+    const named = new Set<string>();
+    for (const f of frames) if (f.structure !== null) named.add(f.structure);
+    const send: string[] = [];
+    for (const hash of named) {
+      const held = this.structures.get(hash);
+      if (held && !this.known.has(hash)) send.push(held.json);
+    }
+    const list = frames.map((f) => f.json).join(',');
+    const body = send.length > 0 ? `{"structures":[${send.join(',')}],"frames":[${list}]}` : `{"frames":[${list}]}`;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       authorization: `Bearer ${this.opts.token}`,
@@ -97,10 +144,21 @@ export class Pusher {
       const text = await res.text().catch(() => '');
       if (res.ok) {
         this.take(count);
+        if (this.known.size + named.size > MAX_KNOWN) this.known.clear();
+        for (const hash of named) this.known.add(hash);
+        this.resent = false;
         if (this.failures > 0) log('info', `server ${this.opts.url} is back: sent ${count} frames, ${this.backlog.length} still queued`, 'push');
         this.failures = 0;
         return;
       }
+      if (res.status === 409 && !this.resent) {
+        // The server lacks a structure we thought it had: send the batch again, with every
+        // structure it names, at once (not a failure: no back-off).
+        this.known.clear();
+        this.resent = true;
+        return;
+      }
+      this.resent = false;
       if (res.status === 400 || res.status === 413 || res.status === 422) {
         // The server will never accept these frames; keeping them would block every later one.
         this.take(count);
@@ -113,8 +171,19 @@ export class Pusher {
     }
   }
 
-  private take(count: number): void {
-    for (const f of this.backlog.splice(0, count)) this.backlogBytes -= f.length;
+  /** Removes the oldest `count` frames, and the structures no frame names any more; returns how many. */
+  private take(count: number): number {
+    const gone = this.backlog.splice(0, count);
+    for (const f of gone) {
+      this.backlogBytes -= f.json.length;
+      if (f.structure === null) continue;
+      const held = this.structures.get(f.structure);
+      if (held && --held.refs <= 0) {
+        this.structures.delete(f.structure);
+        this.backlogBytes -= held.json.length;
+      }
+    }
+    return gone.length;
   }
 
   private backOff(reason: string, retryAfter: number | null): void {

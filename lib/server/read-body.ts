@@ -3,11 +3,24 @@
 import { createGunzip } from 'node:zlib';
 import { HttpError } from './http-errors';
 
-export async function readBodyLimited(req: Request, limitBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers.get('content-length') ?? NaN);
+/** A request body with the headers that say how to read it: a Web Request's or a Node request's. */
+export interface BodySource {
+  readonly contentLength: string | null;
+  readonly contentEncoding: string | null;
+  /** The raw bytes; leaving the iteration early must stop reading (a Web stream is cancelled). */
+  readonly body: AsyncIterable<Uint8Array> | null;
+}
+
+export function webBodySource(req: Request): BodySource {
+  return { contentLength: req.headers.get('content-length'), contentEncoding: req.headers.get('content-encoding'), body: req.body };
+}
+
+export async function readBodyLimited(req: Request | BodySource, limitBytes: number): Promise<Buffer> {
+  const src = req instanceof Request ? webBodySource(req) : req;
+  const declared = Number(src.contentLength ?? NaN);
   if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
-  if (!req.body) throw new HttpError(400, 'empty body: send a JSON snapshot or { "frames": [...] }');
-  const encoding = (req.headers.get('content-encoding') ?? 'identity').toLowerCase();
+  if (!src.body) throw new HttpError(400, 'empty body: send a JSON snapshot or { "frames": [...] }');
+  const encoding = (src.contentEncoding ?? 'identity').toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip') {
     throw new HttpError(415, `unsupported Content-Encoding "${encoding}": use gzip or none`);
   }
@@ -16,31 +29,17 @@ export async function readBodyLimited(req: Request, limitBytes: number): Promise
   const push = (chunk: Uint8Array): void => {
     total += chunk.byteLength;
     if (total > limitBytes) throw tooLarge(limitBytes);
-    chunks.push(Buffer.from(chunk));
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   };
-  const reader = req.body.getReader();
-  try {
-    if (encoding === 'gzip') {
-      await gunzipLimited(reader, push, limitBytes);
-    } else {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        push(value);
-      }
-    }
-  } catch (err) {
-    await reader.cancel().catch(() => {});
-    throw err;
+  if (encoding === 'gzip') {
+    await gunzipLimited(src.body, push, limitBytes);
+  } else {
+    for await (const chunk of src.body) push(chunk);
   }
-  return Buffer.concat(chunks, total);
+  return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, total);
 }
 
-async function gunzipLimited(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  push: (c: Uint8Array) => void,
-  limitBytes: number,
-): Promise<void> {
+async function gunzipLimited(body: AsyncIterable<Uint8Array>, push: (c: Uint8Array) => void, limitBytes: number): Promise<void> {
   const gunzip = createGunzip();
   let failure: unknown = null;
   gunzip.on('data', (c: Buffer) => {
@@ -57,9 +56,7 @@ async function gunzipLimited(
     gunzip.once('error', (err) => reject(new HttpError(400, `body is not valid gzip: ${err.message}`)));
   });
   let compressed = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of body) {
     compressed += value.byteLength;
     if (compressed > limitBytes) throw tooLarge(limitBytes);
     if (failure) break;
@@ -86,7 +83,7 @@ function tooLarge(limit: number): HttpError {
 }
 
 /** The body parsed as JSON, within the same limits; 400 with the parser's message when it is not JSON. */
-export async function readJsonBody(req: Request, limitBytes: number): Promise<unknown> {
+export async function readJsonBody(req: Request | BodySource, limitBytes: number): Promise<unknown> {
   const body = await readBodyLimited(req, limitBytes);
   try {
     return JSON.parse(body.toString('utf8'));

@@ -2,12 +2,16 @@
 // checked, with bounds: frames come from the network and VM names from tenants.
 import { z } from 'zod';
 import { SNAPSHOT_VERSION, type Snapshot } from '../model/snapshot';
+import type { StructureBody } from '../wire/structure-body';
 
-const MAX_CPU = 8191;
+export const MAX_CPU = 8191;
+export const MAX_TIME = 8.64e15; // epoch ms
+export const BAD_HOST_CHARS = /[\s/\\?#%]/;
+export const HOST_MESSAGE = 'a host name without spaces, slashes, ?, # or %';
 const cpu = z.number().int().min(0).max(MAX_CPU);
 const cpuList = z.array(cpu).max(MAX_CPU + 1);
 const tid = z.number().int().min(1).max(2 ** 31);
-const time = z.number().int().min(0).max(8.64e15); // epoch ms
+const time = z.number().int().min(0).max(MAX_TIME);
 const ns = z.number().min(0).nullable();
 const name = z.string().min(1).max(1024);
 const text = z.string().max(4096);
@@ -62,7 +66,7 @@ const vmSchema = z.object({
   threads: z.array(threadSchema).max(65536),
 });
 
-const violationSchema = z.object({
+export const violationSchema = z.object({
   id: z.string().max(4096),
   kind: z.enum([
     'off-pin',
@@ -88,9 +92,11 @@ const violationSchema = z.object({
   lastSeen: time,
 });
 
+const hostSchema = z.string().min(1).max(253).regex(/^[^\s/\\?#%]+$/, HOST_MESSAGE);
+
 export const snapshotSchema: z.ZodType<Snapshot> = z.object({
   version: z.literal(SNAPSHOT_VERSION),
-  host: z.string().min(1).max(253).regex(/^[^\s/\\?#%]+$/, 'a host name without spaces, slashes, ?, # or %'),
+  host: hostSchema,
   at: time,
   intervalMs: z.number().min(0).max(86_400_000).nullable(),
   topology: z.object({ cpus: z.array(cpuSchema).max(MAX_CPU + 1), isolated: cpuList, nohzFull: cpuList }),
@@ -98,15 +104,19 @@ export const snapshotSchema: z.ZodType<Snapshot> = z.object({
   violations: z.array(violationSchema).max(100_000),
 });
 
-const batchSchema = z.object({ frames: z.array(snapshotSchema).min(1).max(10_000) });
-
-/** An ingest body, `{ "frames": [...] }` or a single snapshot, as snapshots; throws BadFrameError. */
-export function parseIngestBody(body: unknown): readonly Snapshot[] {
-  const isBatch = typeof body === 'object' && body !== null && 'frames' in body;
-  const r = isBatch ? batchSchema.safeParse(body) : snapshotSchema.safeParse(body);
-  if (!r.success) throw new BadFrameError(describeIssues(r.error));
-  return 'frames' in r.data ? r.data.frames : [r.data];
-}
+/** The static part of a snapshot (lib/wire/structure-body.ts), sent beside compact ticks. */
+export const structureSchema: z.ZodType<StructureBody> = z.object({
+  host: hostSchema,
+  topology: z.object({ cpus: z.array(cpuSchema.omit({ busy: true })).max(MAX_CPU + 1), isolated: cpuList, nohzFull: cpuList }),
+  vms: z
+    .array(
+      vmSchema.extend({
+        vcpus: z.array(vcpuSchema.omit({ pcpu: true, ran: true, state: true, runNs: true, waitNs: true })).max(MAX_CPU + 1),
+        threads: z.array(threadSchema.omit({ pcpu: true, ran: true, state: true })).max(65536),
+      }),
+    )
+    .max(4096),
+});
 
 export class BadFrameError extends Error {
   constructor(detail: string) {
@@ -115,9 +125,9 @@ export class BadFrameError extends Error {
   }
 }
 
-/** Turns zod issues into one line a person can act on: `frames.0.vms.2.pid: expected number`. */
-export function describeIssues(err: z.ZodError, max = 5): string {
-  const lines = err.issues.slice(0, max).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+/** Turns zod issues into one line a person can act on: `frames.0.vms.2.pid: expected number`. `prefix` is the path of what was parsed. */
+export function describeIssues(err: z.ZodError, max = 5, prefix = ''): string {
+  const lines = err.issues.slice(0, max).map((i) => `${[prefix, ...i.path.map(String)].filter((p) => p !== '').join('.') || '(body)'}: ${i.message}`);
   const more = err.issues.length > max ? ` (+${err.issues.length - max} more)` : '';
   return lines.join('; ') + more;
 }

@@ -1,19 +1,39 @@
 // POST /api/v1/ingest: agent frames in. Order of checks: token (401), overload (503), size
-// (413), shape (400), host permission (403); only then is anything stored.
+// (413), shape (400), host permission (403), structures of compact ticks (409, 400); only then
+// is anything stored. One core for the Next route (Web Request) and the Node fast path
+// (ingest-node.ts), which skips Next's per-request work.
 import { authenticate, bearerToken, mayReportFor } from '../auth';
-import { errorResponse, HttpError } from '../http-errors';
-import { readJsonBody } from '../read-body';
-import { BadFrameError, parseIngestBody } from '../snapshot-schema';
-import { getRuntime } from '../runtime';
+import { HttpError } from '../http-errors';
+import { parseIngestBody } from '../ingest-body';
+import { readJsonBody, webBodySource, type BodySource } from '../read-body';
+import { UnknownStructureError, resolveFrames } from '../resolve-frames';
+import { BadFrameError } from '../snapshot-schema';
+import { getRuntime, type Runtime } from '../runtime';
+
+export interface IngestRequest extends BodySource {
+  readonly authorization: string | null;
+}
+
+export interface IngestAnswer {
+  readonly status: number;
+  readonly body: string; // JSON
+  readonly headers: Readonly<Record<string, string>>;
+}
 
 export async function handleIngest(req: Request): Promise<Response> {
+  const a = await ingest({ ...webBodySource(req), authorization: req.headers.get('authorization') });
+  return new Response(a.body, { status: a.status, headers: { 'content-type': 'application/json', ...a.headers } });
+}
+
+export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
   const t0 = performance.now();
-  const rt = await getRuntime();
   let status = 500;
   let frames = 0;
+  let rt: Runtime | null = null;
   let counted = false;
   try {
-    const auth = authenticate(bearerToken(req.headers.get('authorization')), rt.grants);
+    rt = await getRuntime();
+    const auth = authenticate(bearerToken(req.authorization), rt.grants);
     if (!auth.ok) {
       throw new HttpError(401, 'missing or wrong agent token: send Authorization: Bearer <VCPUMAP_AGENT_TOKEN>', {
         'www-authenticate': 'Bearer realm="vcpumap-ingest"',
@@ -25,24 +45,39 @@ export async function handleIngest(req: Request): Promise<Response> {
     rt.ingestInFlight++;
     counted = true;
     const json = await readJsonBody(req, rt.config.maxBodyBytes);
-    let snapshots;
-    try {
-      snapshots = parseIngestBody(json);
-    } catch (err) {
-      if (err instanceof BadFrameError) throw new HttpError(400, err.message);
-      throw err;
-    }
-    const denied = snapshots.find((s) => !mayReportFor(auth.grant, s.host));
+    const batch = badFrameAs400(() => parseIngestBody(json));
+    const denied = [...batch.frames, ...batch.structures].find((s) => !mayReportFor(auth.grant, s.host));
     if (denied) throw new HttpError(403, `this token may not report for host ${JSON.stringify(denied.host)}`);
-    await rt.store.ingest(snapshots);
+    const store = rt.store;
+    const snapshots = badFrameAs400(() => resolveFrames(batch, (host, hash) => store.knownStructure(host, hash)));
+    await store.ingest(snapshots);
     frames = snapshots.length;
     status = 202;
-    return Response.json({ stored: frames }, { status });
+    return { status, body: JSON.stringify({ stored: frames }), headers: {} };
   } catch (err) {
-    status = err instanceof HttpError ? err.status : 500;
-    return errorResponse(err);
+    if (err instanceof UnknownStructureError) {
+      status = 409;
+      return { status, body: JSON.stringify({ error: err.message }), headers: {} };
+    }
+    if (err instanceof HttpError) {
+      status = err.status;
+      return { status, body: JSON.stringify({ error: err.message }), headers: err.headers };
+    }
+    console.error('vcpumap server error:', err);
+    return { status, body: JSON.stringify({ error: 'internal error; see the server log' }), headers: {} };
   } finally {
-    if (counted) rt.ingestInFlight--;
-    rt.metrics.observeIngest(status, (performance.now() - t0) / 1000, frames);
+    if (rt !== null) {
+      if (counted) rt.ingestInFlight--;
+      rt.metrics.observeIngest(status, (performance.now() - t0) / 1000, frames);
+    }
+  }
+}
+
+function badFrameAs400<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof BadFrameError) throw new HttpError(400, err.message);
+    throw err;
   }
 }

@@ -1,10 +1,10 @@
 // Ids of hosts, structures and violation bodies: the ingest side turns a frame's static part and
 // violations into stored ids (inserting what is new), the read side turns ids back into parsed
 // objects. Both are cached; a transaction that rolls back undoes what it put in the caches.
-import type { Snapshot, Violation } from '../../model/snapshot';
+import type { Violation } from '../../model/snapshot';
 import type { Queries } from './backend';
 import { LruMap } from './lru-map';
-import { extractStructure, parseStructure, sameStructure, Structure, structureHash, structureJson } from './structure';
+import { extractStructure, parseStructure, sameStructure, Structure, structureHash, structureJson, type StructureBody } from './structure';
 import { parseViolationBody, violationBodyHash, violationBodyJson, type ViolationBody } from './violation-body';
 
 /**
@@ -22,6 +22,14 @@ interface HostCatalog {
   readonly structureByHash: Map<string, number>;
   readonly bodyByJson: Map<string, number>;
   readonly touched: Map<string, number>; // "s:ID" / "b:ID" -> last_at written (epoch ms)
+}
+
+/** What the catalog reads of a frame (a snapshot, or a compact tick and its structure). */
+export interface CatalogFrame {
+  readonly host: string;
+  readonly at: number; // epoch ms
+  readonly structure: StructureBody;
+  readonly violations: readonly Violation[];
 }
 
 /** What one write transaction changed in the caches, to undo on rollback. */
@@ -68,12 +76,21 @@ export class Catalog {
     return this.hostsByName.get(name)?.id;
   }
 
+  /** The structure stored for `host` under `hash` (structureHash), when cached here; else undefined. */
+  knownStructure(host: string, hash: string): Structure | undefined {
+    const h = this.hostsByName.get(host);
+    const id = h?.structureByHash.get(hash);
+    if (h === undefined || id === undefined) return undefined;
+    return h.current?.id === id ? h.current : this.structureById.get(id);
+  }
+
   /** The stored structure of `f`'s static part, inserted when new. */
-  async structureFor(q: Queries, h: HostCatalog, f: Snapshot, log: TxLog): Promise<Structure> {
+  async structureFor(q: Queries, h: HostCatalog, f: CatalogFrame, log: TxLog): Promise<Structure> {
     log.hosts.add(f.host);
-    let st = h.current !== null && sameStructure(h.current.body, f) ? h.current : null;
+    // A compact tick names the very body the catalog holds (knownStructure): no comparison then.
+    let st = h.current !== null && (h.current.body === f.structure || sameStructure(h.current.body, f.structure)) ? h.current : null;
     if (st === null) {
-      const body = extractStructure(f);
+      const body = extractStructure(f.structure);
       const json = structureJson(body);
       const hash = structureHash(json);
       const id = h.structureByHash.get(hash);
@@ -106,7 +123,7 @@ export class Catalog {
   }
 
   /** Stored ids of `f`'s violation bodies (in order), and the bodies by id. */
-  async bodyIdsFor(q: Queries, h: HostCatalog, f: Snapshot, log: TxLog): Promise<{ ids: number[]; bodies: Map<number, ViolationBody> }> {
+  async bodyIdsFor(q: Queries, h: HostCatalog, f: CatalogFrame, log: TxLog): Promise<{ ids: number[]; bodies: Map<number, ViolationBody> }> {
     const ids: number[] = [];
     const bodies = new Map<number, ViolationBody>();
     for (const v of f.violations) {

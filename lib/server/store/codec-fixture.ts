@@ -12,6 +12,8 @@ export interface EncodedFrame {
   readonly row: Uint8Array;
   /** The bodies the row refers to, by id. */
   readonly bodies: Map<number, ViolationBody>;
+  /** The body id of each of the frame's violations, in order. */
+  readonly ids: readonly number[];
 }
 
 export function codecFor(): {
@@ -41,7 +43,7 @@ export function codecFor(): {
         if (body) bodies.set(id, body);
         return id;
       });
-      return { at: f.at, st, row: encodeTick(w, st, f, ids), bodies };
+      return { at: f.at, st, row: encodeTick(w, st, f, ids), bodies, ids };
     },
     body(id: number): ViolationBody {
       const b = byId.get(id);

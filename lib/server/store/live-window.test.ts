@@ -3,7 +3,8 @@ import type { Snapshot } from '../../model/snapshot';
 import { codecFor, type EncodedFrame } from './codec-fixture';
 import { LiveWindow, SEGMENT_TICKS, type HostWindow } from './live-window';
 import { mulberry32, hostFrames } from './snapshot-factory';
-import { decodeTick } from './tick-codec';
+import type { Structure } from './structure';
+import { decodePlacement, decodeTick, isWholeRow, newPlacement, type TickViolation } from './tick-codec';
 
 function fill(frames: readonly Snapshot[], windowMs: number, order?: readonly number[]): { window: LiveWindow; hw: HostWindow; encoded: EncodedFrame[] } {
   const c = codecFor();
@@ -17,18 +18,46 @@ function fill(frames: readonly Snapshot[], windowMs: number, order?: readonly nu
   return { window, hw, encoded };
 }
 
-function decodedAll(hw: HostWindow, from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY): Snapshot[] {
-  const out: Snapshot[] = [];
-  hw.forEach(from, to, (t) =>
+/** What the window holds of each frame: the frame itself (whole rows), else its placement (sealed segments). */
+type Held = Snapshot | { at: number; pcpu: number[]; ran: number[]; violations: TickViolation[] };
+
+function placementOf(st: Structure, row: Uint8Array, at: number): Held {
+  const p = newPlacement(st.placedCount);
+  const violations: TickViolation[] = [];
+  decodePlacement(st, row, at, p, violations);
+  return { at, pcpu: Array.from(p.pcpu), ran: Array.from(p.ran), violations };
+}
+
+function heldAll(hw: HostWindow, from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY): Held[] {
+  const out: Held[] = [];
+  hw.forEach(from, to, (t) => {
+    if (!isWholeRow(t.st, t.row)) {
+      out.push(placementOf(t.st, t.row, t.at));
+      return;
+    }
     out.push(
       decodeTick(t.st, t.row, t.at, (id) => {
         const b = hw.body(id);
         if (!b) throw new Error(`body ${id} not in window`);
         return b;
       }),
-    ),
-  );
+    );
+  });
   return out;
+}
+
+/** What heldAll should give for `frames`: whole for the ticks whose rows are whole. */
+function expected(hw: HostWindow, encoded: readonly EncodedFrame[], frames: readonly Snapshot[]): Held[] {
+  const whole = new Set<number>();
+  hw.forEach(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, (t) => {
+    if (isWholeRow(t.st, t.row)) whole.add(t.at);
+  });
+  return frames.map((f) => {
+    if (whole.has(f.at)) return f;
+    const e = encoded.find((x) => x.at === f.at);
+    if (!e) throw new Error(`frame ${f.at} was not encoded`);
+    return placementOf(e.st, e.row, e.at);
+  });
 }
 
 function shuffled(n: number, seed: number): number[] {
@@ -44,7 +73,7 @@ function shuffled(n: number, seed: number): number[] {
 describe('live window', () => {
   it('keeps the last windowMs per host, exactly, across sealed and open segments', () => {
     const frames = hostFrames({ host: 'hv-01', hotplugAt: 20 }, 400);
-    const { hw } = fill(frames, 100_000);
+    const { hw, encoded } = fill(frames, 100_000);
     const newest = frames.at(-1)?.at ?? 0;
     expect(hw.newest).toBe(newest);
     expect(hw.coverageStart).toBe(newest - 100_000);
@@ -52,7 +81,11 @@ describe('live window', () => {
     // whole segments are evicted: at most one segment more than the window
     expect(hw.size).toBeGreaterThanOrEqual(covered.length);
     expect(hw.size).toBeLessThan(covered.length + SEGMENT_TICKS);
-    expect(decodedAll(hw, hw.coverageStart)).toStrictEqual(covered);
+    expect(heldAll(hw, hw.coverageStart)).toStrictEqual(expected(hw, encoded, covered));
+    // sealed segments keep placements only; the newest segment, whole rows
+    const cut = heldAll(hw).filter((h) => !('version' in h)).length;
+    expect(cut).toBeGreaterThanOrEqual(hw.size - SEGMENT_TICKS);
+    expect(heldAll(hw, newest).at(-1)).toStrictEqual(frames.at(-1));
     // the hot-plug structure of tick 20 has left with its ticks; the current one is there
     expect(hw.structure(1)).toBeUndefined();
     expect(hw.structure(2)).toBeDefined();
@@ -60,9 +93,9 @@ describe('live window', () => {
 
   it('stores out-of-order ticks at their time (backlog), splitting segments as they grow', () => {
     const frames = hostFrames({ host: 'hv-02' }, 500);
-    const { hw } = fill(frames, 10_000_000, shuffled(frames.length, 7));
+    const { hw, encoded } = fill(frames, 10_000_000, shuffled(frames.length, 7));
     expect(hw.size).toBe(500);
-    expect(decodedAll(hw)).toStrictEqual(frames);
+    expect(heldAll(hw)).toStrictEqual(expected(hw, encoded, frames));
   });
 
   it('ignores a tick it already has and ticks older than its coverage', () => {
@@ -92,15 +125,15 @@ describe('live window', () => {
 
   it('evicts exactly on request but always keeps the newest tick and its references', () => {
     const frames = hostFrames({ host: 'hv-05' }, 150);
-    const { hw } = fill(frames, 10_000_000);
+    const { hw, encoded } = fill(frames, 10_000_000);
     const newest = frames.at(-1);
     if (!newest) throw new Error('no frames');
     hw.evict(newest.at - 10_000, true);
-    expect(decodedAll(hw)).toStrictEqual(frames.filter((f) => f.at >= newest.at - 10_000));
+    expect(heldAll(hw)).toStrictEqual(expected(hw, encoded, frames.filter((f) => f.at >= newest.at - 10_000)));
     hw.evict(newest.at + 3_600_000, true);
     expect(hw.size).toBe(1);
     expect(hw.coverageStart).toBe(newest.at);
-    expect(decodedAll(hw)).toStrictEqual([newest]);
+    expect(heldAll(hw)).toStrictEqual([newest]);
   });
 
   it('keeps several hosts apart', () => {

@@ -1,8 +1,9 @@
 // The in-memory live window: per host, the last liveWindowMs of tick rows, columnar. Ticks live in
 // segments of up to SEGMENT_TICKS: a Float64Array of times, a Uint32Array of structure ids and a
-// Uint32Array of row end offsets into one byte arena. A full segment is sealed: its rows are
-// packed by segment-codec.ts (about 20% smaller; measure-live-window.ts), and unpacked again on
-// demand through a small cache.
+// Uint32Array of row end offsets into one byte arena. A full segment is sealed: its rows are cut
+// to their placement section and deflated by segment-codec.ts (what history and residency read;
+// about a tenth of the whole rows, measure-live-window.ts), and unpacked again on demand through
+// a small cache. The newest segment keeps whole rows: the latest snapshot is served from memory.
 import { sealRows, unsealRows } from './segment-codec';
 import type { Structure } from './structure';
 import type { ViolationBody } from './violation-body';
@@ -15,6 +16,7 @@ const INITIAL_ARENA = 16 * 1024; // bytes
 export interface TickView {
   readonly at: number; // epoch ms
   readonly st: Structure;
+  /** The whole row, or in a sealed segment its placement section only (isWholeRow in tick-codec.ts). */
   readonly row: Uint8Array;
 }
 
@@ -353,18 +355,19 @@ export class HostWindow {
 
   private seal(seg: Segment): void {
     if (seg.packed !== null || seg.arena === null) return;
-    const arena = seg.arena;
-    seg.packed = sealRows(arena, seg.ends, seg.count, (i) => {
+    const sealed = sealRows(seg.arena, seg.ends, seg.count, (i) => {
       const id = seg.structs[i] ?? 0;
       const st = this.structures.get(id)?.st;
       if (!st) throw new Error(`live window: ${this.host} segment refers to structure ${id}, which is not loaded`);
       return st;
     });
+    seg.packed = sealed.packed;
+    seg.ends = sealed.ends;
+    seg.used = sealed.ends[seg.count - 1] ?? 0;
     seg.arena = null;
     if (seg.times.length !== seg.count) {
       seg.times = seg.times.slice(0, seg.count);
       seg.structs = seg.structs.slice(0, seg.count);
-      seg.ends = seg.ends.slice(0, seg.count);
     }
   }
 
@@ -447,8 +450,7 @@ export class LiveWindow {
       return hit;
     }
     if (seg.packed === null) throw new Error('live window: segment has neither raw nor packed rows');
-    const raw = unsealRows(seg.packed, seg.ends, seg.count);
-    if (raw.length !== seg.used) throw new Error(`live window: unsealed ${raw.length} bytes, expected ${seg.used}`);
+    const raw = unsealRows(seg.packed, seg.used);
     this.cache.set(seg, raw);
     if (this.cache.size > INFLATED_CACHE) {
       const oldest = this.cache.keys().next();

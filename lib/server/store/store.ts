@@ -6,6 +6,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Snapshot, Violation } from '../../model/snapshot';
 import type { ThreadRole } from '../../model/types';
+import { expandTick, type CompactTick } from '../../wire/compact-tick';
+import type { StructureBody } from '../../wire/structure-body';
 import { FrameStoreImpl } from './frame-store';
 
 export { StoreRequestError } from './store-errors';
@@ -47,13 +49,37 @@ export interface History {
 
 export type HostViolation = Violation & { host: string };
 
+/**
+ * A compact tick (lib/wire/compact-tick.ts) with the structure it names, validated and fitted
+ * (resolve-frames.ts): stored without being expanded to a Snapshot, served as the same Snapshot.
+ */
+export interface TickFrame {
+  readonly host: string;
+  readonly at: number; // epoch ms
+  readonly body: StructureBody;
+  readonly tick: CompactTick;
+}
+
+export type IngestFrame = Snapshot | TickFrame;
+
+/** The snapshot a frame stands for (a compact tick expanded against its structure). */
+export function frameSnapshot(f: IngestFrame): Snapshot {
+  return 'tick' in f ? expandTick(f.body, f.tick) : f;
+}
+
 export interface FrameStore {
   /**
    * Resolves only when the frames are durable (acknowledge after this). Frames of several hosts,
    * any order; a frame older than the host's newest is stored at its own time (an agent's backlog
    * after an outage). A duplicate (same host and at) is ignored.
    */
-  ingest(frames: readonly Snapshot[]): Promise<void>;
+  ingest(frames: readonly IngestFrame[]): Promise<void>;
+  /**
+   * The static part this store has for `host` under `hash` (lib/wire/structure-body.ts), from
+   * memory only: compact ticks name it. Undefined when not at hand (after a restart, or when
+   * another replica stored it): the agent then sends it again.
+   */
+  knownStructure(host: string, hash: string): StructureBody | undefined;
   hosts(): Promise<HostSummary[]>;
   latest(host: string): Promise<Snapshot | null>;
   /** The stored snapshot nearest to `at` (full-resolution range only; the earlier one on a tie). */

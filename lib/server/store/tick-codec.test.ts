@@ -3,7 +3,7 @@ import type { Snapshot, SnapshotVm, Violation } from '../../model/snapshot';
 import { ByteWriter } from './byte-codec';
 import { codecFor } from './codec-fixture';
 import { hostFrames } from './snapshot-factory';
-import { decodePlacement, decodeTick, encodeTick, newPlacement, rowSections, type TickViolation } from './tick-codec';
+import { decodePlacement, decodeTick, encodeTick, isWholeRow, newPlacement, type TickViolation } from './tick-codec';
 
 function expectExact(decoded: Snapshot, frame: Snapshot): void {
   expect(decoded).toStrictEqual(frame);
@@ -101,9 +101,8 @@ describe('tick codec', () => {
     expect(Array.from(p.ran.subarray(0, st.placedCount))).toEqual(expected.map((e) => e.ran));
     expect(vs.map((v) => [c.body(v.bodyId).id, v.since, v.lastSeen])).toEqual(f.violations.map((v) => [v.id, v.since, v.lastSeen]));
     expect(st.placed.at(-1)).toMatchObject({ tid: 424242, role: 'vcpu', vcpu: 99 });
-    const s = rowSections(st, row, p);
-    expect(s.placementEnd).toBeLessThanOrEqual(s.statesEnd);
-    expect(s.busyEnd).toBeLessThan(row.length);
+    expect(isWholeRow(st, row)).toBe(true);
+    expect(isWholeRow(st, row.subarray(0, decodePlacement(st, row, f.at, p, null).pos))).toBe(false);
   });
 
   it('refuses a row that does not belong to the structure', () => {

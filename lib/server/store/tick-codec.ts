@@ -14,8 +14,8 @@
 //   state exceptions    count, then (gap, state): threads not in state "S"
 //   busy                per pCPU, one column (busy-codec.ts)
 //   runNs, waitNs       per VM: one group each, bit-packed at the width of the largest value
-// The counters come last: they are noise at ns resolution and the live window keeps them apart
-// from the other sections, which repeat from tick to tick and compress (segment-codec.ts).
+// The placement section comes first: sealed live-window segments keep only it (segment-codec.ts);
+// everything after it is read only for a point snapshot.
 // Pinned threads sit on their base pCPU and sleep, so most ticks carry no exceptions at all.
 import { SNAPSHOT_VERSION, type Snapshot, type SnapshotThread, type SnapshotVcpu, type SnapshotVm, type Violation } from '../../model/snapshot';
 import { ByteReader, MAX_VARINT, type ByteWriter } from './byte-codec';
@@ -174,7 +174,8 @@ function flatVcpus(vms: readonly SnapshotVm[], count: number): SnapshotVcpu[] {
  */
 const SKIP_IDLE = 64;
 
-function writeCounterGroup(w: ByteWriter, values: readonly (number | null)[], ran: readonly boolean[]): void {
+/** @internal Shared with compact-tick-row.ts. */
+export function writeCounterGroup(w: ByteWriter, values: readonly (number | null)[], ran: readonly boolean[]): void {
   let max = 0;
   let idleZero = true;
   let idle = 0;
@@ -225,7 +226,8 @@ function readCounterGroup(r: ByteReader, ran: ArrayLike<number>, first: number, 
   }
 }
 
-function writeState(w: ByteWriter, state: string): void {
+/** @internal Shared with compact-tick-row.ts. */
+export function writeState(w: ByteWriter, state: string): void {
   const code = STATE_CODE.get(state);
   if (code !== undefined) {
     w.u8(code);
@@ -415,22 +417,10 @@ export function decodeTick(st: Structure, row: Uint8Array, at: number, body: (id
   };
 }
 
-/** Byte offsets where the placement, state and busy sections end; the counters follow. */
-export interface RowSections {
-  readonly placementEnd: number;
-  readonly statesEnd: number;
-  readonly busyEnd: number;
-}
-
-export function rowSections(st: Structure, row: Uint8Array, scratch: Placement): RowSections {
-  const r = decodePlacement(st, row, 0, scratch, null);
-  const placementEnd = r.pos;
-  let n = r.varint();
-  while (n-- > 0) {
-    r.varint();
-    readState(r);
-  }
-  const statesEnd = r.pos;
-  readBusyColumn(r, st.cpuCount);
-  return { placementEnd, statesEnd, busyEnd: r.pos };
+/**
+ * True when `row` holds a whole tick, false when it was cut to its placement section (sealed
+ * live-window segments, segment-codec.ts): then decodeTick needs the row from the database.
+ */
+export function isWholeRow(st: Structure, row: Uint8Array): boolean {
+  return decodePlacement(st, row, 0, newPlacement(st.placedCount), null).pos < row.length;
 }

@@ -1,4 +1,5 @@
-// The built vcpumap server (next start) as a child process with its own data dir and env.
+// The built vcpumap server (scripts/start.mjs, as `npm start` runs it) as a child process with its
+// own data dir and env.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const NEXT = path.join(ROOT, 'node_modules/next/dist/bin/next');
+const START = path.join(ROOT, 'scripts/start.mjs');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,7 +41,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { port
   const url = `http://127.0.0.1:${port}`;
 
   const launch = async (): Promise<void> => {
-    child = spawn(process.execPath, [NEXT, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    child = spawn(process.execPath, [START, '--no-build', '-p', String(port), '-H', '127.0.0.1'], {
       cwd: ROOT,
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', VCPUMAP_DATA_DIR: dataDir, VCPUMAP_EMBEDDED_AGENT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

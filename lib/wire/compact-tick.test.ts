@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { Snapshot, SnapshotVm } from '../model/snapshot';
+import { hostFrames } from '../server/store/snapshot-factory';
+import { encodeTick, expandTick, structureCounts, type CompactTick } from './compact-tick';
+import { extractStructure, sameStructure, structureHash, structureJson } from './structure-body';
+
+const hashOf = (s: Snapshot): string => structureHash(structureJson(extractStructure(s)));
+
+/** What the server gets: the tick as JSON, parsed again. */
+function overTheWire(t: CompactTick): CompactTick {
+  const parsed: unknown = JSON.parse(JSON.stringify(t));
+  expect(parsed).toEqual(t);
+  return t;
+}
+
+function withVm(s: Snapshot, change: (vm: SnapshotVm) => SnapshotVm): Snapshot {
+  const [first, ...rest] = s.vms;
+  if (!first) throw new Error('fixture has no VM');
+  return { ...s, vms: [change(first), ...rest] };
+}
+
+describe('compact tick', () => {
+  it('expands to the very snapshot it was encoded from, across a hot-plug and changing violations', () => {
+    const frames = hostFrames({ host: 'hv-07', seed: 3, hotplugAt: 20 }, 60);
+    let structures = 0;
+    let prev: Snapshot | null = null;
+    for (const f of frames) {
+      if (!prev || !sameStructure(extractStructure(prev), f)) structures++;
+      prev = f;
+      const t = encodeTick(f, hashOf(f));
+      if (!t) throw new Error('tick did not encode');
+      const back = expandTick(extractStructure(f), overTheWire(t));
+      expect(back).toEqual(f);
+      expect(JSON.stringify(back)).toBe(JSON.stringify(f)); // key order too: the served JSON is the same
+    }
+    expect(structures).toBe(2);
+    expect(frames.some((f) => f.violations.length > 0)).toBe(true);
+  });
+
+  it('is a tenth of the snapshot JSON or less', () => {
+    const [f] = hostFrames({ host: 'hv-07', seed: 3 }, 1);
+    if (!f) throw new Error('no frame');
+    const t = encodeTick(f, hashOf(f));
+    expect(JSON.stringify(t).length * 8).toBeLessThan(JSON.stringify(f).length);
+  });
+
+  it('carries vCPU entries that differ from their thread, or have none', () => {
+    const [f] = hostFrames({ host: 'hv-07', seed: 5 }, 2).slice(1);
+    if (!f) throw new Error('no frame');
+    const odd = withVm(f, (vm) => {
+      const [v0, v1, ...vs] = vm.vcpus;
+      if (!v0 || !v1) throw new Error('fixture VM has < 2 vCPUs');
+      // v0: the thread list was read before the vCPU moved; v1: a thread not in the task list.
+      return { ...vm, vcpus: [{ ...v0, pcpu: v0.pcpu + 1, ran: !v0.ran, state: 'R' }, { ...v1, tid: 999_999 }, ...vs] };
+    });
+    const t = encodeTick(odd, hashOf(odd));
+    if (!t) throw new Error('tick did not encode');
+    expect(t.vcpus.map((x) => x[0])).toEqual([0, 1]);
+    expect(expandTick(extractStructure(odd), overTheWire(t))).toEqual(odd);
+  });
+
+  it('declines a thread state that is not one character (the pusher sends the full snapshot)', () => {
+    const [f] = hostFrames({ host: 'hv-07', seed: 5 }, 1);
+    if (!f) throw new Error('no frame');
+    const odd = withVm(f, (vm) => ({ ...vm, threads: vm.threads.map((t, i) => (i === 0 ? { ...t, state: 'Ss' } : t)) }));
+    expect(encodeTick(odd, hashOf(odd))).toBeNull();
+  });
+
+  it('counts what the arrays are indexed by', () => {
+    const [f] = hostFrames({ host: 'hv-07', seed: 5 }, 1);
+    if (!f) throw new Error('no frame');
+    const t = encodeTick(f, hashOf(f));
+    const c = structureCounts(extractStructure(f));
+    expect([t?.pcpu.length, t?.ran.length, t?.state.length, t?.runNs.length, t?.busy.length]).toEqual([c.threads, c.threads, c.threads, c.vcpus, c.cpus]);
+  });
+});

@@ -1,0 +1,181 @@
+// The compact tick: one snapshot's volatile values as flat arrays, naming its structure (the
+// static part, structure-body.ts) by hash. A 64-vCPU snapshot is about 20 KB of JSON; its tick is
+// about 2 KB, and the server neither parses nor validates the unchanged structure again.
+// Pure: the agent encodes (encodeTick), the server expands (expandTick) after validation.
+import { SNAPSHOT_VERSION, type Snapshot, type SnapshotCpu, type SnapshotThread, type SnapshotVcpu, type SnapshotVm, type Violation } from '../model/snapshot';
+import type { StaticVm, StructureBody } from './structure-body';
+
+export const TICK_FORMAT = 1;
+
+/** A vCPU entry whose pcpu, ran or state differ from its thread's (or that has no thread). */
+export type VcpuException = readonly [entry: number, pcpu: number, ran: 0 | 1, state: string];
+
+export interface CompactTick {
+  readonly tick: typeof TICK_FORMAT;
+  readonly host: string;
+  readonly at: number; // epoch ms
+  readonly intervalMs: number | null;
+  readonly structure: string; // sha256 hex of the structure JSON (structureHash)
+  /** Per thread, in structure order (VM by VM): the pCPU it last ran on. */
+  readonly pcpu: readonly number[];
+  /** Per thread: "1" ran since the previous sample, "0" not. */
+  readonly ran: string;
+  /** Per thread: its state, one character (stat field 3). */
+  readonly state: string;
+  /** Per vCPU entry (flat, VM by VM) that differs from its thread; usually none. Ascending. */
+  readonly vcpus: readonly VcpuException[];
+  readonly runNs: readonly (number | null)[]; // per vCPU entry, ns
+  readonly waitNs: readonly (number | null)[]; // per vCPU entry, ns
+  readonly busy: readonly (number | null)[]; // per pCPU of the topology
+  readonly violations: readonly Violation[];
+}
+
+/** Threads, vCPU entries and pCPUs of a structure: the lengths of a tick's arrays. */
+export interface StructureCounts {
+  readonly threads: number;
+  readonly vcpus: number;
+  readonly cpus: number;
+}
+
+export function structureCounts(body: StructureBody): StructureCounts {
+  let threads = 0;
+  let vcpus = 0;
+  for (const vm of body.vms) {
+    threads += vm.threads.length;
+    vcpus += vm.vcpus.length;
+  }
+  return { threads, vcpus, cpus: body.topology.cpus.length };
+}
+
+/**
+ * The tick of `s`, whose structure has hash `structure`; null when a value does not fit the
+ * compact form (a thread state that is not one character): send the full snapshot then.
+ */
+export function encodeTick(s: Snapshot, structure: string): CompactTick | null {
+  const pcpu: number[] = [];
+  let ran = '';
+  let state = '';
+  const vcpus: VcpuException[] = [];
+  const runNs: (number | null)[] = [];
+  const waitNs: (number | null)[] = [];
+  let entry = 0;
+  for (const vm of s.vms) {
+    const byTid = new Map<number, SnapshotThread>();
+    for (const t of vm.threads) {
+      if (t.state.length !== 1) return null;
+      pcpu.push(t.pcpu);
+      ran += t.ran ? '1' : '0';
+      state += t.state;
+      byTid.set(t.tid, t);
+    }
+    for (const v of vm.vcpus) {
+      const t = byTid.get(v.tid);
+      if (t === undefined || t.pcpu !== v.pcpu || t.ran !== v.ran || t.state !== v.state) vcpus.push([entry, v.pcpu, v.ran ? 1 : 0, v.state]);
+      runNs.push(v.runNs);
+      waitNs.push(v.waitNs);
+      entry++;
+    }
+  }
+  return {
+    tick: TICK_FORMAT,
+    host: s.host,
+    at: s.at,
+    intervalMs: s.intervalMs,
+    structure,
+    pcpu,
+    ran,
+    state,
+    vcpus,
+    runNs,
+    waitNs,
+    busy: s.topology.cpus.map((c) => c.busy),
+    violations: s.violations,
+  };
+}
+
+/**
+ * The snapshot a tick stands for. The tick must fit the structure (validateTickFits): array
+ * lengths equal to its counts. CPU lists are shared with `body`, not copied.
+ */
+export function expandTick(body: StructureBody, t: CompactTick): Snapshot {
+  const cpus: SnapshotCpu[] = body.topology.cpus.map((c, i) => ({
+    cpu: c.cpu,
+    socket: c.socket,
+    die: c.die,
+    core: c.core,
+    node: c.node,
+    siblings: c.siblings,
+    isolated: c.isolated,
+    busy: t.busy[i] ?? null,
+  }));
+  const exceptions = new Map<number, VcpuException>();
+  for (const x of t.vcpus) exceptions.set(x[0], x);
+  let thread = 0;
+  let entry = 0;
+  const vms = body.vms.map((vm): SnapshotVm => {
+    const first = thread;
+    thread += vm.threads.length;
+    const firstEntry = entry;
+    entry += vm.vcpus.length;
+    return expandVm(vm, t, first, firstEntry, exceptions);
+  });
+  return {
+    version: SNAPSHOT_VERSION,
+    host: t.host,
+    at: t.at,
+    intervalMs: t.intervalMs,
+    topology: { cpus, isolated: body.topology.isolated, nohzFull: body.topology.nohzFull },
+    vms,
+    violations: t.violations,
+  };
+}
+
+function expandVm(vm: StaticVm, t: CompactTick, first: number, firstEntry: number, exceptions: ReadonlyMap<number, VcpuException>): SnapshotVm {
+  const byTid = new Map<number, SnapshotThread>();
+  const threads = vm.threads.map((th, i): SnapshotThread => {
+    const k = first + i;
+    const out: SnapshotThread = {
+      tid: th.tid,
+      role: th.role,
+      name: th.name,
+      pcpu: t.pcpu[k] ?? 0,
+      affinity: th.affinity,
+      pin: th.pin,
+      ran: t.ran.charCodeAt(k) === 49, // "1"
+      state: t.state.charAt(k),
+      ...(th.vcpu !== undefined ? { vcpu: th.vcpu } : {}),
+      ...(th.iothread !== undefined ? { iothread: th.iothread } : {}),
+    };
+    byTid.set(th.tid, out);
+    return out;
+  });
+  const vcpus = vm.vcpus.map((vc, i): SnapshotVcpu => {
+    const k = firstEntry + i;
+    const x = exceptions.get(k);
+    const th = byTid.get(vc.tid);
+    return {
+      index: vc.index,
+      tid: vc.tid,
+      pcpu: x ? x[1] : (th?.pcpu ?? 0),
+      affinity: vc.affinity,
+      pin: vc.pin,
+      ran: x ? x[2] === 1 : (th?.ran ?? false),
+      state: x ? x[3] : (th?.state ?? 'S'),
+      runNs: t.runNs[k] ?? null,
+      waitNs: t.waitNs[k] ?? null,
+      identity: vc.identity,
+      ...(vc.props !== undefined ? { props: vc.props } : {}),
+    };
+  });
+  return {
+    name: vm.name,
+    uuid: vm.uuid,
+    pid: vm.pid,
+    source: vm.source,
+    intent: vm.intent,
+    dedicated: vm.dedicated,
+    maxVcpus: vm.maxVcpus,
+    vcpus,
+    threads,
+  };
+}
