@@ -18,7 +18,7 @@ function fakeStore(frames: Map<string, Snapshot>): FrameStore & { latestCalls: n
   const unused = () => {
     throw new Error('not used by fleetTiles');
   };
-  return Object.assign(store, { ingest: unused, nearest: unused, history: unused, activeViolations: unused, onFrame: unused, prune: unused, close: unused });
+  return Object.assign(store, { ingest: unused, knownStructure: unused, nearest: unused, history: unused, activeViolations: unused, onFrame: unused, prune: unused, close: unused });
 }
 
 describe('fleetTiles', () => {
