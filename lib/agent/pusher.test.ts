@@ -98,6 +98,25 @@ describe('Pusher', () => {
     expect(p.droppedFrames).toBeGreaterThanOrEqual(7);
   });
 
+  it('never removes unsent frames when the backlog overflows while a send is in flight', async () => {
+    const sent: number[] = [];
+    let release: () => void = () => {};
+    const fetchImpl: typeof fetch = async (_url, init) => {
+      const body = typeof init?.body === 'string' ? init.body : '';
+      sent.push(...(JSON.parse(body) as { frames: Snapshot[] }).frames.map((f) => f.at));
+      if (sent.length === 1) await new Promise<void>((r) => (release = r));
+      return new Response('{}', { status: 202 });
+    };
+    const p = new Pusher({ url: 'http://127.0.0.1:9', token: 't', log: quiet, maxFrames: 2, compact: false, fetchImpl });
+    p.enqueue(snap(1)); // goes out at once and hangs
+    await new Promise((r) => setTimeout(r, 10));
+    for (const at of [2, 3, 4]) p.enqueue(snap(at)); // overflow drops 1 (in flight) and 2
+    expect(p.droppedFrames).toBe(2);
+    release();
+    expect(await p.flush(3000)).toBe(true);
+    expect(sent).toEqual([1, 3, 4]);
+  });
+
   it('drops a batch the server rejects as malformed instead of retrying it forever', async () => {
     let calls = 0;
     const url = await listen(() => {

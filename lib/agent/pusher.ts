@@ -42,6 +42,8 @@ export class Pusher {
   private resent = false; // the last batch was a resend after a 409
   private dropped = 0;
   private sending: Promise<void> | null = null;
+  /** Frames at the front of the backlog that the running send carries (overflow may drop some). */
+  private inFlight = 0;
   private retryAt = 0; // epoch ms
   private failures = 0;
   private readonly endpoint: string;
@@ -67,6 +69,8 @@ export class Pusher {
     while (this.backlog.length > maxFrames || this.backlogBytes > maxBytes) {
       if (this.take(1) === 0) break;
       this.dropped++;
+      // The oldest frames may be the ones being sent: the send must not remove others for them.
+      if (this.inFlight > 0) this.inFlight--;
     }
     this.kick();
   }
@@ -115,6 +119,7 @@ export class Pusher {
   private async sendBatch(): Promise<void> {
     const count = Math.min(this.backlog.length, this.opts.batchMax ?? 100);
     const frames = this.backlog.slice(0, count);
+    this.inFlight = count;
     const named = new Set<string>();
     for (const f of frames) if (f.structure !== null) named.add(f.structure);
     const send: string[] = [];
@@ -143,7 +148,7 @@ export class Pusher {
       });
       const text = await res.text().catch(() => '');
       if (res.ok) {
-        this.take(count);
+        this.take(this.inFlight);
         if (this.known.size + named.size > MAX_KNOWN) this.known.clear();
         for (const hash of named) this.known.add(hash);
         this.resent = false;
@@ -161,13 +166,15 @@ export class Pusher {
       this.resent = false;
       if (res.status === 400 || res.status === 413 || res.status === 422) {
         // The server will never accept these frames; keeping them would block every later one.
-        this.take(count);
+        this.take(this.inFlight);
         log('error', `server rejected ${count} frames (HTTP ${res.status}), dropped: ${text.slice(0, 300)}`);
         return;
       }
       this.backOff(`HTTP ${res.status} ${text.slice(0, 200)}`, retryAfterMs(res.headers.get('retry-after')));
     } catch (err) {
       this.backOff(errorText(err), null);
+    } finally {
+      this.inFlight = 0;
     }
   }
 
