@@ -1,12 +1,14 @@
 'use client';
 // Wall-clock time that ticks, for ages ("4 s ago") and staleness. Starts from the server's time so
 // the first client render matches the server-rendered HTML.
-import { useEffect, useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 
 export function useNow(initial: number, everyMs = 1000): number {
   const [now, setNow] = useState(initial);
   useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), everyMs);
+    // A transition: the clock never holds up input or a live frame, and a big view's re-render
+    // is split into short tasks.
+    const t = setInterval(() => startTransition(() => setNow(Date.now())), everyMs);
     return () => clearInterval(t);
   }, [everyMs]);
   return now;

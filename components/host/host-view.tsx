@@ -1,6 +1,7 @@
 'use client';
 // The host view: violations first, then the topology grid, the timeline heatmap, the vCPU x pCPU
 // matrix and the VMs. State (window, selected pCPU) is in the URL.
+import { useCallback, useRef } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
 import { formatAge, formatTime, isStale } from '@/lib/ui/format';
 import { ConnectionIndicator } from '../live/connection-indicator';
@@ -30,6 +31,13 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
   const now = useNow(initialNow);
   const stale = view.window === null && isStale(snapshot.at, now, snapshot.intervalMs);
 
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const selectCpu = useCallback(
+    (cpu: number) => setViewUrl({ ...viewRef.current, cpu: viewRef.current.cpu === cpu ? null : cpu }, 'replace'),
+    [setViewUrl],
+  );
+
   const share = (): string => {
     const t = live?.history.ticks ?? [];
     const from = view.window?.from ?? t[0] ?? snapshot.at - 15 * 60_000;
@@ -57,7 +65,7 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
       </Section>
 
       <Section title="Topology" testId="topology">
-        <TopologyGrid snapshot={snapshot} selected={view.cpu} onSelect={(cpu) => setViewUrl({ ...view, cpu: view.cpu === cpu ? null : cpu }, 'replace')} />
+        <TopologyGrid snapshot={snapshot} selected={view.cpu} onSelect={selectCpu} />
       </Section>
 
       <Section title="Timeline: pCPU by tick, coloured by VM" testId="timeline">
@@ -77,7 +85,7 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
             live={live}
             snapshot={snapshot}
             selectedCpu={view.cpu}
-            onSelectCpu={(cpu) => setViewUrl({ ...view, cpu: view.cpu === cpu ? null : cpu }, 'replace')}
+            onSelectCpu={selectCpu}
             onBrush={(from, to) => setViewUrl({ ...view, window: { from, to } }, 'push')}
           />
         )}

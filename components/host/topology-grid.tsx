@@ -3,6 +3,7 @@
 // now (colour and text), its load, pin sets as a dashed outline, and violations by shape (a
 // triangle and a thick outline) as well as colour. Every cell is a button with a full accessible
 // name, so the grid is usable by keyboard and screen reader.
+import { memo } from 'react';
 import type { Snapshot, SnapshotCpu } from '@/lib/model/snapshot';
 import { orderCpus } from '@/lib/heatmap/timeline-cells';
 import { palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
@@ -26,7 +27,7 @@ function groupBy<T, K>(items: readonly T[], key: (t: T) => K): [K, T[]][] {
   return out;
 }
 
-export function TopologyGrid({ snapshot, selected, onSelect }: Props) {
+function TopologyGridView({ snapshot, selected, onSelect }: Props) {
   const theme = useTheme();
   const colors = palette(theme);
   const byCpu = new Map(snapshot.topology.cpus.map((c) => [c.cpu, c]));
@@ -111,3 +112,6 @@ export function TopologyGrid({ snapshot, selected, onSelect }: Props) {
     </div>
   );
 }
+
+/** Re-rendered for a new snapshot or selection only, not for every tick of the page's clock. */
+export const TopologyGrid = memo(TopologyGridView);
