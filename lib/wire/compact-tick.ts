@@ -2,8 +2,9 @@
 // static part, structure-body.ts) by hash. A 64-vCPU snapshot is about 20 KB of JSON; its tick is
 // about 2 KB, and the server neither parses nor validates the unchanged structure again.
 // Pure: the agent encodes (encodeTick), the server expands (expandTick) after validation.
-import { SNAPSHOT_VERSION, type Snapshot, type SnapshotCpu, type SnapshotThread, type SnapshotVcpu, type SnapshotVm, type Violation } from '../model/snapshot';
-import type { StaticVm, StructureBody } from './structure-body';
+import type { Snapshot, SnapshotThread, Violation } from '../model/snapshot';
+import { assembleSnapshot, type OwnPlacement } from './assemble-snapshot';
+import type { StructureBody } from './structure-body';
 
 export const TICK_FORMAT = 1;
 
@@ -98,84 +99,23 @@ export function encodeTick(s: Snapshot, structure: string): CompactTick | null {
  * lengths equal to its counts. CPU lists are shared with `body`, not copied.
  */
 export function expandTick(body: StructureBody, t: CompactTick): Snapshot {
-  const cpus: SnapshotCpu[] = body.topology.cpus.map((c, i) => ({
-    cpu: c.cpu,
-    socket: c.socket,
-    die: c.die,
-    core: c.core,
-    node: c.node,
-    siblings: c.siblings,
-    isolated: c.isolated,
-    busy: t.busy[i] ?? null,
-  }));
-  const exceptions = new Map<number, VcpuException>();
-  for (const x of t.vcpus) exceptions.set(x[0], x);
-  let thread = 0;
-  let entry = 0;
-  const vms = body.vms.map((vm): SnapshotVm => {
-    const first = thread;
-    thread += vm.threads.length;
-    const firstEntry = entry;
-    entry += vm.vcpus.length;
-    return expandVm(vm, t, first, firstEntry, exceptions);
-  });
-  return {
-    version: SNAPSHOT_VERSION,
-    host: t.host,
-    at: t.at,
-    intervalMs: t.intervalMs,
-    topology: { cpus, isolated: body.topology.isolated, nohzFull: body.topology.nohzFull },
-    vms,
-    violations: t.violations,
-  };
-}
-
-function expandVm(vm: StaticVm, t: CompactTick, first: number, firstEntry: number, exceptions: ReadonlyMap<number, VcpuException>): SnapshotVm {
-  const byTid = new Map<number, SnapshotThread>();
-  const threads = vm.threads.map((th, i): SnapshotThread => {
-    const k = first + i;
-    const out: SnapshotThread = {
-      tid: th.tid,
-      role: th.role,
-      name: th.name,
-      pcpu: t.pcpu[k] ?? 0,
-      affinity: th.affinity,
-      pin: th.pin,
-      ran: t.ran.charCodeAt(k) === 49, // "1"
-      state: t.state.charAt(k),
-      ...(th.vcpu !== undefined ? { vcpu: th.vcpu } : {}),
-      ...(th.iothread !== undefined ? { iothread: th.iothread } : {}),
-    };
-    byTid.set(th.tid, out);
-    return out;
-  });
-  const vcpus = vm.vcpus.map((vc, i): SnapshotVcpu => {
-    const k = firstEntry + i;
-    const x = exceptions.get(k);
-    const th = byTid.get(vc.tid);
-    return {
-      index: vc.index,
-      tid: vc.tid,
-      pcpu: x ? x[1] : (th?.pcpu ?? 0),
-      affinity: vc.affinity,
-      pin: vc.pin,
-      ran: x ? x[2] === 1 : (th?.ran ?? false),
-      state: x ? x[3] : (th?.state ?? 'S'),
-      runNs: t.runNs[k] ?? null,
-      waitNs: t.waitNs[k] ?? null,
-      identity: vc.identity,
-      ...(vc.props !== undefined ? { props: vc.props } : {}),
-    };
-  });
-  return {
-    name: vm.name,
-    uuid: vm.uuid,
-    pid: vm.pid,
-    source: vm.source,
-    intent: vm.intent,
-    dedicated: vm.dedicated,
-    maxVcpus: vm.maxVcpus,
-    vcpus,
-    threads,
-  };
+  const own = new Map<number, OwnPlacement>();
+  for (const x of t.vcpus) own.set(x[0], { pcpu: x[1], ran: x[2] === 1, state: x[3] });
+  return assembleSnapshot(
+    body,
+    {
+      host: t.host,
+      at: t.at,
+      intervalMs: t.intervalMs,
+      threadPcpu: (k) => t.pcpu[k] ?? 0,
+      threadRan: (k) => t.ran.charCodeAt(k) === 49, // "1"
+      threadState: (k) => t.state.charAt(k),
+      vcpuOwn: (k) => own.get(k),
+      runNs: t.runNs,
+      waitNs: t.waitNs,
+      busy: t.busy,
+      violations: t.violations,
+    },
+    `tick of ${t.host} at ${t.at}`,
+  );
 }

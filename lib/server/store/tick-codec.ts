@@ -17,7 +17,8 @@
 // The placement section comes first: sealed live-window segments keep only it (segment-codec.ts);
 // everything after it is read only for a point snapshot.
 // Pinned threads sit on their base pCPU and sleep, so most ticks carry no exceptions at all.
-import { SNAPSHOT_VERSION, type Snapshot, type SnapshotThread, type SnapshotVcpu, type SnapshotVm, type Violation } from '../../model/snapshot';
+import type { Snapshot, SnapshotThread, SnapshotVcpu, SnapshotVm, Violation } from '../../model/snapshot';
+import { assembleSnapshot } from '../../wire/assemble-snapshot';
 import { ByteReader, MAX_VARINT, type ByteWriter } from './byte-codec';
 import { bitLength, busyDenominator, readBusyColumn, writeBusyColumn } from './busy-codec';
 import type { Structure } from './structure';
@@ -342,79 +343,24 @@ export function decodeTick(st: Structure, row: Uint8Array, at: number, body: (id
     readCounterGroup(r, vcpuRan, first, vm.vcpus.length, waitNs);
     first += vm.vcpus.length;
   }
-  const cpus = st.body.topology.cpus.map((c, i) => ({
-    cpu: c.cpu,
-    socket: c.socket,
-    die: c.die,
-    core: c.core,
-    node: c.node,
-    siblings: c.siblings,
-    isolated: c.isolated,
-    busy: busy[i] ?? null,
-  }));
   if (!r.done) throw new Error(`store codec: ${row.length - r.pos} trailing bytes in a row of structure ${st.id}`);
-
-  let t = 0;
-  let v = 0;
-  const vms: SnapshotVm[] = st.body.vms.map((vm) => {
-    const firstThread = t;
-    const threads: SnapshotThread[] = vm.threads.map((th) => {
-      const k = t++;
-      return {
-        tid: th.tid,
-        role: th.role,
-        name: th.name,
-        pcpu: pcpu[k] ?? 0,
-        affinity: th.affinity,
-        pin: th.pin,
-        ran: ((ranBytes[k >> 3] ?? 0) >> (k & 7)) % 2 === 1,
-        state: state[k] ?? 'S',
-        ...(th.vcpu !== undefined ? { vcpu: th.vcpu } : {}),
-        ...(th.iothread !== undefined ? { iothread: th.iothread } : {}),
-      };
-    });
-    const vcpus: SnapshotVcpu[] = vm.vcpus.map((vc) => {
-      const k = v++;
-      const exc = vcpuExc.get(k);
-      const linked = threads[(st.vcpuThread[k] ?? -1) - firstThread];
-      const live = exc ?? linked;
-      if (live === undefined) throw new Error(`store codec: vCPU entry ${k} has neither a thread nor an exception in structure ${st.id}`);
-      return {
-        index: vc.index,
-        tid: vc.tid,
-        pcpu: live.pcpu,
-        affinity: vc.affinity,
-        pin: vc.pin,
-        ran: live.ran,
-        state: live.state,
-        runNs: runNs[k] ?? null,
-        waitNs: waitNs[k] ?? null,
-        identity: vc.identity,
-        ...(vc.props !== undefined ? { props: vc.props } : {}),
-      };
-    });
-    return {
-      name: vm.name,
-      uuid: vm.uuid,
-      pid: vm.pid,
-      source: vm.source,
-      intent: vm.intent,
-      dedicated: vm.dedicated,
-      maxVcpus: vm.maxVcpus,
-      vcpus,
-      threads,
-    };
-  });
-
-  return {
-    version: SNAPSHOT_VERSION,
-    host: st.body.host,
-    at,
-    intervalMs,
-    topology: { cpus, isolated: st.body.topology.isolated, nohzFull: st.body.topology.nohzFull },
-    vms,
-    violations,
-  };
+  return assembleSnapshot(
+    st.body,
+    {
+      host: st.body.host,
+      at,
+      intervalMs,
+      threadPcpu: (k) => pcpu[k] ?? 0,
+      threadRan: (k) => ((ranBytes[k >> 3] ?? 0) >> (k & 7)) % 2 === 1,
+      threadState: (k) => state[k] ?? 'S',
+      vcpuOwn: (k) => vcpuExc.get(k),
+      runNs,
+      waitNs,
+      busy,
+      violations,
+    },
+    `store codec, structure ${st.id}`,
+  );
 }
 
 /**
