@@ -124,7 +124,9 @@ export function HeatCanvas(props: HeatCanvasProps) {
     const { base, history } = p.live;
     const t = viewTimes(history.ticks, base, view);
     if (t !== null) setAxis((cur) => (cur !== null && cur.from === t.from && cur.to === t.to ? cur : t));
+    // What is in view, for tests and benchmarks: columns and their first and last tick times.
     canvas.setAttribute('data-view-columns', String(span));
+    canvas.setAttribute('data-view', `${history.ticks[view.a0 - base] ?? ''}~${history.ticks[view.a1 - 1 - base] ?? ''}`);
     const colW = W / span;
     const f: OverlayFrame = { width: W, height: H, a0: view.a0, a1: view.a1, colW, rowH: p.rowHeight * dpr, dpr };
     const exact = ring.blit(ctx, view, { W, H, colW, dpr, markColor: p.markColor }, p.geometry, history, base);
@@ -178,6 +180,8 @@ export function HeatCanvas(props: HeatCanvasProps) {
   const rebuild = useCallback(() => {
     const ring = RingCanvas.build(ringConfig(), propsRef.current.live.base, ringRef.current);
     if (ring !== null) ringRef.current = ring;
+    // Set again once every column of the new ring is drawn.
+    canvasRef.current?.removeAttribute('data-drawn-columns');
   }, []);
 
   // A new config: a new ring, drawn from scratch.
