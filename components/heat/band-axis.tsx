@@ -16,7 +16,8 @@ interface Props {
 
 const STRIP = 20; // px across a band strip
 const LABELS = 34; // px across the labels
-export const BAND_AXIS_SIZE = 2 * STRIP + LABELS + 4;
+const BAND_AXIS_SIZE = 2 * STRIP + LABELS + 4; // beside rows
+const COLS_AXIS_SIZE = 2 * STRIP + 22; // above columns: ticks and one line of labels
 
 function Strip({ bands, offset, step, orientation, prefix }: { readonly bands: readonly Band[]; readonly offset: number; readonly step: number; readonly orientation: 'rows' | 'cols'; readonly prefix: string }) {
   return (
@@ -53,7 +54,7 @@ export function BandAxis({ orientation, step, count, sockets, nodes, labels }: P
   const along = count * step;
   const rows = orientation === 'rows';
   return (
-    <svg width={rows ? BAND_AXIS_SIZE : along} height={rows ? along : BAND_AXIS_SIZE} className="block shrink-0" aria-hidden data-testid={`band-axis-${orientation}`}>
+    <svg width={rows ? BAND_AXIS_SIZE : along} height={rows ? along : COLS_AXIS_SIZE} className="block shrink-0" aria-hidden data-testid={`band-axis-${orientation}`}>
       <Strip bands={sockets} offset={0} step={step} orientation={orientation} prefix="S" />
       <Strip bands={nodes} offset={STRIP} step={step} orientation={orientation} prefix="N" />
       {labels.map((l) =>
