@@ -85,6 +85,32 @@ async function pixelsOf(page: Page, colors: readonly string[]): Promise<{ counts
   }, rgb);
 }
 
+/**
+ * Pixels of the matrix canvas in exactly one of `colors` (a cell at full share is drawn opaque):
+ * how many in its first `rows` rows (the chosen VM's, VMs by name) and in the others.
+ */
+async function matrixPixels(page: Page, colors: readonly string[], rows: number): Promise<{ chosen: number; others: number }> {
+  return page.locator('[data-testid=vcpu-matrix] canvas').evaluate(
+    (el, { rgb, rows }) => {
+      if (!(el instanceof HTMLCanvasElement)) throw new Error('not a canvas');
+      const ctx = el.getContext('2d');
+      if (ctx === null) throw new Error('no 2d context');
+      const total = Number(/(\d+) vCPUs/.exec(el.getAttribute('aria-label') ?? '')?.[1] ?? '0');
+      const limit = Math.floor((el.height / Math.max(1, total)) * rows);
+      const { data, width } = ctx.getImageData(0, 0, el.width, el.height);
+      let chosen = 0;
+      let others = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (!rgb.some((c) => data[i] === c[0] && data[i + 1] === c[1] && data[i + 2] === c[2])) continue;
+        if (Math.floor(i / 4 / width) < limit) chosen++;
+        else others++;
+      }
+      return { chosen, others };
+    },
+    { rgb: colors.map(hex), rows },
+  );
+}
+
 /** The pCPUs a VM's vCPU threads were on at some tick of the history (from the API). */
 async function cpusOfVm(vm: string): Promise<Set<number>> {
   const now = Date.now();
@@ -123,7 +149,7 @@ test('the topology grid names the VM and vCPU on each pCPU, and the axes show so
   await shot(page, 'big-host');
 });
 
-test('choosing a VM in the legend highlights only its cells on the grid and the timeline; Escape clears it', async ({ page }) => {
+test('choosing a VM in the legend highlights only its cells on the grid, the timeline and the matrix; Escape clears it', async ({ page }) => {
   await openHost(page);
   const full = palette('dark');
   const mine = full[vmColorIndex(CHOSEN)] ?? '';
@@ -131,6 +157,7 @@ test('choosing a VM in the legend highlights only its cells on the grid and the 
   // Before: every VM in its full colour.
   const before = await pixelsOf(page, [mine, ...others]);
   expect(before.counts.slice(1).reduce((a, b) => a + b, 0), 'other VMs in full colour before choosing').toBeGreaterThan(1000);
+  expect((await matrixPixels(page, full, 8)).others, 'matrix rows in full colour before choosing').toBeGreaterThan(100);
 
   await page.getByTestId('host-legend').locator(`button[data-vm="${CHOSEN}"]`).click();
   await expect(page).toHaveURL(new RegExp(`[?&]vm=${CHOSEN}`));
@@ -149,6 +176,9 @@ test('choosing a VM in the legend highlights only its cells on the grid and the 
   expect(after.counts[0], `pixels in ${CHOSEN}'s colour`).toBeGreaterThan(100);
   const allowed = await cpusOfVm(CHOSEN);
   expect(after.rows0.filter((cpu) => !allowed.has(cpu)), `rows in ${CHOSEN}'s colour where it never ran`).toEqual([]);
+  // Matrix: vm-00's rows (the first 8, VMs by name) keep its colour; no other row has a full colour.
+  await expect.poll(async () => (await matrixPixels(page, full, 8)).others, { timeout: 15_000 }).toBe(0);
+  expect((await matrixPixels(page, [mine], 8)).chosen, `matrix pixels in ${CHOSEN}'s colour`).toBeGreaterThan(8);
   await expect(page.getByTestId('chosen-vm')).toContainText(CHOSEN);
   await shot(page, 'big-host-chosen');
 

@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
 import { axisLabels, cpuBands, groupRowsByVm } from '@/lib/heatmap/bands';
-import { CellState, statePalette, withDimmed } from '@/lib/heatmap/cell-colors';
+import { matrixCellColor, statePalette, withDimmed } from '@/lib/heatmap/cell-colors';
 import { orderCpus } from '@/lib/heatmap/timeline-cells';
 import { liveMatrixView, updateLiveMatrix, type LiveMatrix } from '@/lib/heatmap/live-matrix';
 import { palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
@@ -95,6 +95,7 @@ export function VcpuMatrixView({ live, snapshot, chosenVm = null, colorMode = 'v
     // One path per (colour, level), STYLE 6.
     const paths = new Map<number, Path2D>();
     const pinned = new Path2D();
+    const outline = rowH >= 5 && cellW >= 5;
     for (let d = 0; d < matrix.rows; d++) {
       const r = order[d] ?? 0;
       const label = matrix.rowLabels[r];
@@ -104,9 +105,13 @@ export function VcpuMatrixView({ live, snapshot, chosenVm = null, colorMode = 'v
         const i = r * matrix.cols + c;
         const s = matrix.share[i] ?? 0;
         const isPinned = matrix.pinned?.[i] === 1;
-        if (isPinned) pinned.rect(c * cellW + 0.5, d * rowH + 0.5, Math.max(1, cellW - 1), Math.max(1, rowH - 1));
+        if (isPinned) {
+          // An outline where rows are tall enough; in thin rows it would cover the cell, so a tick at its left edge.
+          if (outline) pinned.rect(c * cellW + 0.5, d * rowH + 0.5, Math.max(1, cellW - 1), Math.max(1, rowH - 1));
+          else pinned.rect(c * cellW, d * rowH, 1, rowH);
+        }
         if (s <= 0) continue;
-        const color = (byState ? (pinnedRows[r] !== 1 ? CellState.UNPINNED : isPinned ? CellState.ON_PIN : CellState.OFF_PIN) : vmColor) + dim;
+        const color = matrixCellColor(byState, pinnedRows[r] === 1, isPinned, vmColor, dim);
         const level = Math.min(LEVELS - 1, Math.floor(s * LEVELS));
         const key = color * LEVELS + level;
         let p = paths.get(key);
@@ -132,8 +137,13 @@ export function VcpuMatrixView({ live, snapshot, chosenVm = null, colorMode = 'v
     ctx.strokeStyle = look.grid;
     ctx.lineWidth = 1;
     ctx.stroke(seps);
-    ctx.strokeStyle = look.mark;
-    ctx.stroke(pinned);
+    if (outline) {
+      ctx.strokeStyle = look.mark;
+      ctx.stroke(pinned);
+    } else {
+      ctx.fillStyle = look.mark;
+      ctx.fill(pinned);
+    }
   }, [matrix, width, rowH, cellW, theme, order, groups, pinnedRows, chosenVm, colorMode]);
 
   return (

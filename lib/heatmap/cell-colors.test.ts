@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CellState, cellState, contrast, DIM_KEEP, mix, STATE_LABELS, statePalette, textOn, withDimmed } from './cell-colors';
+import { CellState, cellState, contrast, DIM_KEEP, matrixCellColor, mix, STATE_LABELS, statePalette, textOn, withDimmed } from './cell-colors';
 import { palette } from './vm-colors';
 
 describe('cellState', () => {
@@ -16,6 +16,16 @@ describe('cellState', () => {
       expect(p).toHaveLength(STATE_LABELS.length);
       expect(new Set(p).size).toBe(p.length);
     }
+  });
+});
+
+describe('matrixCellColor', () => {
+  it('is the VM colour, or by state on pin / off pin / unpinned, dimmed by the offset', () => {
+    expect(matrixCellColor(false, true, true, 7, 0)).toBe(7);
+    expect(matrixCellColor(false, true, false, 7, 12)).toBe(19);
+    expect(matrixCellColor(true, true, true, 7, 0)).toBe(CellState.ON_PIN);
+    expect(matrixCellColor(true, true, false, 7, 0)).toBe(CellState.OFF_PIN);
+    expect(matrixCellColor(true, false, false, 7, 5)).toBe(CellState.UNPINNED + 5);
   });
 });
 

@@ -44,6 +44,15 @@ export function cellState(ran: boolean, pin: readonly number[] | null, pcpu: num
   return CellState.ON_PIN;
 }
 
+/**
+ * The colour index of a vCPU x pCPU matrix cell: its VM's colour, or by state on pin (a pinned
+ * cell), off pin (a pinned vCPU elsewhere) or unpinned; + dimOffset when its VM is not the chosen one.
+ */
+export function matrixCellColor(byState: boolean, rowPinned: boolean, cellPinned: boolean, vmColor: number, dimOffset: number): number {
+  const base = byState ? (!rowPinned ? CellState.UNPINNED : cellPinned ? CellState.ON_PIN : CellState.OFF_PIN) : vmColor;
+  return base + dimOffset;
+}
+
 /** The share of the colour left in a dimmed one (the rest is the background). */
 export const DIM_KEEP = 0.28;
 
@@ -79,7 +88,16 @@ export function contrast(a: string, b: string): number {
   return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
 }
 
-/** Black or white, whichever reads better on `background` (black on indigo is 1.5:1; white is 13:1). */
+const textCache = new Map<string, '#000000' | '#ffffff'>();
+
+/** Black or white, whichever reads better on `background` (black on indigo is 1.7:1; white is 12:1). */
 export function textOn(background: string): '#000000' | '#ffffff' {
-  return contrast('#000000', background) >= contrast('#ffffff', background) ? '#000000' : '#ffffff';
+  let t = textCache.get(background);
+  if (t === undefined) {
+    t = contrast('#000000', background) >= contrast('#ffffff', background) ? '#000000' : '#ffffff';
+    // A view uses a few dozen colours; the bound only guards against a flood.
+    if (textCache.size > 4096) textCache.clear();
+    textCache.set(background, t);
+  }
+  return t;
 }
