@@ -3,13 +3,14 @@
 // pushed through the ingest API, so every colour of the palette and every kind of cell shows.
 import { expect, test, type Page } from '@playwright/test';
 import axe from 'axe-core';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, type TestServer } from '../test/integration/helpers/server';
 import { startBigHost, type BigHost } from './support/big-host';
 
 const HOST = 'hv-a11y-256';
 const FIXTURES = path.resolve(import.meta.dirname, '../test/fixtures/libvirt-9.0-qemu-7.2');
+const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
 
 let big: BigHost;
 
@@ -51,7 +52,13 @@ async function setTheme(page: Page, url: string, theme: 'dark' | 'light'): Promi
   await page.context().addCookies([{ name: 'vcpumap_theme', value: theme, url }]);
 }
 
+/** Checks the page as it is now, and keeps a screenshot of what was checked. */
 async function check(page: Page, what: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  const name = `a11y ${what}`.replace(/[^a-zA-Z0-9]+/g, '-').replace(/-+$/, '');
+  const file = test.info().outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  copyFileSync(file, path.join(SHOTS, `${name}.png`));
   const found = await seriousFindings(page);
   test.info().annotations.push({ type: `axe ${what}`, description: found.length === 0 ? 'clean' : JSON.stringify(found) });
   expect(found, `axe findings rated serious or critical on ${what}`).toEqual([]);
