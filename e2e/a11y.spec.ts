@@ -1,7 +1,7 @@
 // Accessibility: axe-core (from npm, injected into the page) on every page, in both themes, finds
 // nothing rated serious or critical. The data is the synthetic big host (256 pCPUs, 64 VMs)
 // pushed through the ingest API, so every colour of the palette and every kind of cell shows.
-import { expect, test, type Page } from '@playwright/test';
+import { expect as baseExpect, test, type Page } from '@playwright/test';
 import axe from 'axe-core';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,9 @@ const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
 
 let big: BigHost;
 
-test.describe.configure({ mode: 'serial' });
+// A big host's page takes seconds to draw on a loaded 2-core machine.
+test.describe.configure({ timeout: 240_000 });
+const expect = baseExpect.configure({ timeout: 30_000 });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
@@ -66,7 +68,6 @@ async function check(page: Page, what: string): Promise<void> {
 
 for (const theme of ['dark', 'light'] as const) {
   test(`every page has no serious or critical axe finding (${theme} theme)`, async ({ page }) => {
-    test.setTimeout(180_000);
     const base = big.server.url;
     await setTheme(page, base, theme);
     const hostUrl = `${base}/hosts/${HOST}`;

@@ -17,7 +17,8 @@ const CHOSEN = 'vm-00'; // pinned: vCPU n on pCPU n (rarely off its pin)
 let big: BigHost;
 const problems: string[] = [];
 
-test.describe.configure({ mode: 'serial' });
+// A big host's page takes seconds to draw on a loaded 2-core machine.
+test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
@@ -70,16 +71,14 @@ async function pixelsOf(page: Page, colors: readonly string[]): Promise<{ counts
     const cpus = (el.closest('[data-testid=host-timeline]')?.getAttribute('data-row-cpus') ?? '').split(',').map(Number);
     const rowPx = el.height / cpus.length;
     const { data, width } = ctx.getImageData(0, 0, el.width, el.height);
+    const index = new Map(rgb.map((c, k) => [(c[0] << 16) | (c[1] << 8) | c[2], k]));
     const counts = rgb.map(() => 0);
     const rows0 = new Set<number>();
     for (let i = 0; i < data.length; i += 4) {
-      for (let k = 0; k < rgb.length; k++) {
-        const c = rgb[k];
-        if (c !== undefined && data[i] === c[0] && data[i + 1] === c[1] && data[i + 2] === c[2]) {
-          counts[k] = (counts[k] ?? 0) + 1;
-          if (k === 0) rows0.add(cpus[Math.floor(Math.floor(i / 4 / width) / rowPx)] ?? -1);
-        }
-      }
+      const k = index.get(((data[i] ?? 0) << 16) | ((data[i + 1] ?? 0) << 8) | (data[i + 2] ?? 0));
+      if (k === undefined) continue;
+      counts[k] = (counts[k] ?? 0) + 1;
+      if (k === 0) rows0.add(cpus[Math.floor(Math.floor(i / 4 / width) / rowPx)] ?? -1);
     }
     return { counts, rows0: [...rows0].sort((a, b) => a - b) };
   }, rgb);
@@ -98,10 +97,11 @@ async function matrixPixels(page: Page, colors: readonly string[], rows: number)
       const total = Number(/(\d+) vCPUs/.exec(el.getAttribute('aria-label') ?? '')?.[1] ?? '0');
       const limit = Math.floor((el.height / Math.max(1, total)) * rows);
       const { data, width } = ctx.getImageData(0, 0, el.width, el.height);
+      const wanted = new Set(rgb.map((c) => (c[0] << 16) | (c[1] << 8) | c[2]));
       let chosen = 0;
       let others = 0;
       for (let i = 0; i < data.length; i += 4) {
-        if (!rgb.some((c) => data[i] === c[0] && data[i + 1] === c[1] && data[i + 2] === c[2])) continue;
+        if (!wanted.has(((data[i] ?? 0) << 16) | ((data[i + 1] ?? 0) << 8) | (data[i + 2] ?? 0))) continue;
         if (Math.floor(i / 4 / width) < limit) chosen++;
         else others++;
       }
