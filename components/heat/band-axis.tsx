@@ -1,6 +1,7 @@
 // Socket and NUMA node bands with pCPU labels along one side of a heatmap (SVG: few static shapes,
 // STYLE 6): beside the timeline's rows, or above the matrix's columns. Decorative for assistive
 // technology (the canvases and tooltips name every cell); readable for everyone else.
+import { memo } from 'react';
 import type { Band } from '@/lib/heatmap/bands';
 
 interface Props {
@@ -50,7 +51,7 @@ function Strip({ bands, offset, step, orientation, prefix }: { readonly bands: r
   );
 }
 
-export function BandAxis({ orientation, step, count, sockets, nodes, labels }: Props) {
+function BandAxisView({ orientation, step, count, sockets, nodes, labels }: Props) {
   const along = count * step;
   const rows = orientation === 'rows';
   return (
@@ -74,3 +75,6 @@ export function BandAxis({ orientation, step, count, sockets, nodes, labels }: P
     </svg>
   );
 }
+
+/** Drawn again only when its bands, labels or scale change, not for every live frame. */
+export const BandAxis = memo(BandAxisView);

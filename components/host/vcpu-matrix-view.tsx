@@ -60,15 +60,18 @@ export function VcpuMatrixView({ live, snapshot, chosenVm = null, colorMode = 'v
   const topo = snapshot.topology.cpus;
   const sockets = useMemo(() => cpuBands(matrix.colCpus, topo, 'socket'), [matrix.colCpus, topo]);
   const nodes = useMemo(() => cpuBands(matrix.colCpus, topo, 'node'), [matrix.colCpus, topo]);
-  const ticks = axisLabels(matrix.cols, cellW, 28).map((c) => ({ at: c, text: String(matrix.colCpus[c] ?? '') }));
-  const names: { vm: string; top: number; height: number }[] = [];
-  let lastTop = -Infinity;
-  for (const g of groups) {
-    const top = g.start * rowH;
-    if (top - lastTop < NAME_GAP) continue;
-    names.push({ vm: g.vm, top, height: Math.max(NAME_GAP, (g.end - g.start) * rowH) });
-    lastTop = top;
-  }
+  const ticks = useMemo(() => axisLabels(matrix.cols, cellW, 28).map((c) => ({ at: c, text: String(matrix.colCpus[c] ?? '') })), [matrix.cols, matrix.colCpus, cellW]);
+  const names = useMemo(() => {
+    const out: { vm: string; top: number; height: number }[] = [];
+    let lastTop = -Infinity;
+    for (const g of groups) {
+      const top = g.start * rowH;
+      if (top - lastTop < NAME_GAP) continue;
+      out.push({ vm: g.vm, top, height: Math.max(NAME_GAP, (g.end - g.start) * rowH) });
+      lastTop = top;
+    }
+    return out;
+  }, [groups, rowH]);
 
   useEffect(() => {
     const el = boxRef.current;
