@@ -234,6 +234,14 @@ test('zoom and pan go into the URL and survive a reload', async ({ page }) => {
   await page.keyboard.press('+');
   await page.keyboard.press('+');
   await page.keyboard.press('Shift+ArrowLeft');
+  // The URL is written once the view settles (on a loaded machine, between two keys too): wait
+  // until it names the view on screen.
+  await expect
+    .poll(async () => {
+      const first = Number((await canvas.getAttribute('data-view'))?.split('~')[0]);
+      return new URL(page.url()).searchParams.get('zfrom') === new Date(first).toISOString();
+    })
+    .toBe(true);
   await expect(page).toHaveURL(/zfrom=.*zto=/);
   const url = page.url();
   const view = await canvas.getAttribute('data-view');
