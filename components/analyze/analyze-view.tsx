@@ -59,7 +59,7 @@ export function AnalyzeView() {
         {FIELDS.map((f) => (
           <label key={f.key} className="block text-sm">
             <span className="font-mono">{f.label}</span>
-            {f.required ? <span className="text-red-600"> (required)</span> : null}
+            {f.required ? <span className="text-red-700 dark:text-red-400"> (required)</span> : null}
             <textarea
               value={text[f.key]}
               required={f.required}

@@ -52,7 +52,7 @@ export function VcpuTable({ vm, intervalMs, waits }: { readonly vm: SnapshotVm; 
             <tr key={v.tid} className="border-b border-slate-200 dark:border-slate-800" data-vcpu={v.index}>
               <td className="py-1 pr-3 font-mono">{v.index}</td>
               <td className="py-1 pr-3 font-mono">
-                {v.tid} <span className="text-xs text-slate-500">({v.state})</span>
+                {v.tid} <span className="text-xs text-slate-600 dark:text-slate-400">({v.state})</span>
               </td>
               <td className={`py-1 pr-3 font-mono ${off ? 'font-semibold text-red-700 dark:text-red-400' : ''}`}>
                 {off ? <span aria-hidden>▲ </span> : null}

@@ -19,6 +19,8 @@ const WAIT_POINTS = 300;
 
 export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readonly host: string; readonly vm: string; readonly initialSnapshot: Snapshot; readonly initialNow: number }) {
   const [view, setViewUrl] = useViewState();
+  const viewRef = useRef(view);
+  viewRef.current = view;
   const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow);
   const now = useNow(initialNow);
   const vm = snapshot.vms.find((v) => v.name === name);
@@ -61,7 +63,7 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
         </span>
       </div>
       <div className="mt-2">
-        <WindowBar window={view.window} onLive={() => setViewUrl({ ...view, window: null }, 'push')} onShare={share} />
+        <WindowBar window={view.window} onLive={() => setViewUrl({ ...view, window: null, zoom: null }, 'push')} onShare={share} />
       </div>
       {vm === undefined ? (
         <p role="alert" className="mt-4">
@@ -90,7 +92,14 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
         ) : live === null ? (
           <p>Loading the history…</p>
         ) : (
-          <VmTimeline live={live} snapshot={snapshot} vm={name} onBrush={(from, to) => setViewUrl({ ...view, window: { from, to } }, 'push')} />
+          <VmTimeline
+            live={live}
+            snapshot={snapshot}
+            vm={name}
+            onBrush={(from, to) => setViewUrl({ ...view, window: { from, to }, zoom: null }, 'push')}
+            zoom={view.zoom}
+            onZoom={(zoom) => setViewUrl({ ...viewRef.current, zoom }, 'replace')}
+          />
         )}
       </section>
     </div>
