@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parseCpuset } from '../cpuset';
 import type { CpuList, VmIntent } from '../model/types';
-import { qmpSocketsFromArgs } from './qemu-commandline';
+import { parseQemuArgs } from '../qemu/cmdline';
 import { attr, child, children, parseXml, requiredAttr, requiredChild, type XmlElement } from './xml-tree';
 
 export interface LibvirtTopology {
@@ -97,7 +97,7 @@ function domainFrom(dom: XmlElement): LibvirtDomain {
     intent: intentOf(dom, vcpuMax, vcpuCpuset),
     topology: topologyOf(cpu),
     iothreads: iothreadsEl ? intText(iothreadsEl, 0) : iothreadIds ? children(iothreadIds, 'iothread').length : 0,
-    extraQmpSockets: qmpSocketsFromArgs(qemuArgs(dom)),
+    extraQmpSockets: qmpSocketsOf(qemuArgs(dom)),
   };
 }
 
@@ -169,6 +169,14 @@ function topologyOf(cpu: XmlElement | null): LibvirtTopology | null {
     cores: intAttr(t, 'cores', 1),
     threads: intAttr(t, 'threads', 1),
   };
+}
+
+function qmpSocketsOf(args: readonly string[]): readonly string[] {
+  try {
+    return parseQemuArgs(args).qmpSockets;
+  } catch (err) {
+    throw new Error(`libvirt XML: <qemu:commandline>: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }
 
 /** Values of <qemu:arg value=...> in order, whatever prefix the document binds to the qemu namespace. */
