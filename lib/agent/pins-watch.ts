@@ -1,6 +1,6 @@
 // The pins file, re-read when it changes. A broken edit is reported and the last good version
 // stays in force: a typo must not silently drop every pin.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { parsePinsFile } from '../pins/pins-file';
 import type { VmIntent } from '../model/types';
 
@@ -14,7 +14,7 @@ export class PinsWatch {
   load(): ReadonlyMap<string, VmIntent> {
     const st = statSync(this.path);
     this.current = parsePinsFile(readFileSync(this.path, 'utf8'), this.path);
-    this.stamp = `${st.mtimeMs}:${st.size}`;
+    this.stamp = stampOf(st);
     return this.current;
   }
 
@@ -22,10 +22,15 @@ export class PinsWatch {
   poll(onError: (err: unknown) => void): ReadonlyMap<string, VmIntent> {
     try {
       const st = statSync(this.path);
-      if (`${st.mtimeMs}:${st.size}` !== this.stamp) this.load();
+      if (stampOf(st) !== this.stamp) this.load();
     } catch (err) {
       onError(err);
     }
     return this.current;
   }
+}
+
+/** Editors replace the file (a new inode) or write it in place (a new mtime): either is a change. */
+function stampOf(st: Stats): string {
+  return `${st.ino}:${st.mtimeMs}:${st.size}`;
 }

@@ -31,6 +31,7 @@ describe('parseTaskStatBytes', () => {
       comm: 'CPU 0/KVM',
       state: 'S',
       ppid: 1,
+      session: 7467,
       utime: 0,
       stime: 543,
       starttime: 28583,

@@ -45,6 +45,7 @@ export function parseTaskStatBytes(buf: Buffer, len: number): TaskStat {
 
   let state = '';
   let ppid = -1;
+  let session = -1;
   let utime = -1;
   let stime = -1;
   let starttime = -1;
@@ -64,6 +65,9 @@ export function parseTaskStatBytes(buf: Buffer, len: number): TaskStat {
         break;
       case 4:
         ppid = uintAt(buf, start, stop);
+        break;
+      case 6:
+        session = uintAt(buf, start, stop);
         break;
       case 14:
         utime = uintAt(buf, start, stop);
@@ -92,6 +96,7 @@ export function parseTaskStatBytes(buf: Buffer, len: number): TaskStat {
   }
   if (state.length !== 1) throw malformed(`state ${JSON.stringify(state)} is not one letter in`, buf, n);
   need(ppid, 'ppid (field 4)', buf, n);
+  need(session, 'session (field 6)', buf, n);
   need(utime, 'utime (field 14)', buf, n);
   need(stime, 'stime (field 15)', buf, n);
   need(starttime, 'starttime (field 22)', buf, n);
@@ -105,6 +110,7 @@ export function parseTaskStatBytes(buf: Buffer, len: number): TaskStat {
     comm,
     state,
     ppid,
+    session,
     utime,
     stime,
     starttime,

@@ -11,6 +11,7 @@ export interface TaskStat {
   readonly comm: string; // field 2, without the parentheses; may contain spaces and ')'
   readonly state: string; // field 3, one letter: R, S, D, T, t, Z, X, I, ...
   readonly ppid: number; // field 4
+  readonly session: number; // field 6: session id (the pid of the session leader)
   readonly utime: number; // field 14, user-mode ticks of 1/USER_HZ s
   readonly stime: number; // field 15, kernel-mode ticks of 1/USER_HZ s
   readonly starttime: number; // field 22, ticks of 1/USER_HZ s after boot
