@@ -204,7 +204,7 @@ describe('Agent on a captured libvirt host', () => {
     agent.sample();
     const snap = agent.sample();
     expect(snap.vms[0]?.cgroup).toEqual({ path: DOMAIN_CG, file: `${tree.sys}/fs/cgroup/cpuset${DOMAIN_CG}/cpuset.cpus`, cpus: [0, 1] });
-    // echo 0-1 > vcpu0/cpuset.cpus: cgroup v1 resets the masks of its tasks to 0-1.
+    // echo 0-1 > vcpu0/cpuset.cpus on a kernel before 6.2: cgroup v1 resets the masks of its tasks.
     tree.setCgroup(`${DOMAIN_CG}/vcpu0`, '0-1', [7474, 7477]);
     tree.setTask(7474, { allowed: '0-1' });
     const widened = agent.sample();

@@ -1,7 +1,7 @@
 // Reads the cpuset cgroups of a VM's threads: each thread's own cgroup (libvirt gives every vCPU,
 // the emulator and each IOThread one) and the VM's, the deepest cgroup holding them all. Read on
 // discovery and when a thread's mask changes, never per tick: a cgroup cpuset change shows as a
-// mask change (cgroup v1 resets every task's mask; v2 narrows it to the effective set).
+// mask change (a cpuset that shrinks, or a move into a cgroup, sets the masks of its tasks).
 // The cgroup file systems are found under the sysfs root: v1 cpuset at fs/cgroup/cpuset, v2 at
 // fs/cgroup (unified host) or fs/cgroup/unified (hybrid host).
 import { existsSync, readFileSync } from 'node:fs';

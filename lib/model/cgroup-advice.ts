@@ -1,8 +1,9 @@
-// What a thread's cpuset cgroup means for a mask that is not its pin. In cgroup v1 a write to a
-// cgroup's cpuset.cpus resets the mask of every task in it, and a task's mask can never leave its
-// cgroup's cpuset (taskset fails with EINVAL: fixture violation-1-taskset-in-cgroup.txt). So a
-// mask may come from the cgroup rather than from a taskset, and a cgroup that excludes the pin
-// must change before any taskset can restore it. Pure.
+// What a thread's cpuset cgroup means for a mask that is not its pin. A task's mask never leaves
+// its cgroup's cpuset (taskset fails with EINVAL: fixture violation-1-taskset-in-cgroup.txt), and
+// a cpuset that shrinks, or a move into a cgroup, sets the mask of its tasks (cgroup v1 before
+// Linux 6.2 resets it on any write to cpuset.cpus). So a mask may come from the cgroup rather
+// than from a taskset, and a cgroup that excludes the pin must change before any taskset can
+// restore it. Pure.
 import { formatCpuset, intersectCpus, isSubset, sameCpus } from '../cpuset';
 import { shellQuote, MAX_FIX_CHARS, type FixTarget } from './fix-commands';
 import type { CgroupCpuset, CpuList } from './types';
@@ -54,8 +55,8 @@ export function cgroupAdvice(
     const widened = formatCpuset([...new Set([...cg.cpus, ...pin])].sort((a, b) => a - b));
     return { note: blocked, fix: bounded(`echo ${widened} > ${quotePath(cg.writeFile)} && ${restore}`) };
   }
-  // cgroup v1 resets the mask of every task of a cgroup whose cpuset.cpus is written.
-  return { note: `${blocked}, and widening it would reset the affinity of the ${cg.tasks - threads} other tasks in it`, fix: null };
+  // cgroup v1 before Linux 6.2 resets the mask of every task of a cgroup whose cpuset.cpus is written.
+  return { note: `${blocked}, and widening it may reset the affinity of the ${cg.tasks - threads} other tasks in it`, fix: null };
 }
 
 /** A file path for a POSIX shell: as is when plainly safe, else quoted. */
