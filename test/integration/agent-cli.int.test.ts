@@ -32,7 +32,12 @@ describe('vcpumap-agent', () => {
     const child = spawn(process.execPath, [BIN, '--print', '--interval', '100ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await new Promise((r) => setTimeout(r, 2500));
+    // At least 2.5 s and 8 lines: the start (QMP identity of every guest on the host, other
+    // helpers' included) can take seconds on a loaded machine.
+    const since = Date.now();
+    for (let waited = 0; (waited < 2500 || out.split('\n').length <= 8) && waited < 20_000; waited = Date.now() - since) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(0);
