@@ -227,7 +227,13 @@ export class Agent {
       const left = deadline - Date.now();
       if (left <= 0) break;
       await new Promise((r) => setTimeout(r, Math.min(GRACE_POLL_MS, left)));
-      snapshot = this.rejudge();
+      try {
+        snapshot = this.rejudge();
+      } catch (err) {
+        // The tick's snapshot as judged so far goes out rather than none.
+        this.opts.log('error', `judging a changed pin again failed: ${errorText(err)}`, 'rejudge');
+        break;
+      }
     }
     return snapshot;
   }
