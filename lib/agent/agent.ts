@@ -288,8 +288,8 @@ export class Agent {
     }
     for (const [pid, vm] of this.vms) {
       if (present.has(pid)) continue;
-      const child = found.daemonParents.get(pid);
-      this.dropVm(vm, child === undefined ? 'exited' : `is the parent of the daemonized QEMU ${child}, not a VM of its own`);
+      const other = found.notVms.get(pid);
+      this.dropVm(vm, other === undefined ? 'exited' : other === pid ? 'exited (not reaped yet)' : `is a fork of the daemonizing QEMU ${other}, not a VM of its own`);
     }
     this.checkTopology();
   }

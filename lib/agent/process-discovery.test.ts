@@ -43,18 +43,35 @@ describe('ProcessDiscovery', () => {
     p.proc(400, 'bash', ['/bin/bash'], 1, 400);
     p.proc(500, 'qemu-system-x86', QEMU, 400, 400);
     expect(d.scan(T).vms.map((v) => v.pid)).toEqual([500]); // not forked yet: the only QEMU of that name
-    // P forked C1 (510), which called setsid(), forked the VM C2 (520) and exited: a zombie of P.
+    // P forked C1 (510), which has not forked the VM yet: neither is listed.
+    p.proc(510, 'qemu-system-x86', QEMU, 500, 510);
+    expect(d.scan(T + 50).vms.map((v) => v.pid)).toEqual([]);
+    // C1 called setsid(), forked the VM C2 (520) and exited: a zombie of P.
     p.proc(510, 'qemu-system-x86', [], 500, 510, 'Z');
     p.proc(520, 'qemu-system-x86', QEMU, 1, 510);
     const both = d.scan(T + 100);
     expect(both.vms.map((v) => v.pid)).toEqual([520]);
-    expect([...both.daemonParents]).toEqual([[500, 520]]);
+    expect([...both.notVms].sort((a, b) => a[0] - b[0])).toEqual([
+      [500, 520],
+      [510, 520], // C1, seen alive before: the session leader of the VM, a zombie now
+    ]);
     // P exits once the VM is up; the zombie is reaped.
     p.gone(500);
     p.gone(510);
     const after = d.scan(T + 200);
     expect(after.vms.map((v) => v.pid)).toEqual([520]);
-    expect(after.daemonParents.size).toBe(0);
+    expect(after.notVms.size).toBe(0);
+  });
+
+  it('leaves out a QEMU that exited and is not reaped yet', () => {
+    const p = fakeProc();
+    p.proc(520, 'qemu-system-x86', ['/usr/bin/qemu-system-x86_64', '-name', 'z'], 1, 510);
+    const d = new ProcessDiscovery(p.root);
+    expect(d.scan(T).vms.map((v) => v.pid)).toEqual([520]);
+    p.proc(520, 'qemu-system-x86', [], 1, 510, 'Z'); // a zombie's cmdline is empty
+    const gone = d.scan(T + 100);
+    expect(gone.vms.map((v) => v.pid)).toEqual([]);
+    expect([...gone.notVms]).toEqual([[520, 520]]);
   });
 
   it('does not take two VMs of one command line without that fork for parent and child', () => {

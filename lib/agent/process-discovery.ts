@@ -29,8 +29,11 @@ export interface DiscoveryScan {
   readonly vms: readonly QemuProcess[];
   /** QEMU pid -> the pids of its vhost kernel threads. */
   readonly vhost: ReadonlyMap<number, readonly number[]>;
-  /** Daemonizing parents left out of `vms`: parent pid -> the pid of the VM it started. */
-  readonly daemonParents: ReadonlyMap<number, number>;
+  /**
+   * QEMU processes left out of `vms`: the forks of a daemonizing QEMU (pid -> the pid it waits for
+   * or forks) and processes that exited but are not reaped yet (pid -> itself).
+   */
+  readonly notVms: ReadonlyMap<number, number>;
 }
 
 const RECHECK_YOUNG_MS = 3000;
@@ -60,7 +63,7 @@ export class ProcessDiscovery {
     for (const pid of this.vhostOwner.keys()) if (!present.has(pid)) this.vhostOwner.delete(pid);
     for (const pid of this.notQemu.keys()) if (!present.has(pid)) this.notQemu.delete(pid);
 
-    const daemonParents = this.daemonParents();
+    const notVms = this.notVms();
     const vhost = new Map<number, number[]>();
     for (const [kpid, owner] of this.vhostOwner) {
       if (!this.qemu.has(owner)) continue;
@@ -69,7 +72,7 @@ export class ProcessDiscovery {
       vhost.set(owner, list);
     }
     for (const list of vhost.values()) list.sort((a, b) => a - b);
-    return { vms: [...this.qemu.values()].filter((p) => !daemonParents.has(p.pid)), vhost, daemonParents };
+    return { vms: [...this.qemu.values()].filter((p) => !notVms.has(p.pid)), vhost, notVms };
   }
 
   /** Forget a pid (its process exited) so that a reused pid is inspected afresh. */
@@ -78,24 +81,44 @@ export class ProcessDiscovery {
     this.notQemu.delete(pid);
   }
 
-  /** QEMU processes that only wait for a daemonized child: see the file comment. */
-  private daemonParents(): ReadonlyMap<number, number> {
+  /**
+   * The processes of a daemonizing QEMU's forks that are not the VM (see the file comment), each
+   * with the pid of the process it is waiting for or forking: P (waiting for the VM), C1 (between
+   * P's fork and its own, then a zombie). They share the VM's command line. A QEMU that exited
+   * and is not reaped yet (a zombie) is left out too.
+   */
+  private notVms(): ReadonlyMap<number, number> {
     const out = new Map<number, number>();
+    const same = (pid: number | undefined, p: QemuProcess): QemuProcess | undefined => {
+      const q = pid === undefined ? undefined : this.qemu.get(pid);
+      return q !== undefined && q.pid !== p.pid && q.cmdline === p.cmdline ? q : undefined;
+    };
     for (const p of this.qemu.values()) {
+      const st = this.statOf(p.pid);
+      if (st === null) continue;
+      if (st.state === 'Z') {
+        out.set(p.pid, p.pid); // exited, not reaped yet: its last thread stays in /proc until then
+        continue;
+      }
       if (!p.daemonize) continue;
-      const session = this.statOf(p.pid)?.session;
-      if (session === undefined || session === p.pid) continue;
-      // The session leader (C1, usually a zombie by now) and its parent (P).
-      const leader = this.qemu.get(session);
-      if (leader !== undefined && leader.cmdline === p.cmdline) out.set(leader.pid, p.pid);
-      const parent = this.statOf(session)?.ppid;
-      const waiting = parent === undefined ? undefined : this.qemu.get(parent);
-      if (waiting !== undefined && waiting.pid !== p.pid && waiting.cmdline === p.cmdline) out.set(waiting.pid, p.pid);
+      // p is C1 (a fork of P that has not forked the VM yet): neither is the VM.
+      const forkOf = same(st.ppid, p);
+      if (forkOf !== undefined) {
+        out.set(p.pid, forkOf.pid);
+        out.set(forkOf.pid, p.pid);
+        continue;
+      }
+      if (st.session === p.pid) continue;
+      // p may be the VM: its session leader (C1, usually a zombie by now) and the leader's parent (P).
+      const leader = same(st.session, p);
+      if (leader !== undefined) out.set(leader.pid, p.pid);
+      const waiting = same(this.statOf(st.session)?.ppid, p);
+      if (waiting !== undefined) out.set(waiting.pid, p.pid);
     }
     return out;
   }
 
-  private statOf(pid: number): { readonly ppid: number; readonly session: number } | null {
+  private statOf(pid: number): { readonly state: string; readonly ppid: number; readonly session: number } | null {
     let bytes: Buffer;
     try {
       bytes = readFileSync(`${this.procRoot}/${pid}/stat`);
@@ -104,7 +127,7 @@ export class ProcessDiscovery {
       throw err;
     }
     const s = parseTaskStatBytes(bytes, bytes.length);
-    return { ppid: s.ppid, session: s.session };
+    return { state: s.state, ppid: s.ppid, session: s.session };
   }
 
   /** Records the pid when it is a QEMU process or a vhost kernel thread; false otherwise. */

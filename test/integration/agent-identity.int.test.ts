@@ -85,9 +85,10 @@ describe('guests started with -daemonize', () => {
     const ours = new Set(names);
     let seen = 0;
     for (const s of agent.printed) {
-      const listed = s.vms.filter((v) => ours.has(v.name)).map((v) => v.name);
+      const listed = s.vms.filter((v) => ours.has(v.name));
       seen += listed.length;
-      expect(new Set(listed).size, `snapshot at ${s.at} lists ${listed.join(', ')}`).toBe(listed.length);
+      const what = listed.map((v) => `${v.name} (pid ${v.pid}, ${v.vcpus.length} vCPUs, threads ${v.threads.map((t) => `${t.name}:${t.state}`).join(' ')})`);
+      expect(new Set(listed.map((v) => v.name)).size, `snapshot at ${s.at} lists ${what.join(', ')}; parents ${parents.join(', ')}`).toBe(listed.length);
     }
     expect(agent.printed.length).toBeGreaterThan(40);
     expect(seen).toBeGreaterThan(0);
