@@ -142,8 +142,12 @@ describe('Agent on a captured libvirt host', () => {
     // An idle vCPU re-pinned: its mask is not re-read for 60 s here, its stat does not move.
     tree.setTask(7474, { allowed: '1' });
     tree.repin('1');
-    await tick(50); // the watch event
-    const snap = agent.sample();
+    // The watch event comes within ms (later on a loaded machine); discovery would take 60 s here.
+    let snap = agent.sample();
+    for (const until = Date.now() + 5000; snap.vms[0]?.vcpus[0]?.pin?.[0] !== 1 && Date.now() < until; snap = agent.sample()) {
+      expect(snap.violations).toEqual([]);
+      await tick(20);
+    }
     expect(snap.vms[0]?.vcpus[0]).toMatchObject({ pin: [1], affinity: [1] });
     expect(snap.violations).toEqual([]);
     agent.close();
@@ -158,9 +162,13 @@ describe('Agent on a captured libvirt host', () => {
     agent.sample();
     expect(agent.sample().vms[0]?.intent).toBe('pins-file');
     writeFileSync(pinsFile, pins(1));
-    await tick(50);
     setTimeout(() => tree.setTask(7474, { allowed: '1' }), 20); // the taskset comes after
-    const snap = await agent.next();
+    // The tick that sees the edit (through the watch, within ms) waits for the taskset.
+    let snap = await agent.next();
+    for (const until = Date.now() + 5000; snap.vms[0]?.vcpus[0]?.pin?.[0] !== 1 && Date.now() < until; snap = await agent.next()) {
+      expect(snap.violations).toEqual([]);
+      await tick(20);
+    }
     expect(snap.violations).toEqual([]);
     expect(snap.vms[0]?.vcpus[0]).toMatchObject({ pin: [1], affinity: [1] });
     agent.close();

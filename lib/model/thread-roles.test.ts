@@ -92,6 +92,8 @@ describe('assignThreads', () => {
       [101, 'vcpu', [1]],
       [102, 'unknown', null], // maybe a hot-plugged vCPU QMP has not been asked about yet
     ]);
+    // With debug-threads=on a new vCPU would be named: an unnamed new thread is an emulator thread.
+    expect(assignThreads({ ...v, namesThreads: true }).threads.map((t) => t.role.kind)).toEqual(['emulator', 'vcpu', 'emulator']);
   });
 
   it('finds vhost workers of this VM, pinned with the emulator', () => {

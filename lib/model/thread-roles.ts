@@ -81,7 +81,8 @@ const UNKNOWN: ThreadAssignment = { kind: 'unknown' };
 export function assignThreads(vm: VmObservation): AssignedVm {
   const roles = assignRoles(vm);
   const identity = vmIdentity(vm, roles);
-  const covers = vm.identityCovers ?? null;
+  // With debug-threads=on a vCPU thread is named: an unnamed thread is none, whatever QMP knew.
+  const covers = vm.namesThreads === true ? null : (vm.identityCovers ?? null);
   const threads = vm.threads.map((sample) => {
     // A thread no identity or name ties: an emulator thread when the VM's vCPUs are all known
     // (covers: the threads the last QMP answer knew of), else it may be a vCPU.
