@@ -20,7 +20,7 @@ interface Props {
 function shown(p: Props): string {
   const counts = new Map<string, number>();
   for (const v of p.violations) for (const n of v.vms) counts.set(n, (counts.get(n) ?? 0) + 1);
-  return JSON.stringify([p.host, p.chosenVm ?? null, p.vms.map((v) => [v.name, v.pid, v.source, v.intent, v.dedicated, v.vcpus.length, v.maxVcpus, counts.get(v.name) ?? 0])]);
+  return JSON.stringify([p.host, p.chosenVm ?? null, p.vms.map((v) => [v.name, v.pid, v.source, v.intent, v.dedicated, v.vcpus.length, v.maxVcpus, v.identity, counts.get(v.name) ?? 0])]);
 }
 
 function VmListTable({ host, vms, violations, chosenVm = null, onChoose }: Props) {
@@ -58,8 +58,14 @@ function VmListTable({ host, vms, violations, chosenVm = null, onChoose }: Props
                 {vm.dedicated ? ', dedicated' : ''}
               </td>
               <td className="py-1 pr-3">
-                {vm.vcpus.length}
-                {vm.maxVcpus !== null ? ` of ${vm.maxVcpus}` : ''}
+                {vm.identity === 'unknown' ? (
+                  <UnknownBadge maxVcpus={vm.maxVcpus} />
+                ) : (
+                  <>
+                    {vm.vcpus.length}
+                    {vm.maxVcpus !== null ? ` of ${vm.maxVcpus}` : ''}
+                  </>
+                )}
               </td>
               <td className="py-1 pr-3">{violations.filter((v) => v.vms.includes(vm.name)).length}</td>
               {onChoose !== undefined ? (
@@ -80,6 +86,19 @@ function VmListTable({ host, vms, violations, chosenVm = null, onChoose }: Props
           ))}
       </tbody>
     </table>
+  );
+}
+
+/** A VM whose vCPU threads cannot be tied to vCPU indexes: it is shown, never judged. */
+function UnknownBadge({ maxVcpus }: { readonly maxVcpus: number | null }) {
+  return (
+    <span
+      data-testid="identity-unknown"
+      title="Its vCPU threads cannot be identified (no QMP socket answers, QEMU runs without debug-threads=on, libvirt does not know it): none of its threads is judged"
+      className="rounded border border-amber-600 px-1 text-xs text-amber-800 dark:border-amber-400 dark:text-amber-200"
+    >
+      {maxVcpus !== null ? `${maxVcpus}, ` : ''}not identified
+    </span>
   );
 }
 

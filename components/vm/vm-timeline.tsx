@@ -12,6 +12,9 @@ import { formatTime } from '@/lib/ui/format';
 import { HeatCanvas, type HeatHit, type ZoomSpan } from '../heat/heat-canvas';
 import { Tooltip } from '../heat/tooltip';
 import { canvasColors, useTheme } from '../use-theme';
+import type { ThreadRole } from '@/lib/model/types';
+
+const ROLE_SHORT: Readonly<Record<ThreadRole, string>> = { vcpu: 'vCPU', emulator: 'emu', iothread: 'io', vhost: 'vhost', other: 'other', unknown: '?' };
 
 interface Props {
   readonly live: LiveHistory;
@@ -38,7 +41,7 @@ export function VmTimeline({ live, snapshot, vm, onBrush, zoom, onZoom }: Props)
   const labelOf = (th: number): string => {
     const t = h.threads[th];
     if (t === undefined) return '?';
-    return t.role === 'vcpu' ? `vCPU ${t.vcpu ?? '?'}` : `${t.role === 'emulator' ? 'emu' : t.role === 'iothread' ? 'io' : 'other'}: ${t.name}`;
+    return t.role === 'vcpu' ? `vCPU ${t.vcpu ?? '?'}` : `${ROLE_SHORT[t.role]}: ${t.name}`;
   };
 
   let tip: string[] | null = null;

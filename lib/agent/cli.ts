@@ -7,6 +7,7 @@ import { createLogger, errorText } from './log';
 import { Pusher } from './pusher';
 import { runLoop } from './run-loop';
 import { snapshotJsonLine } from '../model/snapshot-json';
+import type { Snapshot } from '../model/snapshot';
 
 const USAGE = `usage: vcpumap-agent [options]
   --interval D       sampling interval, e.g. 100ms, 1s (default 1s)
@@ -89,7 +90,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (args.once) {
     agent.sample();
     await new Promise((r) => setTimeout(r, intervalMs));
-    const snapshot = agent.sample();
+    const snapshot = await agent.next();
     agent.close();
     if (args.print) process.stdout.write(JSON.stringify(snapshot, null, 2) + '\n');
     if (pusher) {
@@ -105,13 +106,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   const stop = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
   log('info', `sampling every ${intervalMs} ms${pusher ? `, pushing to ${args.server}` : ''}`);
-  await runLoop(intervalMs, stop.signal, () => {
-    const snapshot = agent.sample();
+  const emit = (snapshot: Snapshot): void => {
     // In parts, in order: a stream keeps the order of writes, and the big middle part is the
     // cached bytes of the VMs, written as they are.
     if (args.print) for (const part of snapshotJsonLine(snapshot)) process.stdout.write(part);
     pusher?.enqueue(snapshot);
     pusher?.kick();
+  };
+  await runLoop(intervalMs, stop.signal, () => {
+    const next = agent.next();
+    return next instanceof Promise ? next.then(emit) : emit(next);
   }, (err) => log('error', `tick failed: ${errorText(err)}`, 'tick'));
   agent.close();
   if (pusher && pusher.pending > 0) await pusher.flush(5000);

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Agent } from '../agent/agent';
 import { createLogger, errorText } from '../agent/log';
 import { runLoop } from '../agent/run-loop';
+import type { Snapshot } from '../model/snapshot';
 import type { Runtime } from './runtime';
 
 export async function startEmbeddedAgent(rt: Runtime): Promise<void> {
@@ -23,24 +24,28 @@ export async function startEmbeddedAgent(rt: Runtime): Promise<void> {
     rt.config.agentIntervalMs,
     new AbortController().signal,
     () => {
-      const snapshot = agent.sample();
-      // Never queue up behind a slow store: a tick that finds the last write still running is
-      // skipped (and counted in the log) rather than piling up memory.
-      if (storing) {
-        log('warn', 'store is slow: skipped storing a local snapshot', 'embedded-store');
-        return;
-      }
-      storing = true;
-      rt.store
-        .ingest([snapshot])
-        .then(() => {
-          rt.metrics.framesIngested++;
-        })
-        .catch((err: unknown) => log('error', `storing a local snapshot failed: ${errorText(err)}`, 'embedded-store'))
-        .finally(() => {
-          storing = false;
-        });
+      const next = agent.next();
+      return next instanceof Promise ? next.then(store) : store(next);
     },
     (err) => log('error', `embedded agent tick failed: ${errorText(err)}`, 'embedded-tick'),
   );
+
+  function store(snapshot: Snapshot): void {
+    // Never queue up behind a slow store: a tick that finds the last write still running is
+    // skipped (and counted in the log) rather than piling up memory.
+    if (storing) {
+      log('warn', 'store is slow: skipped storing a local snapshot', 'embedded-store');
+      return;
+    }
+    storing = true;
+    rt.store
+      .ingest([snapshot])
+      .then(() => {
+        rt.metrics.framesIngested++;
+      })
+      .catch((err: unknown) => log('error', `storing a local snapshot failed: ${errorText(err)}`, 'embedded-store'))
+      .finally(() => {
+        storing = false;
+      });
+  }
 }

@@ -1,12 +1,14 @@
 // What every violation rule sees, and small helpers they share (ids, message wording).
 import { formatCpuset, sameCpus } from '../../cpuset';
 import type { Snapshot, SnapshotThread, SnapshotVcpu, SnapshotVm, Violation, ViolationKind } from '../snapshot';
-import type { CpuList, VmIntent } from '../types';
+import type { CgroupCpuset, CpuList, VmIntent } from '../types';
 
 /** A VM as the rules judge it: its snapshot view plus the intent details the snapshot omits. */
 export interface JudgedVm {
   readonly vm: SnapshotVm;
   readonly intent: VmIntent | null;
+  /** Each thread's own cpuset cgroup, by tid (absent: not read). */
+  readonly cgroups: ReadonlyMap<number, CgroupCpuset>;
 }
 
 export interface ViolationInput {
