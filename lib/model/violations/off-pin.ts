@@ -21,8 +21,10 @@ function detect(ctx: RuleContext): readonly Finding[] {
         tid: v.tid,
         pcpus: [v.pcpu],
         message: sentence(
-          `${vmLabel(vm.name)} vCPU ${v.index} (TID ${v.tid}) ran on ${cpusLabel([v.pcpu])}, outside its pin ${setText(v.pin)} ` +
-            `(kernel affinity ${setText(v.affinity)}); usually a taskset, a cgroup cpuset change or a pin that was never applied.`,
+          `${vmLabel(vm.name)} vCPU ${v.index} (TID ${v.tid}) ran on ${cpusLabel([v.pcpu])}, outside its pin ${setText(v.pin)}` +
+            // An empty affinity is unknown (pasted text has none): left out rather than shown as "(none)".
+            `${v.affinity.length === 0 ? '' : ` (kernel affinity ${setText(v.affinity)})`}; ` +
+            'usually a taskset, a cgroup cpuset change or a pin that was never applied.',
         ),
         fix: vcpuFix(vm, v.index, v.tid, v.pin),
       });
