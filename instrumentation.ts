@@ -4,7 +4,10 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   const { getRuntime } = await import('./lib/server/runtime');
   await getRuntime();
-  // The ingest fast path of scripts/start.mjs (the Next route answers when it is not there).
+  // The Node paths of scripts/start.mjs for ingest and the event stream (the Next routes answer
+  // when they are not there, as under `next dev`).
   const { publishIngestHandler } = await import('./lib/server/api/ingest-node');
   publishIngestHandler();
+  const { publishStreamHandler } = await import('./lib/server/api/stream-node');
+  publishStreamHandler();
 }

@@ -18,9 +18,9 @@ function newestMtime(p) {
   return newest;
 }
 
-/** dist/ (the agent CLI and the analyze worker, scripts/build-agent.mjs) when older than lib/. */
-function buildBundlesIfNeeded() {
-  const outs = ['dist/vcpumap-agent.mjs', 'dist/analyze-worker.mjs'].map((f) => path.join(root, f));
+/** dist/ (the agent CLI, the analyze worker, the server's front door: scripts/build-agent.mjs) when older than lib/. */
+export function buildBundlesIfNeeded() {
+  const outs = ['dist/vcpumap-agent.mjs', 'dist/analyze-worker.mjs', 'dist/front-door.mjs'].map((f) => path.join(root, f));
   const src = newestMtime(path.join(root, 'lib'));
   if (outs.every((f) => existsSync(f) && statSync(f).mtimeMs >= src)) return;
   const r = spawnSync(process.execPath, [path.join(root, 'scripts/build-agent.mjs')], { cwd: root, stdio: 'inherit' });

@@ -1,6 +1,7 @@
-// POST /api/v1/ingest: agent frames in. Order of checks: token (401), overload (503), size
-// (413), shape (400), host permission (403), structures of compact ticks (409, 400); only then
-// is anything stored. One core for the Next route (Web Request) and the Node fast path
+// POST /api/v1/ingest: agent frames in. Order of checks: token (401), overload (503 with
+// Retry-After: too many in flight, or ingest queueing in time, lib/server/ingest-load.ts), size
+// (413), a stalled body (408), shape (400), host permission (403), structures of compact ticks
+// (409, 400); only then is anything stored. One core for the Next route (Web Request) and the Node fast path
 // (ingest-node.ts), which skips Next's per-request work.
 import { authenticate, bearerToken, mayReportFor } from '../auth';
 import { HttpError } from '../http-errors';
@@ -30,7 +31,7 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
   let status = 500;
   let frames = 0;
   let rt: Runtime | null = null;
-  let counted = false;
+  let done: (() => void) | null = null;
   try {
     rt = await getRuntime();
     const auth = authenticate(bearerToken(req.authorization), rt.grants);
@@ -39,11 +40,11 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
         'www-authenticate': 'Bearer realm="vcpumap-ingest"',
       });
     }
-    if (rt.ingestInFlight >= rt.config.maxIngestInFlight) {
-      throw new HttpError(503, 'server busy: too many ingest requests in flight; retry later', { 'retry-after': '1' });
+    const admission = rt.ingestLoad.admit();
+    if (!admission.ok) {
+      throw new HttpError(503, `server busy: ${admission.reason}; retry after ${admission.retryAfterS} s`, { 'retry-after': String(admission.retryAfterS) });
     }
-    rt.ingestInFlight++;
-    counted = true;
+    done = admission.done;
     const json = await readJsonBody(req, rt.config.maxBodyBytes);
     const batch = badFrameAs400(() => parseIngestBody(json));
     const denied = [...batch.frames, ...batch.structures].find((s) => !mayReportFor(auth.grant, s.host));
@@ -52,6 +53,8 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
     const snapshots = badFrameAs400(() => resolveFrames(batch, (host, hash) => store.knownStructure(host, hash)));
     await store.ingest(snapshots);
     frames = snapshots.length;
+    const reporter = batch.frames[0]?.host;
+    if (batch.agent !== undefined && reporter !== undefined) rt.metrics.observeAgent(reporter, batch.agent);
     status = 202;
     return { status, body: JSON.stringify({ stored: frames }), headers: {} };
   } catch (err) {
@@ -67,7 +70,7 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
     return { status, body: JSON.stringify({ error: 'internal error; see the server log' }), headers: {} };
   } finally {
     if (rt !== null) {
-      if (counted) rt.ingestInFlight--;
+      done?.();
       rt.metrics.observeIngest(status, (performance.now() - t0) / 1000, frames);
     }
   }

@@ -53,8 +53,10 @@ export async function startServer(env: Record<string, string> = {}, opts: { port
     for (;;) {
       if (c.exitCode !== null || c.signalCode !== null) throw new Error(`server exited (${c.exitCode ?? c.signalCode}):\n${output}`);
       try {
+        // 503 while starting (the store opening); then 200, or 401 behind a viewer token.
         const res = await fetch(`${url}/metrics`);
-        if (res.ok) return;
+        await res.body?.cancel();
+        if (res.status !== 503) return;
       } catch {
         // not listening yet
       }
