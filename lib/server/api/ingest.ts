@@ -46,15 +46,8 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
     }
     done = admission.done;
     const json = await readJsonBody(req, rt.config.maxBodyBytes);
-    const batch = badFrameAs400(() => parseIngestBody(json));
-    const denied = [...batch.frames, ...batch.structures].find((s) => !mayReportFor(auth.grant, s.host));
-    if (denied) throw new HttpError(403, `this token may not report for host ${JSON.stringify(denied.host)}`);
-    const store = rt.store;
-    const snapshots = badFrameAs400(() => resolveFrames(batch, (host, hash) => store.knownStructure(host, hash)));
-    await store.ingest(snapshots);
-    frames = snapshots.length;
-    const reporter = batch.frames[0]?.host;
-    if (batch.agent !== undefined && reporter !== undefined) rt.metrics.observeAgent(reporter, batch.agent);
+    const grant = auth.grant;
+    frames = await storeBody(rt, json, (host) => mayReportFor(grant, host));
     status = 202;
     return { status, body: JSON.stringify({ stored: frames }), headers: {} };
   } catch (err) {
@@ -74,6 +67,23 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
       rt.metrics.observeIngest(status, (performance.now() - t0) / 1000, frames);
     }
   }
+}
+
+/**
+ * Validates and stores one ingest body (parsed JSON); returns the frames stored. Throws
+ * HttpError (400, 403), UnknownStructureError (409) or the store's error. Also the embedded
+ * agent's way in (lib/server/embedded-agent.ts), with its own host as the only one it may report.
+ */
+export async function storeBody(rt: Runtime, json: unknown, mayReport: (host: string) => boolean): Promise<number> {
+  const batch = badFrameAs400(() => parseIngestBody(json));
+  const denied = [...batch.frames, ...batch.structures].find((s) => !mayReport(s.host));
+  if (denied) throw new HttpError(403, `this token may not report for host ${JSON.stringify(denied.host)}`);
+  const store = rt.store;
+  const snapshots = badFrameAs400(() => resolveFrames(batch, (host, hash) => store.knownStructure(host, hash)));
+  await store.ingest(snapshots);
+  const reporter = batch.frames[0]?.host;
+  if (batch.agent !== undefined && reporter !== undefined) rt.metrics.observeAgent(reporter, batch.agent);
+  return snapshots.length;
 }
 
 function badFrameAs400<T>(fn: () => T): T {
