@@ -35,7 +35,7 @@ const hostname = option('-H', undefined);
 
 if (process.argv.includes('--no-build')) buildBundlesIfNeeded();
 else buildIfNeeded();
-const { createFrontDoor } = await import(pathToFileURL(path.join(root, 'dist/front-door.mjs')).href);
+const { createFrontDoor, runtimeReady } = await import(pathToFileURL(path.join(root, 'dist/front-door.mjs')).href);
 const door = createFrontDoor();
 const server = http.createServer(door.listener);
 // Agents keep their connection between pushes (one a second): longer than Node's 5 s default.
@@ -61,7 +61,8 @@ const { default: next } = await import('next');
 const app = next({ dev: false, dir: root, hostname: hostname ?? 'localhost', port });
 const handle = app.getRequestHandler();
 try {
-  await app.prepare(); // runs instrumentation.ts: store open, Node handlers published, embedded agent started
+  await app.prepare(); // runs instrumentation.ts: Node handlers published, the store opening
+  await runtimeReady(); // the store is open (the embedded agent starts on its own)
 } catch (err) {
   console.error('vcpumap: could not start:', err);
   process.exit(1);

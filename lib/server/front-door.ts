@@ -9,6 +9,26 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise
 /** Where instrumentation.ts publishes the Node handlers of lib/server/api (ingest-node.ts, stream-node.ts). */
 export const INGEST_HANDLER_KEY = Symbol.for('vcpumap.ingest-node');
 export const STREAM_HANDLER_KEY = Symbol.for('vcpumap.stream-node');
+/** The promise of the server's runtime (store open), published by instrumentation.ts. */
+export const RUNTIME_READY_KEY = Symbol.for('vcpumap.runtime-ready');
+
+/**
+ * Resolves when the runtime published by instrumentation.ts is up; rejects when it cannot start.
+ * Next's prepare() may resolve before register() has run: wait for the promise to appear.
+ */
+export async function runtimeReady(appearWithinMs = 120_000): Promise<void> {
+  const deadline = Date.now() + appearWithinMs;
+  for (;;) {
+    // Not `instanceof Promise`: Next's bundles may make it in another realm's Promise.
+    const p: unknown = Reflect.get(globalThis, RUNTIME_READY_KEY);
+    if (typeof p === 'object' && p !== null && 'then' in p && typeof p.then === 'function') {
+      await (p as PromiseLike<unknown>);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`instrumentation.ts did not publish the runtime within ${appearWithinMs} ms (is the build older than scripts/start.mjs? run npm run build)`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const INGEST_PATH = '/api/v1/ingest';
 const STREAM_PATH = '/api/v1/stream';

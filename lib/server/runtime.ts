@@ -43,7 +43,7 @@ async function createRuntime(): Promise<Runtime> {
   const live = new LiveEvents(store, {
     maxStreams: config.maxStreams,
     maxStreamsPerClient: config.maxStreamsPerClient,
-    maxBacklogBytes: 2 * 1024 * 1024,
+    maxBacklogBytes: 4 * 1024 * 1024,
     heartbeatMs: config.sseHeartbeatMs,
   });
   const rt: Runtime = { config, store, grants, metrics: new Metrics(), ingestLoad, live };

@@ -1,6 +1,7 @@
-// POST /api/v1/ingest: agent frames in. Order of checks: token (401), overload (503 with
+// POST /api/v1/ingest: agent frames in. Order of checks: token (401), declared size (413),
+// overload (503 with
 // Retry-After: too many in flight, or ingest queueing in time, lib/server/ingest-load.ts), size
-// (413), a stalled body (408), shape (400), host permission (403), structures of compact ticks
+// while reading (413), a stalled body (408), shape (400), host permission (403), structures of compact ticks
 // (409, 400); only then is anything stored. One core for the Next route (Web Request) and the Node fast path
 // (ingest-node.ts), which skips Next's per-request work.
 import { authenticate, bearerToken, mayReportFor } from '../auth';
@@ -39,6 +40,11 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
       throw new HttpError(401, 'missing or wrong agent token: send Authorization: Bearer <VCPUMAP_AGENT_TOKEN>', {
         'www-authenticate': 'Bearer realm="vcpumap-ingest"',
       });
+    }
+    // A declared length over the limit is refused before anything else costs: a clear 413 even under load.
+    const declared = Number(req.contentLength ?? NaN);
+    if (Number.isFinite(declared) && declared > rt.config.maxBodyBytes) {
+      throw new HttpError(413, `body over the limit of ${rt.config.maxBodyBytes} bytes (VCPUMAP_MAX_BODY_BYTES): send smaller batches`);
     }
     const admission = rt.ingestLoad.admit();
     if (!admission.ok) {

@@ -11,6 +11,8 @@ export interface AgentProcess {
   readonly printed: Snapshot[];
   stderr(): string;
   stop(): Promise<void>;
+  /** SIGKILL: no flush, no clean-up, as a crash. */
+  kill(): Promise<void>;
 }
 
 /** A spool of the test's own (never the host's default under /var/lib/vcpumap) unless args name one. */
@@ -34,6 +36,12 @@ export function startAgentProcess(args: readonly string[]): AgentProcess {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
       await exited;
     },
   };
