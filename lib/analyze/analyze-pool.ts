@@ -17,6 +17,9 @@ export interface AnalyzePoolOptions {
   readonly maxHeapMb?: number;
 }
 
+/** Longest a worker may take to start before its paste's budget begins anyway (ms). */
+const STARTUP_GRACE_MS = 2000;
+
 export type AnalyzeOutcome =
   | { readonly kind: 'done'; readonly json: string }
   | { readonly kind: 'bad'; readonly error: string; readonly fields?: Partial<Record<AnalyzeField, string>> }
@@ -33,6 +36,7 @@ export class AnalyzePool {
   private readonly budgetMs: number;
   private readonly maxHeapMb: number;
   private nextId = 1;
+  private readonly online = new WeakSet<Worker>();
 
   constructor(private readonly opts: AnalyzePoolOptions) {
     this.slots = Array.from({ length: opts.workers ?? 2 }, () => ({ worker: null, busy: false }));
@@ -73,12 +77,19 @@ export class AnalyzePool {
         }
       };
       const onExit = (code: number): void => finish({ kind: 'failed', error: `analyze worker exited (code ${code})` }, false);
-      const timer = setTimeout(() => {
+      const giveUp = (): void =>
         finish(
           { kind: 'bad', error: `the paste took longer than ${this.budgetMs} ms to analyse and was given up: paste less (fewer processes, threads or VMs)` },
           false,
         );
-      }, this.budgetMs);
+      // The budget is the paste's: a worker that is still starting gets it from when it is up.
+      let timer = setTimeout(giveUp, this.budgetMs + STARTUP_GRACE_MS);
+      const online = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(giveUp, this.budgetMs);
+      };
+      if (this.online.has(worker)) online();
+      else worker.once('online', online);
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
@@ -102,6 +113,7 @@ export class AnalyzePool {
     });
     // An idle worker must not keep a test process (or a server that is shutting down) alive.
     w.unref();
+    w.once('online', () => this.online.add(w));
     // A worker that dies while idle is replaced at the next paste.
     w.once('exit', () => {
       if (slot.worker === w) slot.worker = null;

@@ -28,8 +28,10 @@ export class IngestLoad {
   shed = 0; // requests refused, since start
   /** Event-loop delay of the last complete window (ms). */
   lagMs = 0;
+  private previousLagMs = 0;
   private quickestMs = Infinity; // of the window being measured
-  private lastQuickestMs = 0; // of the last complete window
+  /** The quickest ingest of the last complete window (ms): how long even the luckiest waited. */
+  queueMs = 0;
   private maxGapMs = 0; // longest gap between two ticks of the probe in this window
   private lastTick = performance.now();
   private readonly probe: ReturnType<typeof setInterval> | null;
@@ -58,8 +60,9 @@ export class IngestLoad {
       return { ok: false, reason, retryAfterS: 1 + Math.floor(Math.random() * 3) };
     };
     if (this.inFlight >= this.opts.maxInFlight) return refuse('too many ingest requests in flight');
-    if (this.lagMs > this.opts.maxLagMs) return refuse(`the server is behind by ${Math.round(this.lagMs)} ms`);
-    if (this.lastQuickestMs > this.opts.maxQueueMs) return refuse(`ingest requests wait ${Math.round(this.lastQuickestMs)} ms`);
+    // Two windows in a row: a garbage collection or one slow page is not a queue.
+    if (Math.min(this.lagMs, this.previousLagMs) > this.opts.maxLagMs) return refuse(`the server is behind by ${Math.round(this.lagMs)} ms`);
+    if (this.queueMs > this.opts.maxQueueMs) return refuse(`ingest requests wait ${Math.round(this.queueMs)} ms`);
     this.inFlight++;
     const t0 = performance.now();
     let finished = false;
@@ -80,6 +83,7 @@ export class IngestLoad {
   }
 
   private roll(): void {
+    this.previousLagMs = this.lagMs;
     if (this.opts.lag !== undefined) this.lagMs = this.opts.lag();
     else {
       // Include the gap still open now: a loop blocked for the whole window has no tick in it.
@@ -88,7 +92,7 @@ export class IngestLoad {
     }
     // A window without any finished ingest says nothing about the queue: keep the last verdict
     // only while ingests are still in flight (they are the queue), else clear it.
-    this.lastQuickestMs = Number.isFinite(this.quickestMs) ? this.quickestMs : this.inFlight > 0 ? this.lastQuickestMs : 0;
+    this.queueMs = Number.isFinite(this.quickestMs) ? this.quickestMs : this.inFlight > 0 ? this.queueMs : 0;
     this.quickestMs = Infinity;
   }
 }
