@@ -9,6 +9,9 @@ export async function register(): Promise<void> {
   const ready = getRuntime();
   ready.catch(() => {}); // start.mjs reports it; `next dev` retries on the next request
   Reflect.set(globalThis, RUNTIME_READY_KEY, ready);
+  // An analyze worker started once the store is open: the first paste does not wait for one.
+  const { analyzePool } = await import('./lib/server/api/analyze');
+  ready.then(() => analyzePool().warm()).catch(() => {});
   // The Node paths of scripts/start.mjs for ingest and the event stream (the Next routes answer
   // when they are not there, as under `next dev`).
   const { publishIngestHandler } = await import('./lib/server/api/ingest-node');

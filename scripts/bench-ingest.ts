@@ -125,6 +125,9 @@ async function main(): Promise<void> {
     VCPUMAP_AGENT_TOKEN: TOKEN,
     VCPUMAP_MAX_INGEST_IN_FLIGHT: String(WORKERS * 2),
     VCPUMAP_MAX_BODY_BYTES: String(64 * 1024 * 1024),
+    // The server's own load shedding (the test helper turns it off): the overload phase measures it.
+    VCPUMAP_SHED_LAG_MS: '50',
+    VCPUMAP_SHED_QUEUE_MS: '250',
     ...(pg ? { DATABASE_URL: pg.url } : {}),
   });
   const backend = pg ? 'PostgreSQL' : 'SQLite';

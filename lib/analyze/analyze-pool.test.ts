@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.close()));
+  rmSync(path.dirname(script), { recursive: true, force: true });
 });
 
 /** One process with many threads, each line about 40 bytes. */

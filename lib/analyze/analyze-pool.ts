@@ -98,6 +98,12 @@ export class AnalyzePool {
     });
   }
 
+  /** Starts the first worker now, so that the first paste does not wait for it. */
+  warm(): void {
+    const slot = this.slots[0];
+    if (slot !== undefined && slot.worker === null) slot.worker = this.spawn(slot);
+  }
+
   /** Stops every worker (tests; a server exits with its workers anyway). */
   async close(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.worker?.terminate()));

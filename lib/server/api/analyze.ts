@@ -28,7 +28,8 @@ const bodySchema = z
 const ROOT_KEY = Symbol.for('vcpumap.root');
 const POOL_KEY = Symbol.for('vcpumap.analyze-pool');
 
-function pool(): AnalyzePool {
+/** The server's analyze workers (one per process, on globalThis: every route bundle shares it). */
+export function analyzePool(): AnalyzePool {
   const holder = globalThis as { [POOL_KEY]?: AnalyzePool; [ROOT_KEY]?: string };
   if (holder[POOL_KEY] === undefined) {
     const script = path.join(holder[ROOT_KEY] ?? process.cwd(), 'dist', 'analyze-worker.mjs');
@@ -47,7 +48,7 @@ export async function postAnalyze(req: Request): Promise<Response> {
     const json = await readJsonBody(req, rt.config.maxBodyBytes);
     const input = bodySchema.safeParse(json);
     if (!input.success) throw new HttpError(400, describeIssues(input.error));
-    const out = await pool().run(input.data, Date.now());
+    const out = await analyzePool().run(input.data, Date.now());
     switch (out.kind) {
       case 'done':
         return new Response(out.json, { headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
