@@ -1,4 +1,5 @@
-// The overload phase of `npm run bench:ingest` (called from bench-ingest.ts): many concurrent
+// The overload phase of `npm run bench:ingest` (called from bench-ingest.ts), on a server of its
+// own with the default load shedding (the test helper turns shedding off): many concurrent
 // posters, each one host pushing one frame a request as fast as it is answered, and, like the
 // agent, waiting the Retry-After of a 503 before its next push. Meanwhile readers time the
 // dashboard's reads. Prints: ingest accepted per second, the share shed, p99 of accepted
@@ -6,10 +7,12 @@
 // (target: p99 under 250 ms while ingest is shed).
 // Knobs: BENCH_OVERLOAD_POSTERS (300; 0 skips the phase), BENCH_OVERLOAD_SECONDS (15).
 import { Agent as HttpAgent, request } from 'node:http';
+import { startServer } from '../test/integration/helpers/server';
 
 export interface OverloadTarget {
-  readonly url: string;
   readonly token: string;
+  /** Environment of the server (its store): the phase starts a server of its own, shedding as in production. */
+  readonly env: Readonly<Record<string, string>>;
   readonly hosts: number;
   /** The body of one push of host `host` with a frame at `at`; with its structure when the server may lack it. */
   body(host: number, at: number, withStructure: boolean): string;
@@ -45,7 +48,22 @@ export async function overloadPhase(target: OverloadTarget): Promise<void> {
   const posters = Number(process.env.BENCH_OVERLOAD_POSTERS ?? 300);
   const seconds = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 15);
   if (posters <= 0) return;
-  const url = new URL(target.url);
+  const server = await startServer({
+    ...target.env,
+    VCPUMAP_AGENT_TOKEN: target.token,
+    // The production defaults (README): what this phase measures.
+    VCPUMAP_SHED_LAG_MS: '50',
+    VCPUMAP_SHED_QUEUE_MS: '250',
+    VCPUMAP_MAX_INGEST_IN_FLIGHT: '16',
+  });
+  try {
+    await measure(new URL(server.url), target, posters, seconds);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measure(url: URL, target: OverloadTarget, posters: number, seconds: number): Promise<void> {
   const pushAgent = new HttpAgent({ keepAlive: true, maxSockets: posters });
   const readAgent = new HttpAgent({ keepAlive: true, maxSockets: 4 });
   const accepted: number[] = []; // ms of each 202
