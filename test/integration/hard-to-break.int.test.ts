@@ -100,7 +100,9 @@ describe('hostile pastes', () => {
     );
     for (const [i, a] of answers.entries()) {
       expect(pastes[i]?.status, `${a.name}: ${a.status} ${a.error}`).toContain(a.status);
-      expect(a.ms, a.name).toBeLessThan(2000);
+      // A bad paste is refused within 2 s (the worker's budget is 1.5 s); a big valid one is
+      // analysed in a worker, however long the machine takes, while the API stays fast (below).
+      expect(a.ms, a.name).toBeLessThan(a.status === 400 ? 2000 : 10_000);
       if (a.status === 400) expect(JSON.parse(a.error.length < 200 ? a.error : '{"error":"x"}')).toHaveProperty('error');
     }
     expect(slowest, JSON.stringify(answers.map((a) => [a.name, a.status, Math.round(a.ms)]))).toBeLessThan(500);
@@ -254,7 +256,9 @@ describe('load shedding', () => {
     const reader = (async () => {
       while (performance.now() < until) {
         const t = performance.now();
-        await (await fetch(`${s.url}/api/v1/hosts`)).arrayBuffer();
+        const res = await fetch(`${s.url}/api/v1/hosts`, { signal: AbortSignal.timeout(15_000) });
+        await res.arrayBuffer();
+        expect(res.status).toBe(200);
         reads.push(performance.now() - t);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -267,9 +271,11 @@ describe('load shedding', () => {
     expect([...statuses.keys()].every((c) => c === 202 || c === 503), summary).toBe(true);
     expect([...retryAfter].every((r) => /^[1-3]$/.test(r)), summary).toBe(true);
     // The read API keeps answering. Its figures under this load (p99 under 250 ms) are the
-    // bench's (npm run bench:ingest): a test on a shared machine only holds it to answering.
+    // bench's (npm run bench:ingest, posters and readers apart from the server): here the same
+    // process posts and reads, so the test only holds the API to answering, never hanging.
     expect(reads.length, summary).toBeGreaterThan(0);
-    expect(Math.max(...reads), summary).toBeLessThan(Math.max(5000, 20 * idle));
+    expect(Math.max(...reads), summary).toBeLessThan(15_000);
+    expect(idle).toBeGreaterThan(0);
     expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/vcpumap_ingest_shed_total [1-9]/);
   });
 });
