@@ -96,6 +96,12 @@ export interface Violation {
   readonly lastSeen: number; // epoch ms
 }
 
+/**
+ * An observation a snapshot does not carry: `affinity` (every `affinity` is [] for "unknown") and
+ * `runQueue` (every `runNs` and `waitNs` is null). Only pasted text (/analyze) lacks them.
+ */
+export type Unobserved = 'affinity' | 'runQueue';
+
 export interface Snapshot {
   readonly version: typeof SNAPSHOT_VERSION;
   readonly host: string;
@@ -108,4 +114,6 @@ export interface Snapshot {
   };
   readonly vms: readonly SnapshotVm[];
   readonly violations: readonly Violation[];
+  /** What this snapshot could not observe; absent when it observed everything (every agent frame). */
+  readonly unobserved?: readonly Unobserved[];
 }

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { CpuList, SchedIntent, VmIntent } from '../model/types';
 import { parseCpuset } from '../cpuset';
 import { schedIntentOf } from '../model/sched-policy';
+import { duplicateKeyInJson, duplicateKeyInYaml } from './duplicate-keys';
 
 /** A cpuset string (`"0-3,^2"`) or a single CPU number; parsed, must select at least one id. */
 const cpusetSchema = z
@@ -87,7 +88,9 @@ export function parsePinsFile(text: string, fileName?: string): ReadonlyMap<stri
 
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((i) => `${label}: ${formatPath(i.path)}: ${describeIssue(i)}`).join('\n'));
+    const shown = parsed.error.issues.slice(0, 20).map((i) => `${label}: ${formatPath(i.path)}: ${describeIssue(i)}`);
+    const more = parsed.error.issues.length > 20 ? [`${label}: and ${parsed.error.issues.length - 20} more problems`] : [];
+    throw new Error([...shown, ...more].join('\n'));
   }
 
   const out = new Map<string, VmIntent>();
@@ -126,18 +129,33 @@ function loadJson(text: string, label: string): unknown {
     throw new Error(`${label}: invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
   // JSON.parse keeps the last of two equal keys; a duplicated VM or vCPU is a mistake to report.
-  const dup = parseDocument(text, { uniqueKeys: true }).errors.find((e) => e.code === 'DUPLICATE_KEY');
-  if (dup !== undefined) throw new Error(`${label}: ${dup.message}`);
+  const dup = duplicateKeyInJson(text);
+  if (dup !== null) throw new Error(`${label}: ${dup}`);
   return data;
 }
 
+/** Aliases a pins file may use: enough to share a pin map, too few for an expansion bomb. */
+const MAX_ALIASES = 100;
+
+/** Where an alias (`*name`) may start: a rough count, never under the real one, made before parsing. */
+const ALIAS_START = /(?:^|[\s[{,:])\*[^\s,[\]{}]/g;
+
 function loadYaml(text: string, label: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  // Composing a document of a million aliases takes seconds before toJS could count them.
+  let aliases = 0;
+  ALIAS_START.lastIndex = 0;
+  while (ALIAS_START.exec(text) !== null) {
+    if (++aliases > 10 * MAX_ALIASES) throw new Error(`${label}: invalid YAML: more than ${MAX_ALIASES} aliases (*name); write the pins out`);
+  }
+  // uniqueKeys off: the package's check is quadratic in a map's size (duplicate-keys.ts does it).
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: true });
   const err = doc.errors[0];
   if (err !== undefined) throw new Error(`${label}: invalid YAML: ${err.message}`);
+  const dup = duplicateKeyInYaml(doc, text);
+  if (dup !== null) throw new Error(`${label}: invalid YAML: ${dup}`);
   try {
     // maxAliasCount bounds "billion laughs" alias expansion
-    return doc.toJS({ maxAliasCount: 100 });
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (e) {
     throw new Error(`${label}: invalid YAML: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -170,7 +188,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = ALLOWED_KEYS.get(issue.path.length === 0 ? 'top level' : 'vm') ?? [];
-      const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+      const keys = issue.keys.slice(0, 10).map((k) => JSON.stringify(k.slice(0, 80))).join(', ') + (issue.keys.length > 10 ? ` and ${issue.keys.length - 10} more` : '');
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys} (allowed: ${allowed.join(', ')})`;
     }
     case 'invalid_key':

@@ -53,7 +53,8 @@ export function ruleContext(input: ViolationInput): RuleContext {
  * pins file that lists the whole host) restricts nothing, so that vCPU is effectively unpinned.
  */
 export function pinnedTo(ctx: RuleContext, pin: CpuList | null): pin is CpuList {
-  return pin !== null && pin.length > 0 && !sameCpus(pin, ctx.online);
+  // Lengths first: comparing every pin with a long online list was a scan of the list per vCPU.
+  return pin !== null && pin.length > 0 && (pin.length !== ctx.online.length || !sameCpus(pin, ctx.online));
 }
 
 export function union(lists: readonly CpuList[]): CpuList {

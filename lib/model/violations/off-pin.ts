@@ -25,8 +25,10 @@ function detect(ctx: RuleContext): readonly Finding[] {
         tid: v.tid,
         pcpus: [v.pcpu],
         message: sentence(
-          `${vmLabel(vm.name)} vCPU ${v.index} (TID ${v.tid}) ran on ${cpusLabel([v.pcpu])}, outside its pin ${setText(v.pin)} ` +
-            `(kernel affinity ${setText(v.affinity)}); usually a taskset, a cgroup cpuset change or a pin that was never applied.`,
+          `${vmLabel(vm.name)} vCPU ${v.index} (TID ${v.tid}) ran on ${cpusLabel([v.pcpu])}, outside its pin ${setText(v.pin)}` +
+            // An empty affinity is unknown (pasted text has none): left out rather than shown as "(none)".
+            `${v.affinity.length === 0 ? '' : ` (kernel affinity ${setText(v.affinity)})`}; ` +
+            'usually a taskset, a cgroup cpuset change or a pin that was never applied.',
         ),
         fix: cgroupAdvice(vm, cgroups.get(v.tid), 1, v.affinity, v.pin, ctx.online, vcpuFix(vm, v.index, v.tid, v.pin)).fix,
       });
