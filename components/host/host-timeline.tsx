@@ -9,10 +9,10 @@ import { palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
 import type { LiveHistory } from '@/lib/ui/live-history';
 import type { History } from '@/lib/server/store/store';
 import { cpuText, threadIndex, threadLabel } from '@/lib/ui/describe';
-import { formatTime } from '@/lib/ui/format';
 import { HeatCanvas, type HeatHit } from '../heat/heat-canvas';
 import { Tooltip } from '../heat/tooltip';
 import { canvasColors, useTheme } from '../use-theme';
+import { useFormatTime } from '../time/time-zone';
 
 interface Props {
   readonly live: LiveHistory;
@@ -37,6 +37,7 @@ function rowTopology(snapshot: Snapshot, history: History): TopologyCpu[] {
 }
 
 export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush }: Props) {
+  const formatTime = useFormatTime();
   const theme = useTheme();
   const look = canvasColors(theme);
   const colors = palette(theme);
@@ -116,7 +117,7 @@ export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush
             const t = live.history.ticks;
             const from = t[x0];
             const last = t[x1 - 1];
-            if (from !== undefined && last !== undefined) onBrush(from, last + 1000);
+            if (from !== undefined && last !== undefined) onBrush(from, last + (live.history.stepMs ?? 1000));
           }}
         />
         {hit !== null && tip !== null ? <Tooltip x={hit.x} y={hit.y} lines={tip.filter((l) => l !== '')} /> : null}

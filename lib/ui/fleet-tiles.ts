@@ -13,6 +13,8 @@ export interface FleetTile {
   readonly vms: readonly string[]; // names, ascending
   readonly vcpus: number;
   readonly violations: number;
+  readonly critical: number; // violations of severity critical
+  readonly warnings: number; // violations of severity warning
   readonly worst: Severity | null;
   readonly kinds: readonly ViolationKind[]; // distinct, ascending
   /** Miniature rows (one per socket and NUMA node): the number of pCPUs in each, in topology order. */
@@ -58,6 +60,8 @@ export function fleetTile(s: Snapshot): FleetTile {
     vms,
     vcpus: s.vms.reduce((n, vm) => n + vm.vcpus.length, 0),
     violations: s.violations.length,
+    critical: s.violations.filter((v) => v.severity === 'critical').length,
+    warnings: s.violations.filter((v) => v.severity === 'warning').length,
     worst: worstSeverity(s.violations),
     kinds: [...new Set(s.violations.map((v) => v.kind))].sort(),
     rows,
@@ -99,7 +103,28 @@ export function fleetQueryString(q: FleetQuery): string {
 
 const byHost = (a: FleetTile, b: FleetTile): number => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
 
-/** The tiles to show, in order. Stale hosts sort with the hosts in violation: both need a look. */
+/**
+ * Most urgent first: more critical violations, then more warnings, then stale (no fresh frame:
+ * its state is unknown), then by name. A stale host keeps its last counts: what it last said.
+ */
+export function compareSeverity(a: FleetTile, b: FleetTile, now: number): number {
+  return (
+    b.critical - a.critical ||
+    b.warnings - a.warnings ||
+    b.violations - a.violations ||
+    Number(isStale(b.lastSeen, now, b.intervalMs)) - Number(isStale(a.lastSeen, now, a.intervalMs)) ||
+    byHost(a, b)
+  );
+}
+
+/** The VM names of a tile that a search matches (case-insensitive substring), ascending. */
+export function matchedVms(tile: FleetTile, search: string): string[] {
+  const needle = search.trim().toLowerCase();
+  if (needle === '') return [];
+  return tile.vms.filter((v) => v.toLowerCase().includes(needle));
+}
+
+/** The tiles to show, in order. */
 export function selectTiles(tiles: readonly FleetTile[], q: FleetQuery, now: number): FleetTile[] {
   const needle = q.search.trim().toLowerCase();
   const out = tiles.filter((t) => {
@@ -111,7 +136,7 @@ export function selectTiles(tiles: readonly FleetTile[], q: FleetQuery, now: num
     return t.host.toLowerCase().includes(needle) || t.vms.some((v) => v.toLowerCase().includes(needle));
   });
   const cmp: Record<FleetSort, (a: FleetTile, b: FleetTile) => number> = {
-    violations: (a, b) => b.violations - a.violations || Number(isStale(b.lastSeen, now, b.intervalMs)) - Number(isStale(a.lastSeen, now, a.intervalMs)) || byHost(a, b),
+    violations: (a, b) => compareSeverity(a, b, now),
     host: byHost,
     age: (a, b) => a.lastSeen - b.lastSeen || byHost(a, b),
     vcpus: (a, b) => b.vcpus - a.vcpus || byHost(a, b),

@@ -1,10 +1,12 @@
 // GET /api/v1/stream[?host=H]: Server-Sent Events. With a host: `snapshot` events, id = the
 // frame's time, so a reconnecting EventSource sends Last-Event-ID and gets the newest snapshot
 // at once plus a `gap` event naming the window it missed (to fetch from /history). Without a
-// host: `fleet` events (the /hosts summary) at most once a second. Comment heartbeats keep
+// host: `fleet` events (the /hosts summary) at most once a second, or with `view=tiles` the fleet
+// view's tiles as deltas (`tiles` events, lib/server/fleet-feed.ts). Comment heartbeats keep
 // proxies from closing an idle stream.
 import type { Snapshot } from '../../model/snapshot';
 import { errorResponse } from '../http-errors';
+import { fleetFeed, FleetCursor } from '../fleet-feed';
 import { getRuntime, type Runtime } from '../runtime';
 import { pathName } from './params';
 import { requireViewer } from './viewer';
@@ -24,7 +26,8 @@ export async function getStream(req: Request): Promise<Response> {
     host = h === null ? null : pathName('host', h);
     const lastId = req.headers.get('last-event-id') ?? url.searchParams.get('lastEventId');
     const resumeFrom = lastId !== null && /^\d{1,16}$/.test(lastId) ? Number(lastId) : null;
-    return new Response(eventStream(rt, host, resumeFrom, req.signal), {
+    const tiles = host === null && url.searchParams.get('view') === 'tiles' ? new FleetCursor(fleetFeed(rt.store)) : null;
+    return new Response(eventStream(rt, host, resumeFrom, req.signal, tiles), {
       headers: {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store, no-transform',
@@ -37,17 +40,18 @@ export async function getStream(req: Request): Promise<Response> {
   }
 }
 
-function eventStream(rt: Runtime, host: string | null, resumeFrom: number | null, signal: AbortSignal): ReadableStream<Uint8Array> {
+function eventStream(rt: Runtime, host: string | null, resumeFrom: number | null, signal: AbortSignal, tiles: FleetCursor | null): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
   let cleanup = (): void => {};
   return new ReadableStream<Uint8Array>({
     async start(controller) {
       let closed = false;
-      const send = (text: string): void => {
-        if (closed) return;
+      const send = (text: string): boolean => {
+        if (closed) return false;
         const size = controller.desiredSize ?? 0;
-        if (size < -MAX_BUFFERED) return; // the client is not reading; skip rather than buffer without bound
+        if (size < -MAX_BUFFERED) return false; // the client is not reading; skip rather than buffer without bound
         controller.enqueue(enc.encode(text));
+        return true;
       };
       const snapshotEvent = (s: Snapshot): string => `id: ${s.at}\nevent: snapshot\ndata: ${JSON.stringify(s)}\n\n`;
 
@@ -55,6 +59,11 @@ function eventStream(rt: Runtime, host: string | null, resumeFrom: number | null
       let fleetDirty = false;
       const sendFleet = async (): Promise<void> => {
         fleetDirty = false;
+        if (tiles !== null) {
+          // A skipped delta would leave the viewer wrong for good: start it over instead.
+          if (!send(`event: tiles\ndata: ${JSON.stringify(await tiles.next())}\n\n`)) tiles.invalidate();
+          return;
+        }
         const hosts = await rt.store.hosts();
         send(`event: fleet\ndata: ${JSON.stringify({ at: Date.now(), hosts })}\n\n`);
       };
