@@ -36,7 +36,7 @@ export default async function HostPage({ params, searchParams }: Props) {
   const now = Date.now();
   return (
     <>
-      <PreloadHistory host={host} window={view.window} now={now} />
+      <PreloadHistory host={host} view={view} now={now} />
       <HostView host={host} initialSnapshot={snapshot} initialNow={now} />
     </>
   );

@@ -38,7 +38,7 @@ export default async function VmPage({ params, searchParams }: Props) {
   const now = Date.now();
   return (
     <>
-      <PreloadHistory host={host} window={view.window} now={now} />
+      <PreloadHistory host={host} view={view} now={now} />
       <VmView host={host} vm={vm} initialSnapshot={snapshot} initialNow={now} />
     </>
   );
