@@ -15,13 +15,14 @@ import { useFleetFeed } from './use-fleet-feed';
 
 const MIN_TILE_WIDTH = 272; // px (17rem)
 const GAP = 12; // px
-/** Tiles rendered before the grid has been measured (and by the server). */
-const FIRST_TILES = 48;
 
 const FILTER_TEXT: Record<FleetFilter, string> = { all: 'all hosts', violations: 'in violation', stale: 'stale', clean: 'clean' };
 
-export function FleetView({ initialTiles, initialNow }: { readonly initialTiles: readonly FleetTile[]; readonly initialNow: number }) {
-  const { model, status, reference } = useFleetFeed(initialTiles, initialNow, { maxBackoffMs: 10_000, watchdogMs: 60_000 });
+/** The tiles the server renders: more than a first screen holds. */
+export const FIRST_TILES = 48;
+
+export function FleetView({ initialTiles, initialTotal, initialNow }: { readonly initialTiles: readonly FleetTile[]; readonly initialTotal: number; readonly initialNow: number }) {
+  const { model, status, reference } = useFleetFeed(initialTiles, initialNow, initialTotal, { maxBackoffMs: 10_000, watchdogMs: 60_000 });
   const browserNow = useNow(initialNow);
   const now = reference(browserNow);
   const params = useSearchParams();
@@ -31,7 +32,7 @@ export function FleetView({ initialTiles, initialNow }: { readonly initialTiles:
   const [search, setSearch] = useState(q.search);
   const setQuery = (over: Partial<FleetQuery>) => router.replace(`${pathname}${fleetQueryString({ ...q, ...over })}`, { scroll: false });
   const tiles = selectTiles(model.list, { ...q, search }, now);
-  const total = model.list.length;
+  const total = model.partialOf ?? model.list.length;
 
   const gridRef = useRef<HTMLUListElement>(null);
   const [rows, setRows] = useState<RowWindow | null>(null);
@@ -91,7 +92,7 @@ export function FleetView({ initialTiles, initialNow }: { readonly initialTiles:
           </span>
         ) : null}
         <span className="text-sm text-slate-600 dark:text-slate-400" data-testid="fleet-count">
-          {tiles.length} of {total} hosts
+          {model.partialOf === null ? `${tiles.length} of ${total} hosts` : `${total} hosts, the first ${model.list.length} shown while the rest load`}
         </span>
         <div className="ml-auto flex flex-wrap items-center gap-2 text-sm">
           <label className="flex items-center gap-1">
@@ -140,7 +141,7 @@ export function FleetView({ initialTiles, initialNow }: { readonly initialTiles:
         <p className="rounded border border-dashed border-slate-400 p-6">
           No host has reported yet. Run <code>npx vcpumap-agent --server URL --token TOKEN</code> on a hypervisor, or start the server with its embedded agent.
         </p>
-      ) : tiles.length === 0 ? (
+      ) : tiles.length === 0 && model.partialOf === null ? (
         <p className="rounded border border-dashed border-slate-400 p-6" role="status" data-testid="fleet-empty">
           No host matches
           {search.trim() !== '' ? <> “{search.trim()}”</> : null}

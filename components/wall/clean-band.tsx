@@ -2,6 +2,7 @@
 // The clean hosts of the wall as a dense band: one square per host, on canvas (2,000 of them
 // would be 2,000 elements). Redrawn only when the count or the geometry changes.
 import { memo, useEffect, useRef } from 'react';
+import { grouped } from '@/lib/ui/wall-layout';
 
 interface Props {
   readonly count: number;
@@ -30,7 +31,7 @@ function CleanBandCanvas({ count, cols, rows, cell }: Props) {
     for (let i = 0; i < count; i++) p.rect((i % cols) * (cell + 1), Math.floor(i / cols) * (cell + 1), cell, cell);
     ctx.fill(p);
   }, [count, cols, cell, width, height]);
-  return <canvas ref={ref} data-testid="wall-band" role="img" aria-label={`${count.toLocaleString('en-US')} clean hosts, one square each`} style={{ width, height }} className="block" />;
+  return <canvas ref={ref} data-testid="wall-band" role="img" aria-label={`${grouped(count)} clean hosts, one square each`} style={{ width, height }} className="block" />;
 }
 
 export const CleanBand = memo(CleanBandCanvas);

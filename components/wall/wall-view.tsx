@@ -9,6 +9,7 @@ import type { FleetTile } from '@/lib/ui/fleet-tiles';
 import { formatAgo } from '@/lib/ui/format';
 import {
   bandLabel,
+  grouped,
   cleanParts,
   kindParts,
   MORE_KEY,
@@ -125,8 +126,13 @@ function signature(hosts: readonly WallHost[]): string {
   return s;
 }
 
-export function WallView({ initialTiles, initialNow }: { readonly initialTiles: readonly FleetTile[]; readonly initialNow: number }) {
-  const { model, status, reference } = useFleetFeed(initialTiles, initialNow, { maxBackoffMs: 5000, watchdogMs: 45_000 });
+/** Up to this many hosts the server renders the wall with every tile; beyond, those needing attention. */
+export const WALL_FIRST_ALL = 300;
+
+export function WallView({ initialTiles, initialTotal, initialNow }: { readonly initialTiles: readonly FleetTile[]; readonly initialTotal: number; readonly initialNow: number }) {
+  const { model, status, reference } = useFleetFeed(initialTiles, initialNow, initialTotal, { maxBackoffMs: 5000, watchdogMs: 45_000 });
+  // Rendered with the hosts needing attention only: the others are clean, counted until they come.
+  const unseen = model.partialOf === null ? 0 : model.partialOf - model.list.length;
   const browserNow = useNow(initialNow);
   const now = reference(browserNow);
   const hosts = wallOrder(model.list, now);
@@ -153,34 +159,40 @@ export function WallView({ initialTiles, initialNow }: { readonly initialTiles: 
   const measure = useMemo(() => (typeof document === 'undefined' ? null : canvasMeasure()), []);
   const sig = signature(hosts);
   const layout = useMemo(
-    () => (measure === null || screen.bodyW <= 0 || screen.bodyH <= 0 ? null : wallLayout(hosts, screen.bodyW, screen.bodyH, scale, measure)),
+    () => (measure === null || screen.bodyW <= 0 || screen.bodyH <= 0 ? null : wallLayout(hosts, screen.bodyW, screen.bodyH, scale, measure, unseen)),
     // The hosts are in `sig`: a new array of the same hosts must not lay the wall out again.
-    [sig, screen.bodyW, screen.bodyH, scale, measure],
+    [sig, screen.bodyW, screen.bodyH, scale, measure, unseen],
   );
-  const byHost = new Map(hosts.map((h) => [h.tile.host, h]));
+  const clean = layout?.clean ?? { mode: 'none' as const };
+  // Only the hosts that get a tile: the clean ones only when they are named.
+  const byHost = new Map<string, WallHost>();
+  const counts: Record<WallState, number> = { critical: 0, warning: 0, unknown: 0, clean: 0 };
+  for (const h of hosts) {
+    counts[h.state]++;
+    if (h.state !== 'clean' || clean.mode === 'tiles') byHost.set(h.tile.host, h);
+  }
 
   const ready = useRef(false);
   useEffect(() => {
-    if (!ready.current && layout !== null) {
+    if (!ready.current && layout !== null && unseen === 0) {
       ready.current = true;
       performance.mark('vcpumap:wall-ready');
     }
   });
 
-  const count = (s: WallState) => hosts.filter((h) => h.state === s).length;
+  const count = (s: WallState) => counts[s];
   const disconnected = status !== 'live' && status !== 'connecting';
   const headerPx = Math.round(22 * scale);
-  const clean = layout?.clean ?? { mode: 'none' as const };
 
   return (
     <div className="dark fixed inset-0 flex flex-col overflow-hidden bg-slate-950 text-slate-100" data-testid="wall">
       <div className="flex shrink-0 items-center gap-[1em] px-[0.6em] whitespace-nowrap" style={{ height: Math.round(HEADER * scale), fontSize: headerPx }}>
         <h1 className="font-semibold">vcpumap wall</h1>
-        <span>{hosts.length.toLocaleString('en-US')} hosts</span>
+        <span>{grouped(hosts.length + unseen)} hosts</span>
         <span className={count('critical') > 0 ? 'font-bold text-red-300' : 'text-slate-300'}>{count('critical')} critical</span>
         <span className={count('warning') > 0 ? 'font-bold text-amber-300' : 'text-slate-300'}>{count('warning')} warning</span>
         <span className={count('unknown') > 0 ? 'font-bold text-slate-100' : 'text-slate-300'}>{count('unknown')} unknown</span>
-        <span className="text-slate-300">{count('clean')} clean</span>
+        <span className="text-slate-300">{count('clean') + unseen} clean</span>
         <ConnectionIndicator status={status} scaled />
         <span className="ml-auto font-mono text-slate-300">
           <Time at={now} style="clock" />
@@ -220,7 +232,7 @@ export function WallView({ initialTiles, initialNow }: { readonly initialTiles: 
             ) : null}
           </div>
         ) : null}
-        {hosts.length === 0 ? <p style={{ fontSize: Math.round(28 * scale) }}>No host has reported yet.</p> : null}
+        {hosts.length + unseen === 0 ? <p style={{ fontSize: Math.round(28 * scale) }}>No host has reported yet.</p> : null}
       </div>
     </div>
   );

@@ -7,8 +7,18 @@ import { FleetCursor, FleetFeed } from './fleet-feed';
 function fakeStore(frames: Map<string, Snapshot>) {
   const store = {
     latestCalls: 0,
+    listeners: new Set<(s: Snapshot) => void>(),
+    onFrame(l: (s: Snapshot) => void) {
+      store.listeners.add(l);
+      return () => store.listeners.delete(l);
+    },
+    /** A host sends a frame: stored, and handed to listeners. */
+    send(s: Snapshot) {
+      frames.set(s.host, s);
+      for (const l of store.listeners) l(s);
+    },
     async hosts(): Promise<HostSummary[]> {
-      return [...frames.values()].map((s) => ({ host: s.host, lastSeen: s.at, vms: s.vms.length, vcpus: 0, violations: 0 }));
+      return [...frames.values()].map((s) => ({ host: s.host, lastSeen: s.at, vms: s.vms.length, vcpus: 0, violations: s.violations.length }));
     },
     async latest(host: string) {
       store.latestCalls++;
@@ -57,6 +67,51 @@ describe('FleetFeed', () => {
     clock.now += 200;
     await feed.refresh();
     expect(store.latestCalls).toBe(3);
+  });
+});
+
+describe('FleetFeed at scale', () => {
+  const many = (n: number, at: number, pcpu: number) => new Map(Array.from({ length: n }, (_, i) => [`h${i}`, snapshot(`h${i}`, at, 2, [vm('web', 10, [{ pcpu, ran: true }])])]));
+
+  it('builds tiles from the frames handed to listeners while a viewer is attached, reading none back', async () => {
+    const frames = many(300, 1000, 0);
+    const store = fakeStore(frames);
+    const clock = { now: 10_000 };
+    const feed = new FleetFeed(store, () => clock.now);
+    const cursor = new FleetCursor(feed);
+    await cursor.next();
+    expect(store.latestCalls).toBe(300);
+    for (const [h] of frames) store.send(snapshot(h, 2000, 2, [vm('web', 10, [{ pcpu: 1, ran: true }])]));
+    clock.now += 1000;
+    const ev = await cursor.next();
+    expect(store.latestCalls).toBe(300);
+    expect(ev.tiles).toHaveLength(300);
+    cursor.close();
+    expect(store.listeners.size).toBe(0);
+  });
+
+  it('without viewers reads back at most a fifth of the hosts per refresh, but every age and every changed count at once', async () => {
+    const frames = many(1000, 1000, 0);
+    const store = fakeStore(frames);
+    const clock = { now: 10_000 };
+    const feed = new FleetFeed(store, () => clock.now);
+    await feed.refresh();
+    store.latestCalls = 0;
+    for (const [h] of frames) frames.set(h, snapshot(h, 2000, 2, [vm('web', 10, [{ pcpu: 1, ran: true }])]));
+    const bad = snapshot('h999', 2000, 2, []);
+    frames.set('h999', { ...bad, violations: [{ id: 'x', kind: 'off-pin', severity: 'critical', vm: 'web', vms: ['web'], pcpus: [1], message: 'm', fix: null, since: 1, lastSeen: 2 }] });
+    clock.now += 1000;
+    await feed.refresh();
+    expect(store.latestCalls).toBe(200);
+    const tiles = feed.tiles();
+    expect(tiles.every((t) => t.lastSeen === 2000)).toBe(true);
+    expect(tiles.find((t) => t.host === 'h999')?.critical).toBe(1);
+    expect(tiles.filter((t) => t.cells[1] === 0)).toHaveLength(199); // and h999, the urgent one
+    for (let i = 0; i < 4; i++) {
+      clock.now += 1000;
+      await feed.refresh();
+    }
+    expect(feed.tiles().filter((t) => t.cells[1] === 0)).toHaveLength(999);
   });
 });
 

@@ -2,20 +2,29 @@
 // With 2,000 hosts the whole fleet is about 1.6 MB of JSON, and every host sends a frame each
 // second: re-sending it to each viewer each second would be megabytes a second per screen. So:
 //  - one FleetFeed per store rebuilds a host's tile only when the host sent a newer frame, and
-//    bumps the tile's revision only when what the tile shows changed (not its age);
+//    bumps the tile's revision only when what the tile shows changed (not its age). While viewers
+//    are attached it builds tiles from the frames the store hands its listeners (expanded once for
+//    every listener anyway); otherwise it reads each host's latest frame back, at most a fifth of
+//    the hosts per refresh unless their violation count changed, so a tile's placement may lag a
+//    few seconds there while its age and its count never do;
 //  - one FleetCursor per viewer (event stream) remembers the revisions it sent, and each event
 //    carries the new or changed tiles, the hosts that are gone, and every host's age as a number.
 // The event format is documented in docs/api.md (`event: tiles`).
-import type { FrameStore } from './store/store';
+import type { Snapshot } from '../model/snapshot';
+import type { FrameStore, HostSummary } from './store/store';
 import { fleetTile, type FleetTile } from '../ui/fleet-tiles';
 import type { TilesEvent } from '../ui/fleet-model';
 
 export type { TilesEvent };
 
 interface Entry {
-  tile: FleetTile;
+  tile: FleetTile; // its lastSeen: the host's newest frame (the age), which may be newer than contentAt
   rev: number;
+  contentAt: number; // the frame the content was built from
+  builtAt: number; // clock when built
 }
+
+type FeedStore = Pick<FrameStore, 'hosts' | 'latest'> & Partial<Pick<FrameStore, 'onFrame'>>;
 
 const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -49,10 +58,40 @@ export class FleetFeed {
   private refreshing: Promise<void> | null = null;
   private refreshedAt = Number.NEGATIVE_INFINITY;
 
+  private readonly noted = new Map<string, Snapshot>(); // newest frame per host, while viewers are attached
+  private attached = 0;
+  private unsubscribe: (() => void) | null = null;
+
   constructor(
-    private readonly store: Pick<FrameStore, 'hosts' | 'latest'>,
+    private readonly store: FeedStore,
     private readonly clock: () => number = Date.now,
   ) {}
+
+  /** A viewer came: listen to new frames (the feed builds tiles from them). */
+  attach(): void {
+    if (this.attached++ > 0 || this.store.onFrame === undefined) return;
+    this.unsubscribe = this.store.onFrame((s) => {
+      const cur = this.noted.get(s.host);
+      if (cur === undefined || s.at >= cur.at) this.noted.set(s.host, s);
+    });
+  }
+
+  /** A viewer went; the last one stops the listening. */
+  detach(): void {
+    if (this.attached === 0 || --this.attached > 0) return;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.noted.clear();
+  }
+
+  private put(host: string, tile: FleetTile, cur: Entry | undefined): void {
+    const now = this.clock();
+    if (cur !== undefined && sameTileContent(cur.tile, tile)) {
+      cur.tile = { ...cur.tile, lastSeen: tile.lastSeen };
+      cur.contentAt = tile.lastSeen;
+      cur.builtAt = now;
+    } else this.entries.set(host, { tile, rev: ++this.revs, contentAt: tile.lastSeen, builtAt: now });
+  }
 
   /** Brings every tile up to date with the store (coalesced: concurrent callers share one pass). */
   async refresh(): Promise<void> {
@@ -68,19 +107,32 @@ export class FleetFeed {
   private async pass(): Promise<void> {
     const hosts = await this.store.hosts();
     const live = new Set<string>();
+    const urgent: HostSummary[] = [];
+    const due: HostSummary[] = [];
+    for (const h of hosts) {
+      live.add(h.host);
+      const cur = this.entries.get(h.host);
+      if (cur !== undefined && cur.contentAt === h.lastSeen) continue;
+      const frame = this.noted.get(h.host);
+      if (frame !== undefined && frame.at === h.lastSeen) this.put(h.host, fleetTile(frame), cur);
+      else if (cur === undefined || cur.tile.violations !== h.violations) urgent.push(h);
+      else due.push(h);
+    }
+    // Reading frames back costs about a third of a millisecond each: the longest-unbuilt first.
+    const budget = Math.max(0, Math.max(100, Math.ceil(hosts.length / 5)) - urgent.length);
+    due.sort((a, b) => (this.entries.get(a.host)?.builtAt ?? 0) - (this.entries.get(b.host)?.builtAt ?? 0));
+    const read = [...urgent, ...due.slice(0, budget)];
     await Promise.all(
-      hosts.map(async (h) => {
-        live.add(h.host);
-        const cur = this.entries.get(h.host);
-        if (cur !== undefined && cur.tile.lastSeen === h.lastSeen) return;
+      read.map(async (h) => {
         const snap = await this.store.latest(h.host);
-        if (snap === null) return;
-        const tile = fleetTile(snap);
-        if (cur === undefined) this.entries.set(h.host, { tile, rev: ++this.revs });
-        else if (sameTileContent(cur.tile, tile)) cur.tile = { ...cur.tile, lastSeen: tile.lastSeen };
-        else this.entries.set(h.host, { tile, rev: ++this.revs });
+        if (snap !== null) this.put(h.host, fleetTile(snap), this.entries.get(h.host));
       }),
     );
+    // The others keep their content and show their new age.
+    for (const h of due.slice(budget)) {
+      const cur = this.entries.get(h.host);
+      if (cur !== undefined && cur.tile.lastSeen !== h.lastSeen) cur.tile = { ...cur.tile, lastSeen: h.lastSeen };
+    }
     let changed = false;
     for (const host of this.entries.keys()) {
       if (!live.has(host)) {
@@ -139,7 +191,18 @@ export class FleetCursor {
   sent: Map<string, number> | null = null;
   membership = -1;
 
-  constructor(private readonly feed: FleetFeed) {}
+  private closed = false;
+
+  constructor(private readonly feed: FleetFeed) {
+    feed.attach();
+  }
+
+  /** The viewer went away. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.feed.detach();
+  }
 
   async next(): Promise<TilesEvent> {
     await this.feed.refresh();
@@ -156,7 +219,7 @@ export class FleetCursor {
 const feeds = new WeakMap<object, FleetFeed>();
 
 /** The feed of a store, made on first use. */
-export function fleetFeed(store: Pick<FrameStore, 'hosts' | 'latest'>): FleetFeed {
+export function fleetFeed(store: FeedStore): FleetFeed {
   let f = feeds.get(store);
   if (f === undefined) {
     f = new FleetFeed(store);

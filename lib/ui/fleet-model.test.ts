@@ -37,3 +37,13 @@ describe('applyTilesEvent', () => {
     expect(m.at).toBe(5000);
   });
 });
+
+describe('a partial first render', () => {
+  it('knows it has only the first tiles until the stream brings them all', () => {
+    const m0 = fleetModel([a], 1000, 2000);
+    expect(m0.partialOf).toBe(2000);
+    expect(applyTilesEvent(m0, { at: 2000, reset: false, tiles: [], gone: [], seen: [0] }).partialOf).toBe(2000);
+    expect(applyTilesEvent(m0, { at: 2000, reset: true, tiles: [a, b], gone: [], order: ['a', 'b'], seen: [0, 0] }).partialOf).toBeNull();
+    expect(fleetModel([a, b], 1000, 2).partialOf).toBeNull();
+  });
+});

@@ -27,15 +27,23 @@ export interface FleetModel {
   readonly list: readonly FleetTile[];
   /** The server's clock at the newest data this model has (epoch ms). */
   readonly at: number;
+  /**
+   * Hosts in the fleet when only some of them are here: the page was rendered with the first
+   * tiles only (the stream's first event brings them all). Null once the model has them all.
+   */
+  readonly partialOf: number | null;
 }
 
 const ascending = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The model of the tiles a page was rendered with, at server time `at`. */
-export function fleetModel(tiles: readonly FleetTile[], at: number): FleetModel {
+/**
+ * The model of the tiles a page was rendered with, at server time `at`; `of` the number of hosts
+ * when `tiles` is only the first of them.
+ */
+export function fleetModel(tiles: readonly FleetTile[], at: number, of: number | null = null): FleetModel {
   const byHost = new Map(tiles.map((t) => [t.host, t]));
   const order = [...byHost.keys()].sort(ascending);
-  return { byHost, order, list: order.flatMap((h) => byHost.get(h) ?? []), at };
+  return { byHost, order, list: order.flatMap((h) => byHost.get(h) ?? []), at, partialOf: of !== null && of > tiles.length ? of : null };
 }
 
 export function applyTilesEvent(m: FleetModel, ev: TilesEvent): FleetModel {
@@ -54,5 +62,5 @@ export function applyTilesEvent(m: FleetModel, ev: TilesEvent): FleetModel {
     }
     list.push(t);
   });
-  return { byHost, order, list, at: Math.max(m.at, ev.at) };
+  return { byHost, order, list, at: Math.max(m.at, ev.at), partialOf: ev.reset ? null : m.partialOf };
 }

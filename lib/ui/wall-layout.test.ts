@@ -159,6 +159,11 @@ describe('wallLayout', () => {
     expect(b.tiles).toEqual(a.tiles);
   });
 
+  it('counts clean hosts whose tiles have not come yet, never naming them', () => {
+    const l = wallLayout(wallOrder(fleet({ critical: 3 }), NOW), 1920, 1080, 1, estimateMeasure, 5);
+    expect(l.clean).toMatchObject({ mode: 'band', count: 5 });
+  });
+
   it('lays out an empty fleet as nothing at all', () => {
     const l = layout([], 1920, 1080);
     expect(l.tiles).toEqual([]);

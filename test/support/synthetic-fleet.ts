@@ -17,6 +17,7 @@ export interface FleetSpec {
   readonly pcpus?: number; // per host, a multiple of 4 (2 sockets with SMT, one NUMA node each); default 16
   readonly vms?: number; // pinned VMs per host, default 3, plus one floating VM
   readonly churn?: number; // 0..1, default 0.05
+  readonly intervalMs?: number; // the interval the frames say (how often the caller sends them), default 1000
   readonly prefix?: string; // host name prefix, default "hv"
   readonly seed?: number;
 }
@@ -32,6 +33,7 @@ export class SyntheticFleet {
   private readonly pcpus: number;
   private readonly vms: number;
   private readonly churn: number;
+  private readonly intervalMs: number;
   private readonly floating = new Map<string, number>(); // host -> pCPU of the floating VM's vCPU 0
 
   constructor(spec: FleetSpec) {
@@ -39,6 +41,7 @@ export class SyntheticFleet {
     this.pcpus = spec.pcpus ?? 16;
     this.vms = spec.vms ?? 3;
     this.churn = spec.churn ?? 0.05;
+    this.intervalMs = spec.intervalMs ?? 1000;
     if (this.pcpus % 4 !== 0 || this.pcpus < 8) throw new Error(`synthetic fleet: pcpus must be a multiple of 4 and at least 8, got ${this.pcpus}`);
     const prefix = spec.prefix ?? 'hv';
     const critical = spec.critical ?? 0;
@@ -114,7 +117,7 @@ export class SyntheticFleet {
       const b = vms[1]?.name ?? '';
       violations.push({ ...violation('smt-sibling-shared', 'warning', a, undefined, undefined, [2, 3], at, `${a} and ${b} run on SMT siblings of one core.`), vms: [a, b] });
     }
-    return { version: 1, host: h.name, at, intervalMs: first ? null : 1000, topology: { cpus, isolated: [], nohzFull: [] }, vms, violations };
+    return { version: 1, host: h.name, at, intervalMs: first ? null : this.intervalMs, topology: { cpus, isolated: [], nohzFull: [] }, vms, violations };
   }
 }
 

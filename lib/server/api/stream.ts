@@ -86,6 +86,7 @@ function eventStream(rt: Runtime, host: string | null, resumeFrom: number | null
         unsubscribe();
         clearInterval(heartbeat);
         if (fleetTimer) clearTimeout(fleetTimer);
+        tiles?.close();
         rt.metrics.sseClients--;
         try {
           controller.close();
