@@ -188,7 +188,7 @@ export function WallView({ initialTiles, initialTotal, initialNow }: { readonly 
     <div className="dark fixed inset-0 flex flex-col overflow-hidden bg-slate-950 text-slate-100" data-testid="wall">
       <div className="flex shrink-0 items-center gap-[1em] px-[0.6em] whitespace-nowrap" style={{ height: Math.round(HEADER * scale), fontSize: headerPx }}>
         <h1 className="font-semibold">vcpumap wall</h1>
-        <span>{grouped(hosts.length + unseen)} hosts</span>
+        <span>{grouped(hosts.length + unseen)} host{hosts.length + unseen === 1 ? '' : 's'}</span>
         <span className={count('critical') > 0 ? 'font-bold text-red-300' : 'text-slate-300'}>{count('critical')} critical</span>
         <span className={count('warning') > 0 ? 'font-bold text-amber-300' : 'text-slate-300'}>{count('warning')} warning</span>
         <span className={count('unknown') > 0 ? 'font-bold text-slate-100' : 'text-slate-300'}>{count('unknown')} unknown</span>

@@ -22,7 +22,7 @@ export const REF_HEIGHT = 1080;
 /** Smallest host name on an attention tile at scale 1 (px). */
 export const MIN_NAME_PX = 18;
 const MAX_NAME_PX = 44;
-const CLEAN_MAX_PX = 26;
+const CLEAN_MAX_PX = 26; // when some host needs attention: clean tiles stay quieter
 const CLEAN_MIN_PX = 14;
 const LINE = 1.2; // line height, x font size
 const DETAIL = 0.7; // detail lines, x name size
@@ -372,7 +372,8 @@ export function bandLabel(count: number, all: boolean): string {
 function layoutClean(clean: readonly WallHost[], unseen: number, width: number, top: number, height: number, scale: number, all: boolean, measure: Measure): CleanLayout {
   const n = clean.length + unseen;
   if (n === 0) return { mode: 'none' };
-  const px = sizes(CLEAN_MAX_PX * scale, CLEAN_MIN_PX * scale);
+  // A small, all-clean fleet fills the screen like one in trouble would.
+  const px = sizes((all ? MAX_NAME_PX : CLEAN_MAX_PX) * scale, CLEAN_MIN_PX * scale);
   const smallest = px[px.length - 1] ?? CLEAN_MIN_PX * scale;
   if (unseen === 0 && !tooMany(n, typeset(smallest, false), width, height)) {
     const texts = clean.map(cleanText);
