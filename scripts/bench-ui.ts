@@ -17,6 +17,7 @@ import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
 import { startServer } from '../test/integration/helpers/server';
 import { benchFleet } from './bench-ui/fleet';
+import { median, ms, pct } from './bench-ui/stats';
 import { SyntheticHost, VCPUS_PER_VM, VMS } from './bench-ui/synthetic-host';
 
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
@@ -28,17 +29,6 @@ const HOST = 'hv-bench-256';
 const HISTORY_S = 900;
 const BATCH = 8;
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-}
-function pct(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
-}
-const ms = (x: number) => `${x.toFixed(1)} ms`;
 const kb = (x: number) => `${(x / 1024).toFixed(0)} KiB`;
 
 async function post(url: string, frames: unknown[]): Promise<void> {

@@ -15,6 +15,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { startFleetServer } from '../../test/support/fleet-server';
 import { FleetPusher, pushEvery } from '../../test/support/fleet-pusher';
+import { median, ms, pct } from './stats';
 
 const HOSTS = Number(process.env.BENCH_FLEET_HOSTS ?? 2000);
 const INTERVAL_S = Number(process.env.BENCH_FLEET_INTERVAL_S ?? 2);
@@ -27,17 +28,6 @@ export interface FleetBenchOptions {
   readonly liveSeconds: number;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-}
-function pct(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
-}
-const ms = (x: number) => `${x.toFixed(1)} ms`;
 const kib = (x: number) => `${(x / 1024).toFixed(1)} KiB`;
 
 /** The `tiles` events of the stream for `seconds`: their sizes and tile counts. */
