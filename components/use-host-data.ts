@@ -3,7 +3,7 @@
 // the window (SWR), and, when live, new snapshots over SSE appended to both. A `gap` event (the
 // stream missed frames) refetches the history.
 import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
-import useSWR from 'swr';
+import useSWR, { useSWRConfig } from 'swr';
 import type { Snapshot } from '@/lib/model/snapshot';
 import type { History } from '@/lib/server/store/store';
 import { appendSnapshot, liveHistory, type LiveHistory } from '@/lib/ui/live-history';
@@ -43,7 +43,7 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
   const past = view.window;
   const range = past === null ? parseRange(view.range ?? null) : null;
   // The live window is anchored when live starts (or after a gap); new frames extend it. A range
-  // is anchored again every bucket or so: bucketed answers are fetched anew, not extended.
+  // is anchored again after each answer (below): bucketed answers are fetched anew, not extended.
   const [anchor, setAnchor] = useState(initialAnchor);
   const mode = past !== null ? 'past' : (range?.key ?? 'live');
   const lastMode = useRef(mode);
@@ -51,11 +51,6 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
     if (lastMode.current !== mode && mode !== 'past') setAnchor(Date.now());
     lastMode.current = mode;
   }, [mode]);
-  useEffect(() => {
-    if (range === null) return;
-    const t = setInterval(() => setAnchor(Date.now()), refreshEvery(range));
-    return () => clearInterval(t);
-  }, [range]);
 
   const snapKey = past === null ? `/api/v1/hosts/${enc}/snapshot` : `/api/v1/hosts/${enc}/snapshot?at=${past.to}`;
   const { data: fetched } = useSWR<Snapshot>(snapKey, fetchJson, {
@@ -66,6 +61,21 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
   });
   const histKey = viewHistoryUrl(host, view, anchor);
   const { data: history, error } = useSWR<History, Error>(histKey, fetchJson, { revalidateOnFocus: false, revalidateIfStale: false, keepPreviousData: true });
+  // A range moves on a bucket or so after its last answer came (never while one is on its way).
+  useEffect(() => {
+    if (range === null || history === undefined) return;
+    const t = setTimeout(() => setAnchor(Date.now()), refreshEvery(range));
+    return () => clearTimeout(t);
+  }, [range, history]);
+  // One history in SWR's cache at a time: a range fetches a new window every bucket, for days.
+  const { cache } = useSWRConfig();
+  const shownKey = useRef(histKey);
+  useEffect(() => {
+    if (shownKey.current !== histKey && history !== undefined) {
+      cache.delete(shownKey.current);
+      shownKey.current = histKey;
+    }
+  }, [histKey, history, cache]);
 
   const [live, setLive] = useState<LiveHistory | null>(null);
   // Live snapshots go to React state, not to SWR's cache: SWR's store updates always render

@@ -88,7 +88,7 @@ test('times switch between UTC and the browser’s zone, and the choice survives
 
 test('the window on screen downloads as CSV and as JSON', async ({ page }) => {
   await page.goto(`${fs.server.url}/hosts/${host}?range=1h`);
-  await expect(page.getByTestId('resolution')).toHaveText('(10 s buckets of the stored frames)');
+  await expect(page.getByTestId('resolution')).toHaveText('(10 s buckets of the stored frames)', { timeout: 30_000 });
 
   const csvDownload = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Download CSV' }).click();

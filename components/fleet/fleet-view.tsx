@@ -2,7 +2,7 @@
 // The fleet: a tile per host, most urgent first. First data from the server; then the `tiles`
 // deltas of the event stream (use-fleet-feed.ts). Search, filter and sort live in the URL. The
 // grid renders only the rows near the screen (fleet-rows.ts): 2,000 hosts are 2,000 tiles.
-import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useSearchParams } from 'next/navigation';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { fleetQueryString, FLEET_FILTERS, FLEET_SORTS, matchedVms, parseFleetQuery, selectTiles, type FleetFilter, type FleetQuery, type FleetTile } from '@/lib/ui/fleet-tiles';
 import { fleetRows, type RowWindow } from '@/lib/ui/fleet-rows';
@@ -25,13 +25,22 @@ export function FleetView({ initialTiles, initialTotal, initialNow }: { readonly
   const { model, status, reference } = useFleetFeed(initialTiles, initialNow, initialTotal, { maxBackoffMs: 10_000, watchdogMs: 60_000 });
   const browserNow = useNow(initialNow);
   const now = reference(browserNow);
+  // The query lives in the URL, written at once with the native history call (a reload right after
+  // typing keeps it) and in React state (the router would re-render the page a beat later).
   const params = useSearchParams();
-  const router = useRouter();
-  const pathname = usePathname();
-  const q = parseFleetQuery(new URLSearchParams(params.toString()));
-  const [search, setSearch] = useState(q.search);
-  const setQuery = (over: Partial<FleetQuery>) => router.replace(`${pathname}${fleetQueryString({ ...q, ...over })}`, { scroll: false });
-  const tiles = selectTiles(model.list, { ...q, search }, now);
+  const [q, setQ] = useState(() => parseFleetQuery(new URLSearchParams(params.toString())));
+  useEffect(() => {
+    const onPop = () => setQ(parseFleetQuery(new URLSearchParams(window.location.search)));
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  const setQuery = (over: Partial<FleetQuery>) => {
+    const next = { ...q, ...over };
+    window.history.replaceState(null, '', `${window.location.pathname}${fleetQueryString(next)}`);
+    setQ(next);
+  };
+  const search = q.search;
+  const tiles = selectTiles(model.list, q, now);
   const total = model.partialOf ?? model.list.length;
 
   const gridRef = useRef<HTMLUListElement>(null);
@@ -102,10 +111,7 @@ export function FleetView({ initialTiles, initialTotal, initialNow }: { readonly
               value={search}
               placeholder="host or VM name"
               className="w-48 rounded border border-slate-400 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
-              onChange={(e) => {
-                setSearch(e.currentTarget.value);
-                setQuery({ search: e.currentTarget.value });
-              }}
+              onChange={(e) => setQuery({ search: e.currentTarget.value })}
             />
           </label>
           <label className="flex items-center gap-1">
@@ -149,10 +155,7 @@ export function FleetView({ initialTiles, initialTotal, initialNow }: { readonly
           <button
             type="button"
             className="text-sky-700 underline dark:text-sky-300"
-            onClick={() => {
-              setSearch('');
-              setQuery({ search: '', filter: 'all' });
-            }}
+            onClick={() => setQuery({ search: '', filter: 'all' })}
           >
             clear filters
           </button>
