@@ -6,7 +6,7 @@ import { useSearchParams } from 'next/navigation';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { fleetQueryString, FLEET_FILTERS, FLEET_SORTS, matchedVms, parseFleetQuery, selectTiles, type FleetFilter, type FleetQuery, type FleetTile } from '@/lib/ui/fleet-tiles';
 import { fleetRows, type RowWindow } from '@/lib/ui/fleet-rows';
-import { formatAgo, isStale } from '@/lib/ui/format';
+import { frameAge, isStale } from '@/lib/ui/format';
 import { ConnectionIndicator } from '../live/connection-indicator';
 import { Time } from '../time/time-zone';
 import { useNow } from '../use-now';
@@ -175,7 +175,7 @@ export function FleetView({ initialTiles, initialTotal, initialNow }: { readonly
       >
         {visible.map((t, i) => {
           const stale = isStale(t.lastSeen, now, t.intervalMs);
-          return <HostTile key={t.host} tile={t} stale={stale} age={formatAgo(now - t.lastSeen)} matched={matchedVms(t, search)} position={start + i + 1} setSize={tiles.length} />;
+          return <HostTile key={t.host} tile={t} stale={stale} age={frameAge(t.lastSeen, now, t.intervalMs)} matched={matchedVms(t, search)} position={start + i + 1} setSize={tiles.length} />;
         })}
       </ul>
     </section>

@@ -6,7 +6,7 @@
 // the stream comes back by itself (a watchdog reopens one that went silent).
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FleetTile } from '@/lib/ui/fleet-tiles';
-import { formatAgo } from '@/lib/ui/format';
+import { frameAge } from '@/lib/ui/format';
 import {
   bandLabel,
   grouped,
@@ -214,12 +214,12 @@ export function WallView({ initialTiles, initialTotal, initialNow }: { readonly 
           : layout.tiles.map((box) => {
               if (box.key === MORE_KEY) return layout.more === null ? null : <MoreTile key={box.key} box={box} type={layout.type} text={moreText(layout.more)} />;
               const h = byHost.get(box.key);
-              return h === undefined ? null : <WallTile key={box.key} box={box} type={layout.type} host={h} age={formatAgo(now - h.tile.lastSeen)} />;
+              return h === undefined ? null : <WallTile key={box.key} box={box} type={layout.type} host={h} age={frameAge(h.tile.lastSeen, now, h.tile.intervalMs)} />;
             })}
         {clean.mode === 'tiles'
           ? clean.tiles.map((box) => {
               const h = byHost.get(box.key);
-              return h === undefined ? null : <WallTile key={box.key} box={box} type={clean.type} host={h} age={formatAgo(now - h.tile.lastSeen)} />;
+              return h === undefined ? null : <WallTile key={box.key} box={box} type={clean.type} host={h} age={frameAge(h.tile.lastSeen, now, h.tile.intervalMs)} />;
             })
           : null}
         {clean.mode === 'band' || clean.mode === 'count' ? (

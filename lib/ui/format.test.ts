@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatAgo, formatTime, isStale } from './format';
+import { formatAge, formatAgo, formatTime, frameAge, isStale } from './format';
 
 describe('formatAgo', () => {
   it('never says "now ago": under a second is "just now"', () => {
@@ -44,5 +44,15 @@ describe('isStale', () => {
     expect(isStale(0, 5001, 1000)).toBe(true);
     expect(isStale(0, 10_000, null)).toBe(false);
     expect(isStale(0, 10_001, null)).toBe(true);
+  });
+});
+
+describe('frameAge', () => {
+  it('says just now within two intervals, so that a live host’s tile keeps its text', () => {
+    expect(frameAge(0, 1999, 1000)).toBe('just now');
+    expect(frameAge(0, 2000, 1000)).toBe('2 s ago');
+    expect(frameAge(0, 3999, 2000)).toBe('just now');
+    expect(frameAge(0, 600_000, 1000)).toBe('10 min ago');
+    expect(frameAge(0, 1500, null)).toBe('just now');
   });
 });

@@ -29,6 +29,17 @@ export function formatAgo(ms: number): string {
 }
 
 /**
+ * The age of a host's last frame as a tile shows it: "just now" while it is within two of the
+ * host's intervals (a host reporting every second would otherwise change its text every second,
+ * on every tile), else formatAgo.
+ */
+export function frameAge(lastSeen: number, now: number, intervalMs: number | null): string {
+  const ms = now - lastSeen;
+  if (ms >= -SKEW_TOLERANCE_MS && ms < 2 * (intervalMs ?? 1000)) return 'just now';
+  return formatAgo(ms);
+}
+
+/**
  * Wall time "2026-11-24 16:01:21Z" in UTC (the default: the same for everyone who opens a shared
  * link), or "2026-11-24 17:01:21+01:00" in an IANA zone (the viewer's choice, lib/ui/time-zone.ts).
  */
