@@ -15,6 +15,7 @@ import { LibvirtStatusDir } from './libvirt-status-dir';
 import { fetchQmpIdentity, type QmpIdentity } from './qmp-identity';
 import { PinsWatch } from './pins-watch';
 import { errorText, type Logger } from './log';
+import { ExactSource, type ExactOptions } from './exact-source';
 
 export interface AgentOptions {
   readonly host: string;
@@ -31,6 +32,8 @@ export interface AgentOptions {
   /** Longest time a thread that did not run goes without its stat being re-read (ms). */
   readonly fullEveryMs?: number;
   readonly qmpTimeoutMs?: number;
+  /** Exact mode (the scheduler's trace events); absent: sampling only. */
+  readonly exact?: ExactOptions;
 }
 
 interface QmpState {
@@ -64,6 +67,7 @@ export class Agent {
   private prevCpuTimes: readonly ProcStatCpu[] | null = null;
   private prev: { obs: HostObservation; snapshot: Snapshot } | null = null;
   private topologyReload: Promise<void> | null = null;
+  private exact: ExactSource | null = null;
   private readonly discoverEveryMs: number;
   private readonly affinityEveryMs: number;
   private readonly fullEveryMs: number;
@@ -98,6 +102,14 @@ export class Agent {
     const topology = await readHostTopology(opts.sysRoot);
     const agent = new Agent(opts, topology);
     if (agent.pins) agent.intents = agent.pins.load();
+    if (opts.exact) {
+      agent.exact = ExactSource.start(
+        opts.exact,
+        topology.cpus.map((c) => c.cpu),
+        opts.procRoot,
+        opts.log,
+      );
+    }
     return agent;
   }
 
@@ -115,6 +127,8 @@ export class Agent {
     if (now - this.lastDiscovery >= this.discoverEveryMs || now < this.discoverEveryTickUntil) {
       this.discover(now);
     }
+    // The interval closes first, right before the threads' schedstat is read, so both cover it.
+    const exact = this.exact?.observe();
     const observations: VmObservation[] = [];
     for (const vm of this.vms.values()) {
       const obs = this.sampleVm(vm, now);
@@ -126,9 +140,12 @@ export class Agent {
       topology: this.topology,
       vms: observations,
       pcpus: this.readPcpuLoad(),
+      mode: this.exact ? 'exact' : 'sampled',
+      exact: exact ?? null,
     };
     const snapshot = buildSnapshot(obs, this.prev);
     this.prev = { obs, snapshot };
+    this.exact?.follow(snapshot);
     return snapshot;
   }
 
@@ -137,7 +154,14 @@ export class Agent {
     await Promise.all([this.topologyReload, ...[...this.vms.values()].map((vm) => vm.qmp.inFlight)]);
   }
 
+  /** Exact mode's source, or null when sampling only. */
+  get exactSource(): ExactSource | null {
+    return this.exact;
+  }
+
   close(): void {
+    this.exact?.close();
+    this.exact = null;
     for (const vm of this.vms.values()) vm.threads.close();
     this.vms.clear();
     this.procStat.close();

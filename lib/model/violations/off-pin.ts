@@ -2,6 +2,7 @@
 // vCPUs that ran: a halted vCPU keeps reporting its last CPU, which right after a re-pin can lie
 // outside even the current affinity (fixture probe1.psr-outside-affinity.txt).
 import { vcpuFix } from '../fix-commands';
+import { exactOffPin } from './exact-off-pin';
 import { cpusLabel, sentence, setText, violationId, vmLabel, type Finding, type Rule, type RuleContext } from './context';
 
 export const offPin: Rule = { kind: 'off-pin', detect };
@@ -10,6 +11,12 @@ function detect(ctx: RuleContext): readonly Finding[] {
   const out: Finding[] = [];
   for (const { vm } of ctx.vms) {
     for (const v of vm.vcpus) {
+      // Exact mode: judged on the vCPU's run time per pCPU instead of its last CPU.
+      if (v.pin !== null && v.residency !== undefined) {
+        const f = exactOffPin(ctx, vm, v, v.pin, v.residency);
+        if (f) out.push(f);
+        continue;
+      }
       if (v.pin === null || !v.ran || v.pin.includes(v.pcpu)) continue;
       out.push({
         id: violationId('off-pin', [vm.name], `vcpu${v.index}`),

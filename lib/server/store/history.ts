@@ -59,6 +59,8 @@ const KIND_RANK: Record<ViolationKind, number> = {
   'numa-split': 6,
   'isolation-mismatch': 7,
   overcommit: 8,
+  intruder: 9,
+  'irq-on-dedicated': 10,
 };
 
 export function compareViolations(a: Violation, b: Violation): number {
