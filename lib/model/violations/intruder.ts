@@ -35,7 +35,8 @@ function detect(ctx: RuleContext): readonly Finding[] {
       shared ??= sharedCpus(ctx);
       const share = (o: SnapshotOtherTask): string => `${((o.ns / intervalNs) * 100).toFixed(1)}%`;
       const named = found.slice(0, 3).map((o) => `${taskLabel(o)} for ${share(o)}`);
-      const more = found.length > 3 ? ` and ${found.length - 3} more tasks` : '';
+      if (found.length > 3) named.push(`${found.length - 3} more tasks`);
+      const list = named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named.at(-1) ?? ''}` : (named[0] ?? '');
       const vms = [vm.name, ...new Set(found.flatMap((o) => (o.vm !== undefined && o.vm !== vm.name ? [o.vm] : [])))];
       out.push({
         id: violationId('intruder', [vm.name], `pcpu${c}`),
@@ -46,7 +47,7 @@ function detect(ctx: RuleContext): readonly Finding[] {
         tids: found.map((o) => o.tid).sort((a, b) => a - b),
         pcpus: [c],
         message: sentence(
-          `${cpusLabel([c])}, ${g.why(c)} ${vmLabel(vm.name)}, also ran ${named.join(', ')}${more} in the last ${durationText(intervalNs)}; ` +
+          `${cpusLabel([c])}, ${g.why(c)} ${vmLabel(vm.name)}, also ran ${list} of the last ${durationText(intervalNs)}; ` +
             (top.kernel
               ? 'a kernel thread working on that CPU: usually interrupts, timers or work queued there.'
               : 'usually a process started without an affinity that keeps it off dedicated cores (a systemd CPUAffinity or cpuset).'),
