@@ -8,6 +8,10 @@ const BIN = path.resolve(import.meta.dirname, '../../../bin/vcpumap-agent.mjs');
 export interface AgentProcess {
   readonly printed: Snapshot[];
   stderr(): string;
+  pid(): number;
+  /** Sends a signal (SIGKILL to leave its resources behind). */
+  kill(signal: NodeJS.Signals): void;
+  exited(): boolean;
   stop(): Promise<void>;
 }
 
@@ -26,6 +30,11 @@ export function startAgentProcess(args: readonly string[]): AgentProcess {
   return {
     printed,
     stderr: () => err,
+    pid: () => child.pid ?? -1,
+    kill: (signal) => {
+      child.kill(signal);
+    },
+    exited: () => child.exitCode !== null || child.signalCode !== null,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
