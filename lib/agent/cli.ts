@@ -100,21 +100,32 @@ export async function main(argv: readonly string[]): Promise<number> {
       log,
       exact,
     });
+  } catch (err) {
+    process.stderr.write(`vcpumap-agent: ${errorText(err)}\n`);
+    return 1;
+  }
+  // From here on a signal still removes the trace instance: before the loop runs it closes the
+  // agent and exits; while it runs it ends the loop, which closes the agent.
+  const stop = new AbortController();
+  let looping = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      stop.abort();
+      if (looping) return;
+      agent.close();
+      process.exit(0);
+    });
+  }
+  try {
     await agent.prepare();
   } catch (err) {
+    agent.close();
     process.stderr.write(`vcpumap-agent: ${errorText(err)}\n`);
     return 1;
   }
   const pusher = args.server !== undefined && token ? new Pusher({ url: args.server, token, log }) : null;
 
   if (args.once) {
-    // A signal during the one interval still removes the trace instance.
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(sig, () => {
-        agent.close();
-        process.exit(0);
-      });
-    }
     agent.sample();
     await new Promise((r) => setTimeout(r, intervalMs));
     const snapshot = agent.sample();
@@ -130,8 +141,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const stop = new AbortController();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+  looping = true;
   log('info', `sampling every ${intervalMs} ms${pusher ? `, pushing to ${args.server}` : ''}`);
   await runLoop(intervalMs, stop.signal, () => {
     const snapshot = agent.sample();

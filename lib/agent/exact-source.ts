@@ -8,6 +8,7 @@ import { watchedCpus } from '../model/exact-snapshot';
 import type { Snapshot } from '../model/snapshot';
 import { interruptDeltas, parseInterrupts, type Interrupts } from '../procfs/interrupts';
 import { PageRing } from '../tracefs/page-ring';
+import { pidFilter } from '../tracefs/pid-filter';
 import type { OtherRun, TrackedThread } from '../tracefs/sched-aggregate';
 import { KeptOpenFile } from './kept-open-file';
 import { errorText, type Logger } from './log';
@@ -31,7 +32,7 @@ export interface ExactOptions {
 }
 
 export const DEFAULT_DRAIN_MS = 100;
-export const DEFAULT_SUBBUF_KB = 16;
+export const DEFAULT_SUBBUF_KB = 64;
 export const DEFAULT_KEEP_SPAN_MS = 10 * 60_000;
 export const DEFAULT_KEEP_BYTES = 32 << 20;
 
@@ -49,6 +50,13 @@ export class ExactSource {
   private watched: readonly number[] = [];
   private vmOfPid: ReadonlyMap<number, string> = new Map();
   private resolved = new Map<number, Resolved>(); // tid -> what /proc said last interval
+  private wakingFilter: string | null | undefined = undefined; // as written to tracefs
+  private followed: readonly TrackedThread[] = [];
+  // The followed threads as (VM pid, tid, role is vCPU) triples, and the VM names, to tell at a
+  // glance, without allocating, that a snapshot holds the same threads as the last one.
+  private key = new Int32Array(0);
+  private keyLen = 0;
+  private names: string[] = [];
 
   private constructor(
     private readonly instance: TraceInstance,
@@ -140,20 +148,78 @@ export class ExactSource {
 
   /** From the snapshot just built: the VM threads to follow and the pCPUs to watch next. */
   follow(snapshot: Snapshot): void {
+    const watched = watchedCpus(snapshot.topology, snapshot.vms);
+    if (this.sameThreads(snapshot)) {
+      // The common case: the same threads as last time. Only the pins may have moved.
+      if (!sameList(watched, this.watched)) {
+        this.reader.follow(this.followed, watched);
+        this.watched = watched;
+      }
+      return;
+    }
     const threads: TrackedThread[] = [];
     const vmOfPid = new Map<number, string>();
     for (const vm of snapshot.vms) {
       vmOfPid.set(vm.pid, vm.name);
       for (const t of vm.threads) threads.push({ tid: t.tid, name: t.name, vcpu: t.role === 'vcpu' });
     }
-    const watched = watchedCpus(snapshot.topology, snapshot.vms);
     this.reader.follow(threads, watched);
+    this.followed = threads;
     this.covered = new Set(threads.map((t) => t.tid));
     this.watched = watched;
     this.vmOfPid = vmOfPid;
+    this.rememberThreads(snapshot);
+    const filter = pidFilter(threads.filter((t) => t.vcpu).map((t) => t.tid));
+    if (filter !== this.wakingFilter) {
+      try {
+        this.instance.filterWakings(filter);
+      } catch (err) {
+        // Every wake-up is then read and the unwanted ones dropped here: slower, still right.
+        this.log('warn', `could not filter sched_waking to the vCPU threads: ${errorText(err)}`, 'waking-filter');
+      }
+      this.wakingFilter = filter;
+    }
+  }
+
+  private sameThreads(snapshot: Snapshot): boolean {
+    let k = 0;
+    let v = 0;
+    const key = this.key;
+    for (const vm of snapshot.vms) {
+      if (this.names[v++] !== vm.name) return false;
+      for (const t of vm.threads) {
+        if (k + 3 > this.keyLen || key[k] !== vm.pid || key[k + 1] !== t.tid || key[k + 2] !== (t.role === 'vcpu' ? 1 : 0)) return false;
+        k += 3;
+      }
+    }
+    return k === this.keyLen && v === this.names.length;
+  }
+
+  private rememberThreads(snapshot: Snapshot): void {
+    let n = 0;
+    for (const vm of snapshot.vms) n += vm.threads.length;
+    if (this.key.length < 3 * n) this.key = new Int32Array(3 * n);
+    let k = 0;
+    for (const vm of snapshot.vms) {
+      for (const t of vm.threads) {
+        this.key[k++] = vm.pid;
+        this.key[k++] = t.tid;
+        this.key[k++] = t.role === 'vcpu' ? 1 : 0;
+      }
+    }
+    this.keyLen = k;
+    this.names = snapshot.vms.map((vm) => vm.name);
   }
 
   close(): void {
+    const st = this.reader.stats;
+    if (st.drains > 0) {
+      this.log(
+        'info',
+        `trace reader: ${st.drains} drains, longest ${st.maxDrainMs.toFixed(2)} ms, mean ${(st.drainMs / st.drains).toFixed(3)} ms; ` +
+          `${st.pages} pages (${(st.bytes / 1048576).toFixed(1)} MiB) read`,
+      );
+    }
     this.reader.close();
     this.interruptsFile?.close();
     this.instance.close();
@@ -203,4 +269,8 @@ export class ExactSource {
     this.prevInterrupts = cur;
     return prev === null ? new Map() : interruptDeltas(prev, cur, this.watched);
   }
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

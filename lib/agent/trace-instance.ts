@@ -111,6 +111,14 @@ export class TraceInstance {
     }
   }
 
+  /**
+   * Keeps only the sched_waking events of these threads (the vCPUs: wake-up latency is theirs), so
+   * the kernel does not write the wake-ups of every other task. null keeps them all ("0" clears a filter).
+   */
+  filterWakings(expr: string | null): void {
+    writeFileSync(`${this.dir}/events/sched/sched_waking/filter`, expr ?? '0');
+  }
+
   /** per_cpu/cpuN/trace_pipe_raw, non-blocking (a read with nothing to give fails with EAGAIN). */
   openPipe(cpu: number): number {
     return this.keep(openSync(`${this.dir}/per_cpu/cpu${cpu}/trace_pipe_raw`, constants.O_RDONLY | constants.O_NONBLOCK));

@@ -1,8 +1,12 @@
 // Reads every CPU's trace_pipe_raw of the agent's instance without blocking the sampling loop:
-// non-blocking reads, on a timer and once more at each interval cut. Per CPU, the stats file says
-// first whether anything waits (a read that finds nothing costs an EAGAIN exception, ~10 us, a
-// stats read ~4 us) and how many events were lost; pages are then read until one comes back
-// partly filled (the writer's page: the buffer is empty). The bytes go to the pure decoder
+// non-blocking reads, on a timer and at each interval cut. Per CPU, the stats file says first
+// what waits (a read that finds nothing costs an EAGAIN exception, ~10 us; a stats read ~4 us)
+// and how many events were lost. At a cut every CPU with events is read; between cuts a CPU is
+// read only once its buffer is a quarter full, and its stats checked as often as its rate needs
+// (every DRAIN_MS when busy, at most every second when quiet): each read of a page that is still
+// being written copies the whole sub-buffer, which on a large host of quiet CPUs read ten times a
+// second would cost more than the events themselves. Pages are read until one comes back partly
+// filled (the writer's page: the buffer is empty). The bytes go to the pure decoder
 // (tracefs/page-decoder.ts) and the aggregator; the pages themselves to the raw page ring.
 import { readSync } from 'node:fs';
 import { lostTotal, parseCpuTraceStats } from '../tracefs/cpu-stats';
@@ -19,7 +23,10 @@ interface CpuReader {
   readonly stats: number;
   stream: PageStream;
   lostSeen: number; // the stats' loss counters at the last read
-  busy: boolean; // the last drain read a whole page: skip the stats check next time
+  readNs: number; // every event of this CPU up to this time has been read (decoder clock)
+  checkNs: number; // when its stats were read last
+  bytesSeen: number; // bytes waiting at that check
+  nextCheckNs: number; // when to look again between cuts
 }
 
 export interface TraceReaderStats {
@@ -33,6 +40,13 @@ export interface TraceReaderStats {
 
 const STATS_BYTES = 512;
 const TWO_32 = 4294967296n;
+/** Between cuts a CPU is read once this share of its buffer waits. */
+const READ_FILL = 0.25;
+/**
+ * The fastest a CPU's events fill its buffer that the checks plan for (bytes/s): 50,000 task
+ * switches and as many wake-ups a second on one CPU write about 5.4 MB/s.
+ */
+const PLANNED_RATE = 6e6;
 
 export class TraceReader {
   readonly aggregator: SchedAggregator;
@@ -44,6 +58,11 @@ export class TraceReader {
   private readonly statsBuf = Buffer.alloc(STATS_BYTES);
   private readonly records: SchedRecords;
   private timer: NodeJS.Timeout | null = null;
+  private everyNs = 100e6;
+  private readonly bufferBytes: number;
+  /** A quiet CPU is checked at least this often (ns), so a sudden burst cannot fill its buffer. */
+  private readonly maxCheckNs: number;
+  private readonly pageView: DataView;
   private failed = false;
 
   constructor(
@@ -56,10 +75,13 @@ export class TraceReader {
     const maxCpu = Math.max(0, ...instance.cpus);
     this.aggregator = new SchedAggregator(maxCpu + 1, this.nowNs(), { prev: this.records.prevComm, next: this.records.nextComm, littleEndian: instance.layout.littleEndian });
     this.page = new Uint8Array(instance.layout.pageSize);
+    this.pageView = new DataView(this.page.buffer);
+    this.bufferBytes = instance.bufferKbPerCpu * 1024;
+    this.maxCheckNs = Math.min(1e9, Math.max(100e6, ((0.6 * this.bufferBytes) / PLANNED_RATE) * 1e9));
     for (const cpu of instance.cpus) {
       const pipe = instance.openPipe(cpu);
       const stats = instance.openStats(cpu);
-      this.readers.push({ cpu, pipe, stats, stream: this.streamFor(cpu), lostSeen: -1, busy: false });
+      this.readers.push({ cpu, pipe, stats, stream: this.streamFor(cpu), lostSeen: -1, readNs: 0, checkNs: 0, bytesSeen: 0, nextCheckNs: 0 });
     }
     this.drain(true); // the losses counted so far are the baseline
   }
@@ -72,6 +94,7 @@ export class TraceReader {
   /** Drains every `everyMs` until close. The timer does not keep the process alive. */
   start(everyMs: number): void {
     if (this.timer !== null) return;
+    this.everyNs = everyMs * 1e6;
     this.timer = setInterval(() => this.drainLogged(false), everyMs);
     this.timer.unref();
   }
@@ -93,9 +116,9 @@ export class TraceReader {
     this.timer = null;
   }
 
-  private drainLogged(everyStats: boolean): void {
+  private drainLogged(all: boolean): void {
     try {
-      this.drain(everyStats);
+      this.drain(all);
     } catch (err) {
       // A read error other than "nothing to read" is not expected from tracefs: say so once, and
       // keep going (the next drain tries again).
@@ -104,24 +127,15 @@ export class TraceReader {
     }
   }
 
-  /** Reads every CPU; `everyStats`: check the loss counters of busy CPUs too (at a cut). */
-  private drain(everyStats: boolean): void {
+  /** At a cut (`all`), reads every CPU; between cuts, the CPUs that are due (see the file comment). */
+  private drain(all: boolean): void {
     const t0 = performance.now();
     let watermark = Number.POSITIVE_INFINITY;
     for (const r of this.readers) {
-      // Every event of this CPU up to now is readable: the watermark is the earliest such time.
       const now = this.nowNs();
-      if (now < watermark) watermark = now;
-      let waiting = true;
-      if (!r.busy || everyStats) {
-        const n = readSync(r.stats, this.statsBuf, 0, STATS_BYTES, 0);
-        const s = parseCpuTraceStats(this.statsBuf.toString('latin1', 0, n));
-        const lost = lostTotal(s);
-        if (r.lostSeen >= 0 && lost > r.lostSeen) this.aggregator.addLost(r.cpu, lost - r.lostSeen);
-        r.lostSeen = lost;
-        waiting = s.entries > 0;
-      }
-      r.busy = waiting && this.readPages(r);
+      if (all || now >= r.nextCheckNs) this.check(r, now, all);
+      // Every event of this CPU up to readNs has been read: the watermark is the earliest such time.
+      if (r.readNs < watermark) watermark = r.readNs;
     }
     this.aggregator.settle(watermark);
     const ms = performance.now() - t0;
@@ -130,20 +144,42 @@ export class TraceReader {
     if (ms > this.stats.maxDrainMs) this.stats.maxDrainMs = ms;
   }
 
-  /** Reads pages until the buffer is empty; true when it read a full page (a busy CPU). */
-  private readPages(r: CpuReader): boolean {
+  private check(r: CpuReader, now: number, all: boolean): void {
+    const n = readSync(r.stats, this.statsBuf, 0, STATS_BYTES, 0);
+    const s = parseCpuTraceStats(this.statsBuf.toString('latin1', 0, n));
+    const lost = lostTotal(s);
+    if (r.lostSeen >= 0 && lost > r.lostSeen) this.aggregator.addLost(r.cpu, lost - r.lostSeen);
+    r.lostSeen = lost;
+    const rate = r.checkNs > 0 && now > r.checkNs ? Math.max(0, s.bytes - r.bytesSeen) / (now - r.checkNs) : 0; // bytes per ns
+    let waiting = s.bytes;
+    if (s.entries === 0) {
+      waiting = 0;
+      r.readNs = now;
+    } else if (all || s.bytes >= READ_FILL * this.bufferBytes) {
+      this.readPages(r);
+      waiting = 0;
+      r.readNs = now;
+    }
+    r.checkNs = now;
+    r.bytesSeen = waiting;
+    // Look again about when a quarter of the buffer will wait, never sooner than the timer.
+    const until = rate > 0 ? (READ_FILL * this.bufferBytes - waiting) / rate : this.maxCheckNs;
+    r.nextCheckNs = now + Math.max(0, Math.min(this.maxCheckNs, until) - this.everyNs / 2);
+  }
+
+  /** Reads pages until the buffer is empty. */
+  private readPages(r: CpuReader): void {
     const { page: header } = this.instance.layout;
     const capacity = this.page.length - header.dataOffset;
-    let full = false;
     for (;;) {
       let n: number;
       try {
         n = readSync(r.pipe, this.page, 0, this.page.length, null);
       } catch (err) {
-        if (err instanceof Error && 'code' in err && err.code === 'EAGAIN') return full;
+        if (err instanceof Error && 'code' in err && err.code === 'EAGAIN') return;
         throw err;
       }
-      if (n <= 0) return full;
+      if (n <= 0) return;
       this.stats.pages++;
       this.stats.bytes += n;
       const used = this.usedBytes(n);
@@ -151,21 +187,21 @@ export class TraceReader {
         r.stream.push(this.page.subarray(0, n));
       } catch (err) {
         this.log('error', `trace page of CPU ${r.cpu} could not be decoded, counted as lost: ${errorText(err)}`, `trace-page:${r.cpu}`);
-        this.aggregator.page(r.cpu, this.aggregator.lastEventNs(r.cpu), -1);
+        this.aggregator.time[0] = this.aggregator.lastEventNs(r.cpu);
+        this.aggregator.page(r.cpu, -1);
         r.stream = this.streamFor(r.cpu);
         continue;
       }
       this.ring?.add(r.cpu, this.pageTime(), this.aggregator.lastEventNs(r.cpu), this.page.subarray(0, used));
       // A page with room left is the one the kernel was writing: nothing more to read now.
-      if (used - header.dataOffset < capacity - 64) return full;
-      full = true;
+      if (used - header.dataOffset < capacity - 64) return;
     }
   }
 
   /** Header plus committed data (plus a stored lost-event count) of the page just read. */
   private usedBytes(n: number): number {
     const { page } = this.instance.layout;
-    const view = new DataView(this.page.buffer, this.page.byteOffset, n);
+    const view = this.pageView;
     const commit = view.getUint32(page.commitOffset + (page.commitSize === 8 && !this.instance.layout.littleEndian ? 4 : 0), this.instance.layout.littleEndian);
     const stored = (commit & 0x40000000) !== 0 ? page.commitSize : 0;
     return Math.min(n, page.dataOffset + (commit & 0x3fffffff) + stored);
@@ -174,9 +210,9 @@ export class TraceReader {
   /** The time stamp of the page just read, on the decoder's clock. */
   private pageTime(): number {
     const { page, littleEndian: le } = this.instance.layout;
-    const view = new DataView(this.page.buffer, this.page.byteOffset + page.timestampOffset, 8);
-    const lo = view.getUint32(le ? 0 : 4, le);
-    const hi = view.getUint32(le ? 4 : 0, le);
+    const at = page.timestampOffset;
+    const lo = this.pageView.getUint32(at + (le ? 0 : 4), le);
+    const hi = this.pageView.getUint32(at + (le ? 4 : 0), le);
     return (hi - this.baseHi) * 4294967296 + lo;
   }
 

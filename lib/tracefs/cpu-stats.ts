@@ -3,6 +3,7 @@
 
 export interface CpuTraceStats {
   readonly entries: number; // events in the buffer not yet read
+  readonly bytes: number; // bytes of those events
   readonly overrun: number; // overwritten before they were read (cumulative)
   readonly commitOverrun: number; // lost inside a nested write (cumulative)
   readonly dropped: number; // dropped when the buffer was full and not overwriting (cumulative)
@@ -26,9 +27,10 @@ export function parseCpuTraceStats(text: string): CpuTraceStats {
   const entries = num('entries');
   const overrun = num('\noverrun');
   if (Number.isNaN(entries) || Number.isNaN(overrun)) throw new Error(`trace cpu stats: expected "entries:" and "overrun:", got ${JSON.stringify(text.slice(0, 80))}`);
+  const bytes = num('\nbytes');
   const commitOverrun = num('commit overrun');
   const dropped = num('dropped events');
-  return { entries, overrun, commitOverrun: Number.isNaN(commitOverrun) ? 0 : commitOverrun, dropped: Number.isNaN(dropped) ? 0 : dropped };
+  return { entries, bytes: Number.isNaN(bytes) ? 0 : bytes, overrun, commitOverrun: Number.isNaN(commitOverrun) ? 0 : commitOverrun, dropped: Number.isNaN(dropped) ? 0 : dropped };
 }
 
 /** Events lost in total according to the stats (every loss counter). */

@@ -41,9 +41,12 @@ export function ftraceText(layout: PageLayout, formats: SchedFormats, pages: Rea
     const events: Decoded[] = [];
     for (const bytes of list) {
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const time = new Float64Array(1);
       decodePage(layout, view, 0, opts.baseHi ?? 0, {
+        time,
         page() {},
-        event(ts, v, at) {
+        event(v, at) {
+          const ts = time[0] ?? 0;
           if (ts < from || ts > to) return;
           events.push({ ts, view: v, at });
           r.learnComms(v, at);

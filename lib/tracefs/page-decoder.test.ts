@@ -12,11 +12,14 @@ interface Seen {
 /** Every page and event as text: page time and losses, event time, type and its first 8 data bytes. */
 function collect(): { sink: RecordSink; seen: Seen } {
   const seen: Seen = { pages: [], events: [] };
+  const time = new Float64Array(1);
   const sink: RecordSink = {
-    page(ts, lost) {
-      seen.pages.push(`${ts}/${lost}`);
+    time,
+    page(lost) {
+      seen.pages.push(`${time[0]}/${lost}`);
     },
-    event(ts, view, at, len) {
+    event(view, at, len) {
+      const ts = time[0] ?? 0;
       const head = [...new Uint8Array(view.buffer, view.byteOffset + at, Math.min(8, len))].join(',');
       seen.events.push(`${ts}:${view.getUint16(at, true)}:${len}:${head}`);
     },
@@ -32,14 +35,16 @@ function fingerprint(chunks: readonly Uint8Array[]): string {
     h = Math.imul(h ^ (x | 0), 16777619);
     h = Math.imul(h ^ Math.floor(x / 4294967296), 16777619);
   };
+  const time = new Float64Array(1);
   const s = new PageStream(layout, 0, {
-    page(ts, lost) {
-      mix(ts);
+    time,
+    page(lost) {
+      mix(time[0] ?? 0);
       mix(lost);
     },
-    event(ts, view, at, len) {
+    event(view, at, len) {
       n++;
-      mix(ts);
+      mix(time[0] ?? 0);
       mix(len);
       mix(view.getUint32(at, true));
       mix(view.getUint32(at + 4, true));

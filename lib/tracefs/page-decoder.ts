@@ -25,13 +25,18 @@ export interface PageLayout {
 
 export interface RecordSink {
   /**
-   * A page begins. `ts` is its time (ns, relative to the decoder's base); `lost` the events lost
-   * just before it: 0 none, n > 0 that many, -1 some (the kernel had no room to store the count).
-   * `bytes` is the whole page, valid only during the call.
+   * [0]: the time (ns, relative to the decoder's base) of the page or record of the next call.
+   * A time is handed over here rather than as an argument: a double passed to a call that is not
+   * inlined is boxed, which would be one allocation per event.
    */
-  page(ts: number, lost: number, bytes: Uint8Array): void;
+  readonly time: Float64Array;
+  /**
+   * A page begins (its time in time[0]); `lost` counts the events lost just before it: 0 none,
+   * n > 0 that many, -1 some (the kernel had no room to store the count).
+   */
+  page(lost: number): void;
   /** One event: its data (common_type first) is `len` bytes at offset `at` of `view`. */
-  event(ts: number, view: DataView, at: number, len: number): void;
+  event(view: DataView, at: number, len: number): void;
 }
 
 const MISSED_EVENTS = 0x80000000;
@@ -67,7 +72,9 @@ export function decodePage(layout: PageLayout, view: DataView, at: number, baseH
       lost = page.commitSize === 8 ? Number(u64Relative(view, dataAt + length, le, 0)) : view.getUint32(dataAt + length, le);
     }
   }
-  sink.page(ts, lost, new Uint8Array(view.buffer, view.byteOffset + at, end0 - at));
+  const clock = sink.time;
+  clock[0] = ts;
+  sink.page(lost);
 
   const typeBits = record.typeLenBits;
   const deltaBits = record.timeDeltaBits;
@@ -122,7 +129,8 @@ export function decodePage(layout: PageLayout, view: DataView, at: number, baseH
     }
     if (dataStart + dataLen > end) throw new PageFormatError(`record of ${dataLen} bytes at ${p - at} runs past the commit length ${length}`);
     ts += delta;
-    sink.event(ts, view, dataStart, dataLen);
+    clock[0] = ts;
+    sink.event(view, dataStart, dataLen);
     events++;
     p = next;
   }

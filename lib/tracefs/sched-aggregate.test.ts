@@ -152,11 +152,9 @@ describe('SchedAggregator', () => {
     agg.watch([0, 1]);
     const ends: number[] = [];
     for (const [cpu, file] of [[0, 'reference.cpu0.pages'], [1, 'reference.cpu1.pages']] as const) {
-      let last = 0;
-      const sink = records.sinkFor(cpu, agg);
-      const s = new PageStream(layout, 0, { page: (ts, lost, b) => sink.page(ts, lost, b), event: (ts, v, at, len) => ((last = ts), sink.event(ts, v, at, len)) });
+      const s = new PageStream(layout, 0, records.sinkFor(cpu, agg));
       s.push(fixtureBytes(file));
-      ends.push(last);
+      ends.push(agg.lastEventNs(cpu));
     }
     const end = Math.max(...ends);
     const i = agg.cut(end);

@@ -63,14 +63,17 @@ export interface SchedInterval {
   readonly othersDropped: number;
 }
 
-/** CPU ids are below this (the snapshot contract's bound + 1): keys are tid * CPU_KEYS + cpu. */
-const CPU_KEYS = 8192;
+/** CPU ids are below this (the snapshot contract's bound + 1). */
+const MAX_CPUS = 8192;
 /** At most this many distinct (task, watched pCPU) pairs per interval; more are counted, not kept. */
 export const MAX_OTHERS = 16384;
 
 export class SchedAggregator implements SchedHandler {
+  /** [0]: the time (ns) of the record being handled, written by the decoder. */
+  readonly time = new Float64Array(1);
   // Tracked threads, one slot each.
   private readonly slotOf = new Map<number, number>();
+  private readonly slotPages: (Int32Array | null)[] = []; // tid -> slot + 1, in pages of 4096 tids
   private slotTid = new Int32Array(64);
   private slotVcpu = new Uint8Array(64);
   private slotName: string[] = [];
@@ -81,6 +84,7 @@ export class SchedAggregator implements SchedHandler {
   private readonly freeSlots: number[] = [];
   private readonly touched: number[] = [];
   private readonly wake: (WakeLists | null)[] = [];
+  private readonly wakeDirty: WakeLists[] = []; // lists with times waiting to be matched
 
   // Residency pairs (slot, cpu) of the interval: a linked list per slot.
   private pairCpu = new Int32Array(256);
@@ -90,7 +94,8 @@ export class SchedAggregator implements SchedHandler {
   private pairLen = 0;
 
   // Untracked tasks on watched CPUs.
-  private readonly otherIdx = new Map<number, number>();
+  // Per watched CPU: tid -> index of its entry (small-integer keys: a tid * cpu key would be a heap number).
+  private readonly otherIdx: (Map<number, number> | null)[];
   private otherTid = new Int32Array(256);
   private otherCpu = new Int32Array(256);
   private otherNs = new Float64Array(256);
@@ -121,7 +126,8 @@ export class SchedAggregator implements SchedHandler {
     startNs: number,
     private readonly comm: { readonly prev: StringField; readonly next: StringField; readonly littleEndian: boolean },
   ) {
-    if (cpuSlots > CPU_KEYS) throw new Error(`at most ${CPU_KEYS} CPUs are supported, got ${cpuSlots}`);
+    if (cpuSlots > MAX_CPUS) throw new Error(`at most ${MAX_CPUS} CPUs are supported, got ${cpuSlots}`);
+    this.otherIdx = new Array<Map<number, number> | null>(cpuSlots).fill(null);
     this.start = startNs;
     this.known = new Uint8Array(cpuSlots);
     this.since = new Float64Array(cpuSlots).fill(startNs);
@@ -146,6 +152,7 @@ export class SchedAggregator implements SchedHandler {
       if (slot === undefined) {
         slot = this.newSlot(t.tid);
         this.slotOf.set(t.tid, slot);
+        this.setSlotFor(t.tid, slot);
       }
       this.slotVcpu[slot] = t.vcpu ? 1 : 0;
       this.slotName[slot] = t.name;
@@ -155,6 +162,7 @@ export class SchedAggregator implements SchedHandler {
     for (const [tid, slot] of this.slotOf) {
       if (keep.has(tid)) continue;
       this.slotOf.delete(tid);
+      this.setSlotFor(tid, -1);
       // Its figures of this interval are still reported at the next cut; the slot is freed then.
       this.slotTid[slot] = -tid - 1;
       this.wake[slot] = null;
@@ -185,9 +193,12 @@ export class SchedAggregator implements SchedHandler {
   }
 
   // --- SchedHandler: the decoder's calls, CPU by CPU in time order -------------------------
+  // Times come in `time[0]`, not as arguments: a double passed to a call that is not inlined is
+  // boxed, one allocation per event.
 
-  page(cpu: number, ts: number, lost: number): void {
+  page(cpu: number, lost: number): void {
     if (lost === 0 || cpu >= this.cpuSlots) return;
+    const ts = this.time[0] ?? 0;
     this.lostPage[cpu] = (this.lostPage[cpu] ?? 0) + (lost > 0 ? lost : 1);
     // What ran between the last event seen and this page is unknown: stop counting at the last
     // event, and learn the running task again from the next switch.
@@ -200,45 +211,69 @@ export class SchedAggregator implements SchedHandler {
   }
 
   // A preempted task (prev_state 0) gets no sched_waking before it runs again: the state is not needed.
-  switched(cpu: number, ts: number, prevPid: number, _prevState: number, nextPid: number, view: DataView, at: number): void {
+  switched(cpu: number, prevPid: number, _prevState: number, nextPid: number, view: DataView, at: number): void {
     if (cpu >= this.cpuSlots) return;
     this.events++;
+    const ts = this.time[0] ?? 0;
     this.lastTs[cpu] = ts;
     const since = this.since[cpu] ?? ts;
-    const t = ts < since ? since : ts;
     if (this.known[cpu] === 0) {
       // The first switch seen here: the task switched out has run since `since`.
       this.known[cpu] = 1;
-      this.enter(cpu, prevPid, since, false, null, view, at, this.comm.prev);
+      this.enter(cpu, prevPid, false, null, view, at, this.comm.prev);
     }
-    this.close(cpu, t);
+    // The run time of the task switched out (a late event is clamped to the interval start).
+    if (ts > since) {
+      const d = ts - since;
+      const p = this.curPair[cpu] ?? -1;
+      if (p >= 0) this.pairNs[p] = (this.pairNs[p] ?? 0) + d;
+      else {
+        const o = this.curOther[cpu] ?? -1;
+        if (o >= 0) this.otherNs[o] = (this.otherNs[o] ?? 0) + d;
+      }
+      this.since[cpu] = ts;
+    }
     const out = this.curSlot[cpu] ?? -1;
-    if (out >= 0) this.wake[out]?.outs.push(ts);
-    this.leave(cpu);
-    this.enter(cpu, nextPid, t, true, null, view, at, this.comm.next);
+    if (out >= 0) this.pushWake(out, OUT);
+    this.enter(cpu, nextPid, true, null, view, at, this.comm.next);
     const inSlot = this.curSlot[cpu] ?? -1;
-    if (inSlot >= 0) this.wake[inSlot]?.ins.push(ts);
+    if (inSlot >= 0) this.pushWake(inSlot, IN);
   }
 
-  waking(cpu: number, ts: number, pid: number): void {
+  waking(cpu: number, pid: number): void {
     if (cpu < this.cpuSlots) {
       this.events++;
-      this.lastTs[cpu] = ts;
+      this.lastTs[cpu] = this.time[0] ?? 0;
     }
-    const slot = this.slotOf.get(pid);
-    if (slot !== undefined) this.wake[slot]?.wakes.push(ts);
+    const slot = this.slotFor(pid);
+    if (slot >= 0) this.pushWake(slot, WAKE);
   }
 
-  migrated(cpu: number, ts: number, pid: number, origCpu: number, destCpu: number): void {
+  migrated(cpu: number, pid: number, origCpu: number, destCpu: number): void {
     if (cpu < this.cpuSlots) {
       this.events++;
-      this.lastTs[cpu] = ts;
+      this.lastTs[cpu] = this.time[0] ?? 0;
     }
     if (origCpu === destCpu) return; // se.nr_migrations counts only a change of CPU
-    const slot = this.slotOf.get(pid);
-    if (slot === undefined) return;
+    const slot = this.slotFor(pid);
+    if (slot < 0) return;
     this.slotMigr[slot] = (this.slotMigr[slot] ?? 0) + 1;
     this.touch(slot);
+  }
+
+  /** The slot of a followed thread, or -1: two array loads instead of a Map lookup per event. */
+  private slotFor(tid: number): number {
+    if (tid <= 0) return -1;
+    const page = this.slotPages[tid >>> SLOT_PAGE_BITS];
+    return page === undefined || page === null ? -1 : (page[tid & SLOT_PAGE_MASK] ?? 0) - 1;
+  }
+
+  private setSlotFor(tid: number, slot: number): void {
+    const i = tid >>> SLOT_PAGE_BITS;
+    while (this.slotPages.length <= i) this.slotPages.push(null);
+    let page = this.slotPages[i];
+    if (!page) this.slotPages[i] = page = new Int32Array(1 << SLOT_PAGE_BITS);
+    page[tid & SLOT_PAGE_MASK] = slot + 1;
   }
 
   /**
@@ -246,12 +281,25 @@ export class SchedAggregator implements SchedHandler {
    * later times wait for the next call.
    */
   settle(watermarkNs: number): void {
-    for (let s = 0; s < this.slotCount; s++) {
-      const w = this.wake[s];
-      if (w && w.pendingEvents()) {
-        w.settle(watermarkNs);
-        if (w.hist.count > 0) this.touch(s);
-      }
+    const dirty = this.wakeDirty;
+    let keep = 0;
+    for (let i = 0; i < dirty.length; i++) {
+      const w = dirty[i];
+      if (w === undefined) continue;
+      w.settle(watermarkNs);
+      if (w.pendingEvents()) dirty[keep++] = w;
+      else w.dirty = false;
+    }
+    dirty.length = keep;
+  }
+
+  private pushWake(slot: number, kind: number): void {
+    const w = this.wake[slot];
+    if (w == null) return;
+    (kind === WAKE ? w.wakes : kind === IN ? w.ins : w.outs).push(this.time);
+    if (!w.dirty) {
+      w.dirty = true;
+      this.wakeDirty.push(w);
     }
   }
 
@@ -327,7 +375,7 @@ export class SchedAggregator implements SchedHandler {
     this.lostStat.fill(0);
     this.pairLen = 0;
     this.otherLen = 0;
-    this.otherIdx.clear();
+    for (const m of this.otherIdx) m?.clear();
     this.otherComm.length = 0;
     this.othersDropped = 0;
     for (let s = 0; s < this.slotCount; s++) {
@@ -363,9 +411,8 @@ export class SchedAggregator implements SchedHandler {
     this.curOther[cpu] = -1;
   }
 
-  /** `tid` runs on `cpu` from `t`; a switch-in when `switchIn`. The comm is read only for a new other entry. */
-  private enter(cpu: number, tid: number, t: number, switchIn: boolean, knownComm: string | null, view: DataView | null, at: number, field: StringField | null): void {
-    this.since[cpu] = t;
+  /** `tid` runs on `cpu` from since[cpu]; a switch-in when `switchIn`. The comm is read only for a new other entry. */
+  private enter(cpu: number, tid: number, switchIn: boolean, knownComm: string | null, view: DataView | null, at: number, field: StringField | null): void {
     this.curTid[cpu] = tid;
     this.curSlot[cpu] = -1;
     this.curPair[cpu] = -1;
@@ -374,8 +421,8 @@ export class SchedAggregator implements SchedHandler {
       this.curComm[cpu] = null;
       return;
     }
-    const slot = this.slotOf.get(tid);
-    if (slot !== undefined) {
+    const slot = this.slotFor(tid);
+    if (slot >= 0) {
       this.curSlot[cpu] = slot;
       this.curComm[cpu] = this.slotName[slot] ?? null;
       const p = this.pairFor(slot, cpu);
@@ -387,8 +434,9 @@ export class SchedAggregator implements SchedHandler {
       this.curComm[cpu] = null;
       return;
     }
-    const key = tid * CPU_KEYS + cpu;
-    let o = this.otherIdx.get(key);
+    let idx = this.otherIdx[cpu];
+    if (!idx) this.otherIdx[cpu] = idx = new Map();
+    let o = idx.get(tid);
     if (o === undefined) {
       const comm = knownComm ?? (view !== null && field !== null ? readString(view, at, field, this.comm.littleEndian) : '');
       o = this.newOther(tid, cpu, comm);
@@ -396,7 +444,7 @@ export class SchedAggregator implements SchedHandler {
         this.curComm[cpu] = comm;
         return;
       }
-      this.otherIdx.set(key, o);
+      idx.set(tid, o);
     } else if (this.otherComm[o] === '' && view !== null && field !== null) {
       // Entered while its name was unknown (it was running when its pCPU became watched).
       this.otherComm[o] = readString(view, at, field, this.comm.littleEndian);
@@ -411,7 +459,7 @@ export class SchedAggregator implements SchedHandler {
     for (let c = 0; c < this.cpuSlots; c++) {
       if (this.known[c] !== 1) continue;
       const tid = this.curTid[c] ?? -1;
-      this.enter(c, tid, this.since[c] ?? this.start, false, this.curComm[c] ?? '', null, 0, null);
+      this.enter(c, tid, false, this.curComm[c] ?? '', null, 0, null);
     }
   }
 
@@ -488,32 +536,45 @@ export class SchedAggregator implements SchedHandler {
 }
 
 const FREE = -2147483648;
+const SLOT_PAGE_BITS = 12;
+const SLOT_PAGE_MASK = (1 << SLOT_PAGE_BITS) - 1;
+const WAKE = 0;
+const IN = 1;
+const OUT = 2;
 
 function grow<T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }
 
-/** A growable list of times (ns). */
+/**
+ * A growable list of times (ns). Times come CPU by CPU, each CPU's in order, so the list is a few
+ * sorted runs: it is put in order by merging the runs, not by sorting.
+ */
 class TimeList {
   buf = new Float64Array(16);
   len = 0;
+  private runs: number[] = []; // start index of every run after the first
+  private scratch = new Float64Array(16);
 
-  push(ts: number): void {
+  /** Adds time[0]. */
+  push(time: Float64Array): void {
+    const ts = time[0] ?? 0;
     if (this.len === this.buf.length) {
       const b = new Float64Array(this.buf.length * 2);
       b.set(this.buf);
       this.buf = b;
     }
+    if (this.len > 0 && ts < (this.buf[this.len - 1] ?? 0)) this.runs.push(this.len);
     this.buf[this.len++] = ts;
   }
 
-  /** Sorts the list; returns how many times are <= `limit`. */
+  /** Puts the list in order; returns how many times are <= `limit`. */
   sortedUpTo(limit: number): number {
-    const view = this.buf.subarray(0, this.len);
-    view.sort();
+    if (this.runs.length > 0) this.mergeRuns();
+    const b = this.buf;
     let n = 0;
-    while (n < this.len && (view[n] ?? 0) <= limit) n++;
+    while (n < this.len && (b[n] ?? 0) <= limit) n++;
     return n;
   }
 
@@ -522,6 +583,38 @@ class TimeList {
     if (n <= 0) return;
     this.buf.copyWithin(0, n, this.len);
     this.len -= n;
+  }
+
+  private mergeRuns(): void {
+    if (this.scratch.length < this.buf.length) this.scratch = new Float64Array(this.buf.length);
+    let bounds = [0, ...this.runs, this.len];
+    let src = this.buf;
+    let dst = this.scratch;
+    // Merge neighbouring runs pairwise until one is left: O(n log runs).
+    while (bounds.length > 2) {
+      const next = [0];
+      for (let r = 0; r + 1 < bounds.length; r += 2) {
+        const a0 = bounds[r] ?? 0;
+        const a1 = bounds[r + 1] ?? 0;
+        const b1 = r + 2 < bounds.length ? (bounds[r + 2] ?? a1) : a1;
+        let i = a0;
+        let j = a1;
+        let k = a0;
+        while (i < a1 && j < b1) dst[k++] = (src[i] ?? 0) <= (src[j] ?? 0) ? (src[i++] ?? 0) : (src[j++] ?? 0);
+        while (i < a1) dst[k++] = src[i++] ?? 0;
+        while (j < b1) dst[k++] = src[j++] ?? 0;
+        next.push(b1);
+      }
+      bounds = next;
+      const t = src;
+      src = dst;
+      dst = t;
+    }
+    if (src !== this.buf) {
+      this.scratch = this.buf;
+      this.buf = src;
+    }
+    this.runs = [];
   }
 }
 
@@ -533,6 +626,7 @@ class WakeLists {
   readonly hist = new LatencyHistogram();
   private running = false;
   private pending = Number.NaN;
+  dirty = false; // in the aggregator's list of lists to settle
 
   pendingEvents(): boolean {
     return this.wakes.len > 0 || this.ins.len > 0 || this.outs.len > 0;

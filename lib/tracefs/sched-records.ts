@@ -10,11 +10,13 @@ export type SchedEventName = (typeof SCHED_EVENTS)[number];
 export type SchedFormats = Readonly<Record<SchedEventName, EventFormat>>;
 
 export interface SchedHandler {
-  page(cpu: number, ts: number, lost: number, bytes: Uint8Array): void;
+  /** [0]: the time (ns) of the record being handled; the decoder writes it before each call. */
+  readonly time: Float64Array;
+  page(cpu: number, lost: number): void;
   /** `prevState` is the low 32 bits of prev_state: 0 = preempted while runnable. */
-  switched(cpu: number, ts: number, prevPid: number, prevState: number, nextPid: number, view: DataView, at: number): void;
-  waking(cpu: number, ts: number, pid: number): void;
-  migrated(cpu: number, ts: number, pid: number, origCpu: number, destCpu: number): void;
+  switched(cpu: number, prevPid: number, prevState: number, nextPid: number, view: DataView, at: number): void;
+  waking(cpu: number, pid: number): void;
+  migrated(cpu: number, pid: number, origCpu: number, destCpu: number): void;
 }
 
 /** A string field: where its bytes are, given the record's start. */
@@ -72,19 +74,20 @@ export class SchedRecords {
     // Offsets as locals: the closure reads them without a property load per event.
     const { typeOffset, typeSize, switchId, wakingId, migrateId, prevPid, prevState, nextPid, wakingPid, migratePid, origCpu, destCpu } = this;
     return {
+      time: handler.time,
       events: 0,
-      page(ts, lost, bytes) {
-        handler.page(cpu, ts, lost, bytes);
+      page(lost) {
+        handler.page(cpu, lost);
       },
-      event(ts, view, at) {
+      event(view, at) {
         this.events++;
         const type = typeSize === 2 ? view.getUint16(at + typeOffset, le) : view.getUint32(at + typeOffset, le);
         if (type === switchId) {
-          handler.switched(cpu, ts, view.getInt32(at + prevPid, le), view.getUint32(at + prevState, le), view.getInt32(at + nextPid, le), view, at);
+          handler.switched(cpu, view.getInt32(at + prevPid, le), view.getUint32(at + prevState, le), view.getInt32(at + nextPid, le), view, at);
         } else if (type === wakingId) {
-          handler.waking(cpu, ts, view.getInt32(at + wakingPid, le));
+          handler.waking(cpu, view.getInt32(at + wakingPid, le));
         } else if (type === migrateId) {
-          handler.migrated(cpu, ts, view.getInt32(at + migratePid, le), view.getInt32(at + origCpu, le), view.getInt32(at + destCpu, le));
+          handler.migrated(cpu, view.getInt32(at + migratePid, le), view.getInt32(at + origCpu, le), view.getInt32(at + destCpu, le));
         }
       },
     };

@@ -1,0 +1,20 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+import { mkdirSync, writeFileSync, rmdirSync } from 'node:fs';
+import { startPausedGuests, sleep } from './scripts/bench-common';
+const guests = await startPausedGuests(20, 8, 'prof');
+const cg = `/sys/fs/cgroup/cpu/vcpumap-prof-${process.pid}`;
+mkdirSync(cg); writeFileSync(`${cg}/cpu.cfs_period_us`, '10000'); writeFileSync(`${cg}/cpu.cfs_quota_us`, '4000');
+const load = spawn('sh', ['-c', `echo $$ > ${cg}/cgroup.procs && exec taskset -c 1 perf bench sched pipe -l 2000000000`], { stdio: 'ignore' });
+await sleep(500);
+const mode = process.argv[2] ?? 'on';
+const a = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=/tmp/exact-exp/aprof', 'bin/vcpumap-agent.mjs', '--print', '--exact', mode, '--interval', '100ms'], { stdio: ['ignore', 'ignore', 'inherit'] });
+await sleep(Number(process.argv[3] ?? 15000));
+a.kill('SIGTERM');
+await new Promise((r) => a.once('exit', r));
+load.kill('SIGKILL');
+for (const pid of require('node:fs').readFileSync(`${cg}/cgroup.procs`, 'utf8').trim().split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+await sleep(300);
+try { rmdirSync(cg); } catch (e) { console.error(String(e)); }
+await Promise.all(guests.map((g) => g.stop()));
