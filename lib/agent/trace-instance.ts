@@ -24,7 +24,7 @@ export class TraceUnavailableError extends Error {
 export interface TraceInstanceOptions {
   readonly tracefs: string; // the tracefs mount, e.g. /sys/kernel/tracing
   readonly procRoot: string;
-  readonly cpus: readonly number[]; // online CPUs to read
+  readonly cpus: readonly number[]; // online CPUs (the buffers are sized for them)
   /** Ring buffer per CPU (KiB); default: 64 MiB spread over the CPUs, 512 KiB to 2 MiB each. */
   readonly bufferKbPerCpu?: number;
   /** Sub-buffer (page) size in KiB where the kernel lets it be set (Linux 6.8+). */
@@ -101,7 +101,13 @@ export class TraceInstance {
       for (const e of SCHED_EVENTS) writeFileSync(`${dir}/events/sched/${e}/enable`, '1');
       writeFileSync(`${dir}/tracing_on`, '1');
       const layout: PageLayout = { page, record, pageSize, littleEndian: endianness() === 'LE' };
-      const t = new TraceInstance(dir, opts.cpus, layout, formats, bufferKb, opts.log);
+      // Every possible CPU has a per_cpu directory: one that comes online later is read too.
+      const cpus = readdirSync(`${dir}/per_cpu`)
+        .map((n) => /^cpu(\d+)$/.exec(n)?.[1])
+        .filter((n): n is string => n !== undefined)
+        .map(Number)
+        .sort((a, b) => a - b);
+      const t = new TraceInstance(dir, cpus.length > 0 ? cpus : opts.cpus, layout, formats, bufferKb, opts.log);
       open.add(t);
       return t;
     } catch (err) {

@@ -5,8 +5,10 @@
 // read only once its buffer is a quarter full, and its stats checked as often as its rate needs
 // (every DRAIN_MS when busy, at most every second when quiet): each read of a page that is still
 // being written copies the whole sub-buffer, which on a large host of quiet CPUs read ten times a
-// second would cost more than the events themselves. Pages are read until one comes back partly
-// filled (the writer's page: the buffer is empty). The bytes go to the pure decoder
+// second would cost more than the events themselves. Pages are read until the kernel has none
+// (EAGAIN) or two come back partly filled in a row: a partial page is either the rest of a page
+// read before while the kernel was still writing it (full pages may follow) or the page it is
+// writing now, and after the latter only what was written meanwhile. The bytes go to the pure decoder
 // (tracefs/page-decoder.ts) and the aggregator; the pages themselves to the raw page ring.
 import { readSync } from 'node:fs';
 import { lostTotal, parseCpuTraceStats } from '../tracefs/cpu-stats';
@@ -171,6 +173,7 @@ export class TraceReader {
   private readPages(r: CpuReader): void {
     const { page: header } = this.instance.layout;
     const capacity = this.page.length - header.dataOffset;
+    let partials = 0;
     for (;;) {
       let n: number;
       try {
@@ -193,8 +196,11 @@ export class TraceReader {
         continue;
       }
       this.ring?.add(r.cpu, this.pageTime(), this.aggregator.lastEventNs(r.cpu), this.page.subarray(0, used));
-      // A page with room left is the one the kernel was writing: nothing more to read now.
-      if (used - header.dataOffset < capacity - 64) return;
+      if (used - header.dataOffset < capacity - 64) {
+        if (++partials === 2) return;
+      } else {
+        partials = 0;
+      }
     }
   }
 
