@@ -119,7 +119,20 @@ function tryKill(pid: number): void {
 
 // --- the measured processes -----------------------------------------------------------------------
 
+/** CPU of process `pid` and the load's rate over one window of WINDOW_S. */
+async function cpuWindow(pid: number, load: Load): Promise<{ cpuPct: number; rate: number; elapsedMs: number }> {
+  const ns0 = processRunNs(pid);
+  const sw0 = load.switches();
+  const t0 = performance.now();
+  await sleep(WINDOW_S * 1000);
+  const ns1 = processRunNs(pid);
+  const sw1 = load.switches();
+  const elapsedMs = performance.now() - t0;
+  return { cpuPct: ((ns1 - ns0) / 1e6 / elapsedMs) * 100, rate: ((sw1 - sw0) * 1000) / elapsedMs, elapsedMs };
+}
+
 interface Measured {
+  readonly elapsedMs: number;
   readonly cpuPct: number; // % of one core over the window
   readonly rate: number; // load switches/s during the window
   readonly events?: number; // trace events read in the window (exact agent)
@@ -142,7 +155,6 @@ async function measureAgent(load: Load, mode: 'exact' | 'sampled'): Promise<Meas
     partial = lines.pop() ?? '';
     for (const l of lines) {
       if (!counting || !l) continue;
-      // Only the head of the line is needed: parse up to the topology.
       const s = JSON.parse(l) as Snapshot;
       frames++;
       events += s.trace?.events ?? 0;
@@ -154,22 +166,12 @@ async function measureAgent(load: Load, mode: 'exact' | 'sampled'): Promise<Meas
   await sleep(WARMUP_S * 1000);
   if (child.exitCode !== null) throw new Error(`agent exited: ${stderr}`);
   counting = true;
-  const ns0 = processRunNs(pid);
-  const sw0 = load.switches();
-  const t0 = performance.now();
-  await sleep(WINDOW_S * 1000);
-  const ns1 = processRunNs(pid);
-  const sw1 = load.switches();
-  const elapsed = performance.now() - t0;
+  const w = await cpuWindow(pid, load);
   counting = false;
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   const drains = /trace reader: .*/.exec(stderr)?.[0];
-  return {
-    cpuPct: ((ns1 - ns0) / 1e6 / elapsed) * 100,
-    rate: ((sw1 - sw0) * 1000) / elapsed,
-    ...(mode === 'exact' ? { events: (events * 1000) / elapsed, lost, note: `${frames} frames${drains ? `; ${drains}` : ''}` } : {}),
-  };
+  return { ...w, ...(mode === 'exact' ? { events: (events * 1000) / w.elapsedMs, lost, note: `${frames} frames${drains ? `; ${drains}` : ''}` } : {}) };
 }
 
 async function measurePerf(load: Load, dir: string): Promise<Measured> {
@@ -181,24 +183,13 @@ async function measurePerf(load: Load, dir: string): Promise<Measured> {
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   await sleep(2000); // perf sets up its buffers
-  const ns0 = processRunNs(pid);
-  const sw0 = load.switches();
-  const t0 = performance.now();
-  await sleep(WINDOW_S * 1000);
-  const ns1 = processRunNs(pid);
-  const sw1 = load.switches();
-  const elapsed = performance.now() - t0;
+  const w = await cpuWindow(pid, load);
   child.kill('SIGINT');
   await new Promise((r) => child.once('exit', r));
   const stats = spawnSync('perf', ['report', '-i', out, '--stats'], { encoding: 'utf8', maxBuffer: 16 << 20 }).stdout;
   const lost = [...stats.matchAll(/LOST(?:_SAMPLES)? events:\s*(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
   const samples = /\((\d+) samples\)/.exec(stderr)?.[1];
-  return {
-    cpuPct: ((ns1 - ns0) / 1e6 / elapsed) * 100,
-    rate: ((sw1 - sw0) * 1000) / elapsed,
-    lost,
-    note: `${samples ?? '?'} samples written over ${(elapsed / 1000 + 2).toFixed(0)} s`,
-  };
+  return { ...w, lost, note: `${samples ?? '?'} samples written over ${(w.elapsedMs / 1000 + 2).toFixed(0)} s` };
 }
 
 // --- main -----------------------------------------------------------------------------------------

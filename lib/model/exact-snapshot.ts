@@ -40,17 +40,7 @@ export function exactVm(vm: SnapshotVm, exact: ExactObservation): SnapshotVm {
   }
   const vcpus = vm.vcpus.map((v) => (known(v) ? exactVcpu(v, exact) : v));
   const threads = vm.threads.map((t) => (known(t) ? exactThread(t, exact) : t));
-  const out: SnapshotVm = {
-    name: vm.name,
-    uuid: vm.uuid,
-    pid: vm.pid,
-    source: vm.source,
-    intent: vm.intent,
-    dedicated: vm.dedicated,
-    maxVcpus: vm.maxVcpus,
-    vcpus,
-    threads,
-  };
+  const out: SnapshotVm = { ...vm, vcpus, threads }; // same key order: vcpus and threads keep their places
   if (!active) {
     quiet.add(out);
     quietOf.set(vm, out);

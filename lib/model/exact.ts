@@ -1,20 +1,13 @@
 // What exact mode observed in one interval (lib/agent/exact-source.ts reads it from the
 // scheduler's trace events and /proc/interrupts), as plain types for the snapshot builder.
 
-/** Run time of one thread on one pCPU in the interval. */
-export interface ExactResidency {
-  readonly pcpu: number;
-  readonly ns: number;
-  readonly switchIns: number; // times it was switched in there
-}
+import type { SnapshotResidency, SnapshotWakeLatency } from './snapshot';
 
-/** Wake-up latency (sched_waking to running) of one vCPU in the interval. */
-export interface ExactWakeLatency {
-  readonly p50: number; // ns, from a log histogram (within 2.2%)
-  readonly p99: number; // ns
-  readonly max: number; // ns, exact
-  readonly count: number; // wake-ups
-}
+/** Run time of one thread on one pCPU in the interval: ns and switch-ins. */
+export type ExactResidency = SnapshotResidency;
+
+/** Wake-up latency (sched_waking to running) of one vCPU in the interval; p50 and p99 from a log histogram (within 2.2%). */
+export type ExactWakeLatency = SnapshotWakeLatency;
 
 export interface ExactThread {
   readonly residency: readonly ExactResidency[]; // ascending by pcpu

@@ -12,6 +12,7 @@
 // Events of one CPU arrive in time order, but the CPUs are read one after the other, so a wake-up
 // seen on CPU 1 may be read after its switch-in on CPU 0. Latency therefore works on per-vCPU
 // lists of times, sorted and matched only up to a watermark that every CPU has been read past.
+import type { ExactResidency, ExactThread } from '../model/exact';
 import { LatencyHistogram } from './latency-histogram';
 import { readString, type SchedHandler, type StringField } from './sched-records';
 
@@ -19,25 +20,6 @@ export interface TrackedThread {
   readonly tid: number;
   readonly name: string; // comm as the sampler read it, for a thread that turns into an "other"
   readonly vcpu: boolean; // wake-up latency is kept for vCPUs
-}
-
-export interface ResidencyEntry {
-  readonly pcpu: number;
-  readonly ns: number;
-  readonly switchIns: number;
-}
-
-export interface WakeLatency {
-  readonly p50: number; // ns
-  readonly p99: number; // ns
-  readonly max: number; // ns
-  readonly count: number; // wake-ups in the interval
-}
-
-export interface ThreadInterval {
-  readonly residency: readonly ResidencyEntry[]; // ascending by pcpu; only pCPUs it ran on
-  readonly migrations: number;
-  readonly wakeLatencyNs: WakeLatency | null; // null: no wake-up (or not a vCPU)
 }
 
 export interface OtherRun {
@@ -54,7 +36,7 @@ export interface SchedInterval {
   readonly lostEvents: number; // over all CPUs
   readonly lostByCpu: ReadonlyMap<number, number>;
   /** Tracked threads that ran or migrated in the interval; a tracked tid absent here did neither. */
-  readonly threads: ReadonlyMap<number, ThreadInterval>;
+  readonly threads: ReadonlyMap<number, ExactThread>;
   /** Watched pCPU -> every untracked task that ran there, by ns descending. */
   readonly others: ReadonlyMap<number, readonly OtherRun[]>;
   /** pCPUs whose running task was unknown for part of the interval (before their first switch, after lost events). */
@@ -310,10 +292,10 @@ export class SchedAggregator implements SchedHandler {
       if ((this.known[c] ?? 0) === 1) this.close(c, Math.max(endNs, this.since[c] ?? endNs));
       else this.since[c] = Math.max(endNs, this.since[c] ?? endNs);
     }
-    const threads = new Map<number, ThreadInterval>();
+    const threads = new Map<number, ExactThread>();
     for (const s of this.touched) {
       const tid = this.slotTid[s] ?? -1;
-      const residency: ResidencyEntry[] = [];
+      const residency: ExactResidency[] = [];
       for (let p = this.slotHead[s] ?? -1; p >= 0; p = this.pairNext[p] ?? -1) {
         const ns = this.pairNs[p] ?? 0;
         const ins = this.pairIns[p] ?? 0;
