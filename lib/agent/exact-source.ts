@@ -256,6 +256,11 @@ export class ExactSource {
   }
 
   private readInterrupts(): ReadonlyMap<number, readonly ExactIrqCount[]> {
+    if (this.watched.length === 0) {
+      // No pCPU to report on (none pinned, none isolated): the next one counts from its first read.
+      this.prevInterrupts = null;
+      return new Map();
+    }
     const text = this.interruptsFile?.read() ?? null;
     if (text === null) return new Map();
     let cur: Interrupts;

@@ -91,7 +91,13 @@ export class TraceInstance {
       const record = parseHeaderEvent(readFileSync(`${opts.tracefs}/events/header_event`, 'utf8'));
       let pageSize = page.pageSize;
       if (opts.subbufKb !== undefined && existsSync(`${dir}/buffer_subbuf_size_kb`)) {
-        writeFileSync(`${dir}/buffer_subbuf_size_kb`, String(opts.subbufKb));
+        try {
+          writeFileSync(`${dir}/buffer_subbuf_size_kb`, String(opts.subbufKb));
+        } catch (err) {
+          // Larger sub-buffers need contiguous pages, which a fragmented host may not have: the
+          // page size works too, at more reads per event.
+          opts.log('warn', `tracefs sub-buffers of ${opts.subbufKb} KiB refused (${errorText(err)}), using the default`);
+        }
       }
       if (existsSync(`${dir}/buffer_subbuf_size_kb`)) pageSize = Number(readFileSync(`${dir}/buffer_subbuf_size_kb`, 'utf8').trim()) * 1024;
       const bufferKb = opts.bufferKbPerCpu ?? defaultBufferKb(opts.cpus.length);
