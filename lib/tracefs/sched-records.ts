@@ -68,19 +68,17 @@ export class SchedRecords {
     this.destCpu = int32Field(mig, 'dest_cpu');
   }
 
-  /** The sink the page decoder of CPU `cpu` feeds; its `events` counts every record. */
-  sinkFor(cpu: number, handler: SchedHandler): RecordSink & { events: number } {
+  /** The sink the page decoder of CPU `cpu` feeds. */
+  sinkFor(cpu: number, handler: SchedHandler): RecordSink {
     const le = this.littleEndian;
     // Offsets as locals: the closure reads them without a property load per event.
     const { typeOffset, typeSize, switchId, wakingId, migrateId, prevPid, prevState, nextPid, wakingPid, migratePid, origCpu, destCpu } = this;
     return {
       time: handler.time,
-      events: 0,
       page(lost) {
         handler.page(cpu, lost);
       },
       event(view, at) {
-        this.events++;
         const type = typeSize === 2 ? view.getUint16(at + typeOffset, le) : view.getUint32(at + typeOffset, le);
         if (type === switchId) {
           handler.switched(cpu, view.getInt32(at + prevPid, le), view.getUint32(at + prevState, le), view.getInt32(at + nextPid, le), view, at);
