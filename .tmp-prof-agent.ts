@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync, rmdirSync } from 'node:fs';
 import { startPausedGuests, sleep } from './scripts/bench-common';
 const guests = await startPausedGuests(20, 8, 'prof');
 const cg = `/sys/fs/cgroup/cpu/vcpumap-prof-${process.pid}`;
-mkdirSync(cg); writeFileSync(`${cg}/cpu.cfs_period_us`, '10000'); writeFileSync(`${cg}/cpu.cfs_quota_us`, '4000');
+mkdirSync(cg); writeFileSync(`${cg}/cpu.cfs_period_us`, '10000'); writeFileSync(`${cg}/cpu.cfs_quota_us`, '5000');
 const load = spawn('sh', ['-c', `echo $$ > ${cg}/cgroup.procs && exec taskset -c 1 perf bench sched pipe -l 2000000000`], { stdio: 'ignore' });
 await sleep(500);
 const mode = process.argv[2] ?? 'on';

@@ -32,7 +32,7 @@ export interface ExactOptions {
 }
 
 export const DEFAULT_DRAIN_MS = 100;
-export const DEFAULT_SUBBUF_KB = 64;
+export const DEFAULT_SUBBUF_KB = 16;
 export const DEFAULT_KEEP_SPAN_MS = 10 * 60_000;
 export const DEFAULT_KEEP_BYTES = 32 << 20;
 

@@ -2,16 +2,16 @@
 // non-blocking reads, on a timer and at each interval cut. Per CPU, the stats file says first
 // what waits (a read that finds nothing costs an EAGAIN exception, ~10 us; a stats read ~4 us)
 // and how many events were lost. At a cut every CPU with events is read; between cuts a CPU is
-// read only once its buffer is a quarter full, and its stats checked as often as its rate needs
-// (every DRAIN_MS when busy, at most every second when quiet): each read of a page that is still
-// being written copies the whole sub-buffer, which on a large host of quiet CPUs read ten times a
-// second would cost more than the events themselves. Pages are read until the kernel has none
-// (EAGAIN) or two come back partly filled in a row: a partial page is either the rest of a page
-// read before while the kernel was still writing it (full pages may follow) or the page it is
-// writing now, and after the latter only what was written meanwhile. The bytes go to the pure decoder
+// read only once a quarter of its buffer waits, its stats checked as often as its rate needs
+// (each timer tick when busy; when quiet, often enough that a sudden burst of PLANNED_RATE cannot
+// fill it): a read of the page the kernel is still writing copies the whole sub-buffer, and on a
+// large host of quiet CPUs read ten times a second that would cost more than the events.
+// Pages are read until the stats say nothing is left after a partly filled one: a partial page
+// is either the rest of a page read before while the kernel was still writing it (full pages may
+// follow) or the page it is writing now. The bytes go to the pure decoder
 // (tracefs/page-decoder.ts) and the aggregator; the pages themselves to the raw page ring.
 import { readSync } from 'node:fs';
-import { lostTotal, parseCpuTraceStats } from '../tracefs/cpu-stats';
+import { lostTotal, parseCpuTraceStats, type CpuTraceStats } from '../tracefs/cpu-stats';
 import { PageStream } from '../tracefs/page-decoder';
 import type { PageRing } from '../tracefs/page-ring';
 import { SchedAggregator, type SchedInterval, type TrackedThread } from '../tracefs/sched-aggregate';
@@ -147,11 +147,7 @@ export class TraceReader {
   }
 
   private check(r: CpuReader, now: number, all: boolean): void {
-    const n = readSync(r.stats, this.statsBuf, 0, STATS_BYTES, 0);
-    const s = parseCpuTraceStats(this.statsBuf.toString('latin1', 0, n));
-    const lost = lostTotal(s);
-    if (r.lostSeen >= 0 && lost > r.lostSeen) this.aggregator.addLost(r.cpu, lost - r.lostSeen);
-    r.lostSeen = lost;
+    const s = this.readStats(r);
     const rate = r.checkNs > 0 && now > r.checkNs ? Math.max(0, s.bytes - r.bytesSeen) / (now - r.checkNs) : 0; // bytes per ns
     let waiting = s.bytes;
     if (s.entries === 0) {
@@ -169,12 +165,22 @@ export class TraceReader {
     r.nextCheckNs = now + Math.max(0, Math.min(this.maxCheckNs, until) - this.everyNs / 2);
   }
 
-  /** Reads pages until the buffer is empty. */
+  /** The CPU's stats, its new losses counted. */
+  private readStats(r: CpuReader): CpuTraceStats {
+    const n = readSync(r.stats, this.statsBuf, 0, STATS_BYTES, 0);
+    const s = parseCpuTraceStats(this.statsBuf.toString('latin1', 0, n));
+    const lost = lostTotal(s);
+    if (r.lostSeen >= 0 && lost > r.lostSeen) this.aggregator.addLost(r.cpu, lost - r.lostSeen);
+    r.lostSeen = lost;
+    return s;
+  }
+
+  /** Reads pages until the buffer is empty (or, on a CPU writing as fast as it is read, a buffer's worth). */
   private readPages(r: CpuReader): void {
     const { page: header } = this.instance.layout;
     const capacity = this.page.length - header.dataOffset;
-    let partials = 0;
-    for (;;) {
+    const most = Math.ceil(this.bufferBytes / this.page.length) + 8;
+    for (let reads = 0; reads < most; reads++) {
       let n: number;
       try {
         n = readSync(r.pipe, this.page, 0, this.page.length, null);
@@ -196,11 +202,9 @@ export class TraceReader {
         continue;
       }
       this.ring?.add(r.cpu, this.pageTime(), this.aggregator.lastEventNs(r.cpu), this.page.subarray(0, used));
-      if (used - header.dataOffset < capacity - 64) {
-        if (++partials === 2) return;
-      } else {
-        partials = 0;
-      }
+      // A partial page may be followed by full ones (see the file comment): the stats say whether
+      // anything is left, at a fraction of the cost of a read that fails with EAGAIN.
+      if (used - header.dataOffset < capacity - 64 && this.readStats(r).entries === 0) return;
     }
   }
 

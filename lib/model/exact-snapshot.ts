@@ -75,7 +75,8 @@ function exactThread(t: SnapshotThread, exact: ExactObservation): SnapshotThread
  * The topology's pCPUs with what exact mode saw on the watched ones: the other tasks (the VMs'
  * threads that are not vCPUs pinned there, and every other task), the interrupts, lost events.
  */
-export function exactCpus(cpus: readonly SnapshotCpu[], vms: readonly SnapshotVm[], exact: ExactObservation): SnapshotCpu[] {
+export function exactCpus(cpus: readonly SnapshotCpu[], vms: readonly SnapshotVm[], exact: ExactObservation): readonly SnapshotCpu[] {
+  if (exact.watched.length === 0 && exact.lostByCpu.size === 0) return cpus;
   const watched = new Set(exact.watched);
   const online = cpus.map((c) => c.cpu);
   // The VMs' own threads per pCPU, from their residency, leaving out the vCPUs pinned there.

@@ -217,6 +217,15 @@ export class SchedAggregator implements SchedHandler {
     }
     const out = this.curSlot[cpu] ?? -1;
     if (out >= 0) this.pushWake(out, OUT);
+    // Most switches are of tasks that are neither followed nor on a watched pCPU: nothing to keep.
+    if (this.watched[cpu] === 0 && this.slotFor(nextPid) < 0) {
+      this.curTid[cpu] = nextPid;
+      this.curSlot[cpu] = -1;
+      this.curPair[cpu] = -1;
+      this.curOther[cpu] = -1;
+      this.curComm[cpu] = null;
+      return;
+    }
     this.enter(cpu, nextPid, true, null, view, at, this.comm.next);
     const inSlot = this.curSlot[cpu] ?? -1;
     if (inSlot >= 0) this.pushWake(inSlot, IN);
