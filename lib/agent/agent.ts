@@ -103,12 +103,7 @@ export class Agent {
     const agent = new Agent(opts, topology);
     if (agent.pins) agent.intents = agent.pins.load();
     if (opts.exact) {
-      agent.exact = ExactSource.start(
-        opts.exact,
-        topology.cpus.map((c) => c.cpu),
-        opts.procRoot,
-        opts.log,
-      );
+      agent.exact = ExactSource.start(opts.exact, topology.cpus.map((c) => c.cpu), opts.procRoot, opts.log);
     }
     return agent;
   }
@@ -152,11 +147,6 @@ export class Agent {
   /** Resolves when in-flight QMP queries and topology reloads are done. */
   async settle(): Promise<void> {
     await Promise.all([this.topologyReload, ...[...this.vms.values()].map((vm) => vm.qmp.inFlight)]);
-  }
-
-  /** Exact mode's source, or null when sampling only. */
-  get exactSource(): ExactSource | null {
-    return this.exact;
   }
 
   close(): void {
