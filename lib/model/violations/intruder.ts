@@ -18,6 +18,8 @@ export const INTRUDER_CRITICAL_SHARE = 0.1;
 function detect(ctx: RuleContext): readonly Finding[] {
   const intervalMs = ctx.intervalMs;
   if (intervalMs === null || intervalMs <= 0) return [];
+  // Sampled snapshots have no others: nothing to judge (and nothing to spend on it every tick).
+  if (!ctx.topology.cpus.some((c) => c.others !== undefined)) return [];
   const intervalNs = intervalMs * 1e6;
   const byCpu = new Map(ctx.topology.cpus.map((c) => [c.cpu, c]));
   const out: Finding[] = [];

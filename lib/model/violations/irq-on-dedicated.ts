@@ -16,6 +16,8 @@ export const IRQ_MIN_COUNT = 1;
 function detect(ctx: RuleContext): readonly Finding[] {
   const intervalMs = ctx.intervalMs;
   if (intervalMs === null || intervalMs <= 0) return [];
+  // Sampled snapshots have no irqs: nothing to judge (and nothing to spend on it every tick).
+  if (!ctx.topology.cpus.some((c) => c.irqs !== undefined)) return [];
   const byCpu = new Map(ctx.topology.cpus.map((c) => [c.cpu, c]));
   const out: Finding[] = [];
   let shared: readonly number[] | null = null;
