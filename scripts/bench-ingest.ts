@@ -7,7 +7,8 @@
 // The posters use node:http with keep-alive (as many sockets as posters): fetch (undici) costs
 // the shared two cores about three times as much per request, which the server would pay for.
 // Knobs: BENCH_HOSTS (500), BENCH_SECONDS (20), BENCH_BATCH (1), BENCH_WORKERS (16),
-// BENCH_FILL_MINUTES (15; 0 skips the RSS phase), BENCH_FORMAT (compact | full).
+// BENCH_FILL_MINUTES (15; 0 skips the RSS phase), BENCH_FORMAT (compact | full); the overload
+// phase (bench-ingest-overload.ts) has its own: BENCH_OVERLOAD_POSTERS (300), BENCH_OVERLOAD_SECONDS.
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request } from 'node:http';
 import { Agent } from '../lib/agent/agent';
@@ -19,6 +20,7 @@ import { startGuest } from '../test/integration/helpers/guests';
 import { requireQemu } from '../test/integration/helpers/preconditions';
 import { startServer } from '../test/integration/helpers/server';
 import { startPostgres } from '../test/integration/helpers/postgres';
+import { overloadPhase } from './bench-ingest-overload';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -153,6 +155,17 @@ async function main(): Promise<void> {
     const secs = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
     console.log(`  sustained: ${(frames / secs).toFixed(0)} frames/s over ${secs.toFixed(1)} s (target 2000); latency per request p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms (target p99 < 50 ms)`);
+
+    await overloadPhase({
+      token: TOKEN,
+      hosts: HOSTS,
+      env: pg ? { DATABASE_URL: pg.url } : {},
+      body: (i, at, withStructure) => {
+        const hf = hosts[i];
+        if (hf === undefined) throw new Error(`no host ${i}`);
+        return body(hf, [hf.frame(at)], withStructure);
+      },
+    });
 
     if (FILL_MINUTES > 0) {
       // Live window: every host gets FILL_MINUTES of 1 Hz frames ending now, in batches.

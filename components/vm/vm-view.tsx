@@ -4,7 +4,9 @@
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
-import { formatAge, formatTime } from '@/lib/ui/format';
+import type { VcpuIdentitySource } from '@/lib/model/types';
+import { cpuText } from '@/lib/ui/describe';
+import { formatAgo } from '@/lib/ui/format';
 import { hostPath } from '@/lib/ui/url-state';
 import { ConnectionIndicator } from '../live/connection-indicator';
 import { ViolationsTable } from '../host/violations-table';
@@ -14,11 +16,16 @@ import { useNow } from '../use-now';
 import { useViewState } from '../use-view-state';
 import { VcpuTable, waitShare } from './vcpu-table';
 import { VmTimeline } from './vm-timeline';
+import { useFormatTime } from '../time/time-zone';
 
 const WAIT_POINTS = 300;
+const IDENTIFIED_BY: Readonly<Record<VcpuIdentitySource, string>> = { qmp: 'QMP', libvirt: 'libvirt', 'thread-name': 'thread names' };
 
 export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readonly host: string; readonly vm: string; readonly initialSnapshot: Snapshot; readonly initialNow: number }) {
+  const formatTime = useFormatTime();
   const [view, setViewUrl] = useViewState();
+  const viewRef = useRef(view);
+  viewRef.current = view;
   const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow);
   const now = useNow(initialNow);
   const vm = snapshot.vms.find((v) => v.name === name);
@@ -39,13 +46,6 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
     setWaitVersion((n) => n + 1);
   }, [vm, snapshot.intervalMs]);
 
-  const share = (): string => {
-    const t = live?.history.ticks ?? [];
-    const next = { ...view, window: view.window ?? { from: t[0] ?? snapshot.at - 15 * 60_000, to: (t[t.length - 1] ?? snapshot.at) + 1000 } };
-    setViewUrl(next, 'push');
-    return window.location.href;
-  };
-
   return (
     <div data-testid="vm-view">
       <p className="text-sm">
@@ -57,11 +57,11 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
         <h1 className="font-mono text-xl font-semibold break-all">{name}</h1>
         <ConnectionIndicator status={status} />
         <span className="text-sm text-slate-500 dark:text-slate-400">
-          last frame {formatTime(snapshot.at)} ({formatAge(now - snapshot.at)} ago)
+          last frame {formatTime(snapshot.at)} ({formatAgo(now - snapshot.at)})
         </span>
       </div>
       <div className="mt-2">
-        <WindowBar window={view.window} onLive={() => setViewUrl({ ...view, window: null }, 'push')} onShare={share} />
+        <WindowBar view={view} setView={setViewUrl} history={live?.history ?? null} host={host} vm={name} at={snapshot.at} />
       </div>
       {vm === undefined ? (
         <p role="alert" className="mt-4">
@@ -72,8 +72,17 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
           <p className="mt-2 text-sm">
             {vm.source === 'libvirt' ? 'libvirt domain' : 'QEMU process'} pid {vm.pid}
             {vm.uuid !== null ? `, uuid ${vm.uuid}` : ''}; intent from {vm.intent}
-            {vm.dedicated ? ', dedicated' : ''}; {vm.vcpus.length} vCPUs{vm.maxVcpus !== null ? ` of ${vm.maxVcpus}` : ''}.
+            {vm.dedicated ? ', dedicated' : ''}; {vm.vcpus.length} vCPUs{vm.maxVcpus !== null ? ` of ${vm.maxVcpus}` : ''}
+            {vm.identity !== undefined && vm.identity !== 'unknown' ? `, identified by ${IDENTIFIED_BY[vm.identity]}` : ''}
+            {vm.cgroup ? `; cpuset cgroup ${vm.cgroup.path} (${cpuText(vm.cgroup.cpus)})` : ''}.
           </p>
+          {vm.identity === 'unknown' ? (
+            <p data-testid="identity-unknown" className="mt-2 rounded border border-amber-600 p-2 text-sm dark:border-amber-400">
+              Its vCPU threads cannot be identified: no QMP socket answers, QEMU runs without debug-threads=on and libvirt does not
+              know it. None of its threads is judged against its pins. Start QEMU with <code>-name guest=NAME,debug-threads=on</code> or
+              with a QMP socket (<code>-qmp unix:PATH,server=on,wait=off</code>).
+            </p>
+          ) : null}
           <section className="mt-6" aria-label="Violations">
             <ViolationsTable violations={snapshot.violations.filter((v) => v.vms.includes(name))} now={now} caption="Violations of this VM" />
           </section>
@@ -90,7 +99,14 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
         ) : live === null ? (
           <p>Loading the history…</p>
         ) : (
-          <VmTimeline live={live} snapshot={snapshot} vm={name} onBrush={(from, to) => setViewUrl({ ...view, window: { from, to } }, 'push')} />
+          <VmTimeline
+            live={live}
+            snapshot={snapshot}
+            vm={name}
+            onBrush={(from, to) => setViewUrl({ ...view, window: { from, to }, zoom: null }, 'push')}
+            zoom={view.zoom}
+            onZoom={(zoom) => setViewUrl({ ...viewRef.current, zoom }, 'replace')}
+          />
         )}
       </section>
     </div>

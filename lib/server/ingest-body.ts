@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Snapshot } from '../model/snapshot';
 import type { CompactTick } from '../wire/compact-tick';
 import type { StructureBody } from '../wire/structure-body';
+import type { AgentCounters } from './metrics';
 import { parseCompactTick, TickFieldError } from './compact-tick-schema';
 import { BadFrameError, describeIssues, snapshotSchema, structureSchema } from './snapshot-schema';
 
@@ -18,6 +19,18 @@ const compactBatchSchema = z.object({
 export interface IngestBatch {
   readonly frames: readonly (Snapshot | CompactTick)[];
   readonly structures: readonly StructureBody[];
+  /** The agent's own counters (docs/api.md), when it sent them. */
+  readonly agent?: AgentCounters;
+}
+
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const agentSchema = z.object({ spooled: count, sent: count, dropped: count });
+
+/** The optional `agent` counters: telemetry, so a malformed one is ignored rather than costing the frames. */
+function agentCounters(body: object): { agent?: AgentCounters } {
+  if (!('agent' in body)) return {};
+  const r = agentSchema.safeParse(body.agent);
+  return r.success ? { agent: r.data } : {};
 }
 
 const isTick = (f: unknown): boolean => typeof f === 'object' && f !== null && 'tick' in f;
@@ -38,7 +51,7 @@ export function parseIngestBody(body: unknown): IngestBatch {
   if (!compact) {
     const r = batchSchema.safeParse(body);
     if (!r.success) throw new BadFrameError(describeIssues(r.error));
-    return { frames: r.data.frames, structures: [] };
+    return { frames: r.data.frames, structures: [], ...agentCounters(body) };
   }
   const r = compactBatchSchema.safeParse(body);
   if (!r.success) throw new BadFrameError(describeIssues(r.error));
@@ -55,5 +68,5 @@ export function parseIngestBody(body: unknown): IngestBatch {
     if (!s.success) throw new BadFrameError(describeIssues(s.error, 5, `frames.${i}`));
     return s.data;
   });
-  return { frames, structures: r.data.structures ?? [] };
+  return { frames, structures: r.data.structures ?? [], ...agentCounters(body) };
 }

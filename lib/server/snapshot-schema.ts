@@ -66,17 +66,21 @@ const vcpuSchema = z.object({
 
 const threadSchema = z.object({
   tid,
-  role: z.enum(['vcpu', 'emulator', 'iothread', 'other']),
+  role: z.enum(['vcpu', 'emulator', 'iothread', 'vhost', 'other', 'unknown']),
   name: z.string().max(64),
   pcpu: cpu,
   affinity: cpuList,
   pin: cpuList.nullable(),
   ran: z.boolean(),
   state: z.string().max(4),
+  policy: z.enum(['other', 'fifo', 'rr', 'batch', 'idle', 'deadline', 'ext']).optional(),
+  priority: z.number().int().min(0).max(99).optional(),
   vcpu: z.number().int().min(0).max(MAX_CPU).optional(),
   iothread: z.string().max(256).optional(),
   residency: residencySchema.optional(),
 });
+
+const cgroupSchema = z.object({ path: z.string().min(1).max(4096), file: z.string().min(1).max(4096), cpus: cpuList });
 
 const vmSchema = z.object({
   name,
@@ -86,6 +90,8 @@ const vmSchema = z.object({
   intent: z.enum(['pins-file', 'libvirt', 'none']),
   dedicated: z.boolean(),
   maxVcpus: z.number().int().min(0).max(MAX_CPU + 1).nullable(),
+  identity: z.enum(['qmp', 'libvirt', 'thread-name', 'unknown']).optional(),
+  cgroup: cgroupSchema.nullable().optional(),
   vcpus: z.array(vcpuSchema).max(MAX_CPU + 1),
   threads: z.array(threadSchema).max(65536),
 });
@@ -104,6 +110,7 @@ export const violationSchema = z.object({
     'overcommit',
     'intruder',
     'irq-on-dedicated',
+    'sched-policy-drift',
   ]),
   severity: z.enum(['critical', 'warning', 'info']),
   vm: name,

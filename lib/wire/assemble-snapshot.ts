@@ -16,6 +16,8 @@ export interface TickValues {
   readonly host: string;
   readonly at: number; // epoch ms
   readonly intervalMs: number | null;
+  readonly mode?: Snapshot['mode'];
+  readonly trace?: Snapshot['trace'];
   readonly threadPcpu: (k: number) => number;
   readonly threadRan: (k: number) => boolean;
   readonly threadState: (k: number) => string;
@@ -57,6 +59,8 @@ export function assembleSnapshot(body: StructureBody, v: TickValues, where: stri
         pin: th.pin,
         ran: v.threadRan(k),
         state: v.threadState(k),
+        ...(th.policy !== undefined ? { policy: th.policy } : {}),
+        ...(th.priority !== undefined ? { priority: th.priority } : {}),
         ...(th.vcpu !== undefined ? { vcpu: th.vcpu } : {}),
         ...(th.iothread !== undefined ? { iothread: th.iothread } : {}),
       };
@@ -81,13 +85,27 @@ export function assembleSnapshot(body: StructureBody, v: TickValues, where: stri
         ...(vc.props !== undefined ? { props: vc.props } : {}),
       };
     });
-    return { name: vm.name, uuid: vm.uuid, pid: vm.pid, source: vm.source, intent: vm.intent, dedicated: vm.dedicated, maxVcpus: vm.maxVcpus, vcpus, threads };
+    return {
+      name: vm.name,
+      uuid: vm.uuid,
+      pid: vm.pid,
+      source: vm.source,
+      intent: vm.intent,
+      dedicated: vm.dedicated,
+      maxVcpus: vm.maxVcpus,
+      ...(vm.identity !== undefined ? { identity: vm.identity } : {}),
+      ...(vm.cgroup !== undefined ? { cgroup: vm.cgroup } : {}),
+      vcpus,
+      threads,
+    };
   });
   return {
     version: SNAPSHOT_VERSION,
     host: v.host,
     at: v.at,
     intervalMs: v.intervalMs,
+    ...(v.mode !== undefined ? { mode: v.mode } : {}),
+    ...(v.trace !== undefined ? { trace: v.trace } : {}),
     topology: { cpus, isolated: body.topology.isolated, nohzFull: body.topology.nohzFull },
     vms,
     violations: v.violations,

@@ -10,6 +10,7 @@ import { isolationMismatch } from './isolation-mismatch';
 import { numaSplit } from './numa-split';
 import { offPin } from './off-pin';
 import { overcommit } from './overcommit';
+import { schedPolicyDrift } from './sched-policy-drift';
 import { sharedDedicated } from './shared-dedicated';
 import { smtSiblingShared } from './smt-sibling-shared';
 import { unpinnedVcpu } from './unpinned-vcpu';
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   overcommit,
   intruder,
   irqOnDedicated,
+  schedPolicyDrift,
 ];
 
 const SEVERITY_ORDER: readonly Severity[] = ['critical', 'warning', 'info'];

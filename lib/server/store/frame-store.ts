@@ -553,6 +553,9 @@ export class FrameStoreImpl implements FrameStore {
       this.fullCutoff = metaNumber(await q.getMeta(META_FULL_CUTOFF));
       this.minuteCutoff = metaNumber(await q.getMeta(META_MINUTE_CUTOFF));
       for (const h of await q.hosts()) {
+        // A turn of the event loop per host: while a big window loads, the server still answers
+        // (503 "starting", scripts/start.mjs) instead of holding every request.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const newest = await q.newestAt(h.id);
         if (newest === null) continue;
         const from = newest - this.settings.liveWindowMs;
@@ -634,6 +637,9 @@ export class FrameStoreImpl implements FrameStore {
     return this.backend.read(async (q) => {
       const out: Snapshot[] = [];
       for (const h of await q.hosts()) {
+        // A turn of the event loop per host: while a big window loads, the server still answers
+        // (503 "starting", scripts/start.mjs) instead of holding every request.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const newest = await q.newestAt(h.id);
         if (newest === null) continue;
         const hw = this.window.host(h.name);

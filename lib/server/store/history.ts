@@ -13,7 +13,7 @@ import { withTimes, type ViolationBody } from './violation-body';
 export const MAX_COLUMNS = 20_000;
 
 const PCPU_SPAN = 65_536;
-const ROLE_RANK = { vcpu: 0, emulator: 1, iothread: 2, other: 3 } as const;
+const ROLE_RANK = { vcpu: 0, emulator: 1, iothread: 2, vhost: 3, other: 4, unknown: 5 } as const;
 
 export interface HistoryParts {
   readonly ticks: readonly TickView[]; // ascending by time
@@ -61,6 +61,7 @@ const KIND_RANK: Record<ViolationKind, number> = {
   overcommit: 8,
   intruder: 9,
   'irq-on-dedicated': 10,
+  'sched-policy-drift': 11,
 };
 
 export function compareViolations(a: Violation, b: Violation): number {

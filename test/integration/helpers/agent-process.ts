@@ -1,5 +1,7 @@
 // The real vcpumap-agent command pushing to a server, with its printed snapshots collected.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Snapshot } from '../../../lib/model/snapshot';
 
@@ -9,14 +11,16 @@ export interface AgentProcess {
   readonly printed: Snapshot[];
   stderr(): string;
   pid(): number;
-  /** Sends a signal (SIGKILL to leave its resources behind). */
-  kill(signal: NodeJS.Signals): void;
   exited(): boolean;
   stop(): Promise<void>;
+  /** SIGKILL (or the signal given) and its exit: with SIGKILL no flush, no clean-up, as a crash. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** A spool of the test's own (never the host's default under /var/lib/vcpumap) unless args name one. */
 export function startAgentProcess(args: readonly string[]): AgentProcess {
-  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const spool = args.includes('--server') && !args.includes('--spool') ? ['--spool', mkdtempSync(path.join(tmpdir(), 'vcpumap-spool-'))] : [];
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...args, ...spool], { stdio: ['ignore', 'pipe', 'pipe'] });
   const printed: Snapshot[] = [];
   let partial = '';
   let err = '';
@@ -31,14 +35,17 @@ export function startAgentProcess(args: readonly string[]): AgentProcess {
     printed,
     stderr: () => err,
     pid: () => child.pid ?? -1,
-    kill: (signal) => {
-      child.kill(signal);
-    },
     exited: () => child.exitCode !== null || child.signalCode !== null,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
+      await exited;
+    },
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
       await exited;
     },
   };
