@@ -115,6 +115,10 @@ export function parseCompactTick(v: unknown, path: string): CompactTick {
   if (intervalMs !== null && (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 0 || intervalMs > 86_400_000)) {
     fail(`${path}.intervalMs`, 'expected a number from 0 to 86400000 or null');
   }
+  const mode = v.mode;
+  if (mode !== undefined && mode !== 'exact' && mode !== 'sampled') fail(`${path}.mode`, 'expected "exact" or "sampled"');
+  const trace = v.trace;
+  if (trace !== undefined && !isRecord(trace)) fail(`${path}.trace`, 'expected object');
   const structure = v.structure;
   if (typeof structure !== 'string' || !/^[0-9a-f]{64}$/.test(structure)) fail(`${path}.structure`, 'expected the structure hash (64 lowercase hex digits)');
   const violations = violationsSchema.safeParse(v.violations);
@@ -124,6 +128,10 @@ export function parseCompactTick(v: unknown, path: string): CompactTick {
     host,
     at,
     intervalMs,
+    ...(mode !== undefined ? { mode } : {}),
+    ...(trace !== undefined
+      ? { trace: { events: int(trace.events, 0, Number.MAX_SAFE_INTEGER, `${path}.trace.events`), lostEvents: int(trace.lostEvents, 0, Number.MAX_SAFE_INTEGER, `${path}.trace.lostEvents`) } }
+      : {}),
     structure,
     pcpu: cpuArray(v.pcpu, `${path}.pcpu`),
     ran: charString(v.ran, `${path}.ran`, isBit, '"0" or "1"'),

@@ -16,6 +16,21 @@ const ns = z.number().min(0).nullable();
 const name = z.string().min(1).max(1024);
 const text = z.string().max(4096);
 
+// Exact mode (docs/api.md): trace figures of the interval.
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const residencySchema = z.array(z.object({ pcpu: cpu, ns: count, switchIns: count })).max(MAX_CPU + 1);
+const wakeLatencySchema = z.object({ p50: count, p99: count, max: count, count }).nullable();
+const otherTaskSchema = z.object({
+  pid: tid.nullable(),
+  tid: z.number().int().min(0).max(2 ** 31),
+  comm: z.string().max(64),
+  ns: count,
+  switchIns: count,
+  kernel: z.boolean(),
+  vm: name.optional(),
+});
+const irqSchema = z.object({ irq: z.string().min(1).max(32), name: z.string().max(512), count });
+
 const cpuSchema = z.object({
   cpu,
   socket: z.number().int().min(0).max(65535),
@@ -25,7 +40,12 @@ const cpuSchema = z.object({
   siblings: cpuList,
   isolated: z.boolean(),
   busy: z.number().min(0).max(1).nullable(),
+  others: z.array(otherTaskSchema).max(256).optional(),
+  othersRest: z.object({ tasks: count, ns: count }).optional(),
+  irqs: z.array(irqSchema).max(4096).optional(),
+  lostEvents: count.optional(),
 });
+const VOLATILE_CPU_FIELDS = { busy: true, others: true, othersRest: true, irqs: true, lostEvents: true } as const;
 
 const vcpuSchema = z.object({
   index: z.number().int().min(0).max(MAX_CPU),
@@ -39,6 +59,9 @@ const vcpuSchema = z.object({
   waitNs: ns,
   identity: z.enum(['qmp', 'libvirt', 'thread-name']),
   props: z.record(z.string().max(64), z.number()).optional(),
+  residency: residencySchema.optional(),
+  migrations: count.optional(),
+  wakeLatencyNs: wakeLatencySchema.optional(),
 });
 
 const threadSchema = z.object({
@@ -54,6 +77,7 @@ const threadSchema = z.object({
   priority: z.number().int().min(0).max(99).optional(),
   vcpu: z.number().int().min(0).max(MAX_CPU).optional(),
   iothread: z.string().max(256).optional(),
+  residency: residencySchema.optional(),
 });
 
 const cgroupSchema = z.object({ path: z.string().min(1).max(4096), file: z.string().min(1).max(4096), cpus: cpuList });
@@ -84,6 +108,8 @@ export const violationSchema = z.object({
     'numa-split',
     'isolation-mismatch',
     'overcommit',
+    'intruder',
+    'irq-on-dedicated',
     'sched-policy-drift',
   ]),
   severity: z.enum(['critical', 'warning', 'info']),
@@ -106,6 +132,8 @@ export const snapshotSchema: z.ZodType<Snapshot> = z.object({
   host: hostSchema,
   at: time,
   intervalMs: z.number().min(0).max(86_400_000).nullable(),
+  mode: z.enum(['exact', 'sampled']).optional(),
+  trace: z.object({ events: count, lostEvents: count }).optional(),
   topology: z.object({ cpus: z.array(cpuSchema).max(MAX_CPU + 1), isolated: cpuList, nohzFull: cpuList }),
   vms: z.array(vmSchema).max(4096),
   violations: z.array(violationSchema).max(100_000),
@@ -114,12 +142,14 @@ export const snapshotSchema: z.ZodType<Snapshot> = z.object({
 /** The static part of a snapshot (lib/wire/structure-body.ts), sent beside compact ticks. */
 export const structureSchema: z.ZodType<StructureBody> = z.object({
   host: hostSchema,
-  topology: z.object({ cpus: z.array(cpuSchema.omit({ busy: true })).max(MAX_CPU + 1), isolated: cpuList, nohzFull: cpuList }),
+  topology: z.object({ cpus: z.array(cpuSchema.omit(VOLATILE_CPU_FIELDS)).max(MAX_CPU + 1), isolated: cpuList, nohzFull: cpuList }),
   vms: z
     .array(
       vmSchema.extend({
-        vcpus: z.array(vcpuSchema.omit({ pcpu: true, ran: true, state: true, runNs: true, waitNs: true })).max(MAX_CPU + 1),
-        threads: z.array(threadSchema.omit({ pcpu: true, ran: true, state: true })).max(65536),
+        vcpus: z
+          .array(vcpuSchema.omit({ pcpu: true, ran: true, state: true, runNs: true, waitNs: true, residency: true, migrations: true, wakeLatencyNs: true }))
+          .max(MAX_CPU + 1),
+        threads: z.array(threadSchema.omit({ pcpu: true, ran: true, state: true, residency: true })).max(65536),
       }),
     )
     .max(4096),

@@ -16,6 +16,8 @@ export interface TickValues {
   readonly host: string;
   readonly at: number; // epoch ms
   readonly intervalMs: number | null;
+  readonly mode?: Snapshot['mode'];
+  readonly trace?: Snapshot['trace'];
   readonly threadPcpu: (k: number) => number;
   readonly threadRan: (k: number) => boolean;
   readonly threadState: (k: number) => string;
@@ -102,6 +104,8 @@ export function assembleSnapshot(body: StructureBody, v: TickValues, where: stri
     host: v.host,
     at: v.at,
     intervalMs: v.intervalMs,
+    ...(v.mode !== undefined ? { mode: v.mode } : {}),
+    ...(v.trace !== undefined ? { trace: v.trace } : {}),
     topology: { cpus, isolated: body.topology.isolated, nohzFull: body.topology.nohzFull },
     vms,
     violations: v.violations,

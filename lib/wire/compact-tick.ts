@@ -2,7 +2,7 @@
 // static part, structure-body.ts) by hash. A 64-vCPU snapshot is about 20 KB of JSON; its tick is
 // about 2 KB, and the server neither parses nor validates the unchanged structure again.
 // Pure: the agent encodes (encodeTick), the server expands (expandTick) after validation.
-import type { Snapshot, SnapshotThread, Violation } from '../model/snapshot';
+import type { Snapshot, SnapshotMode, SnapshotThread, Violation } from '../model/snapshot';
 import { assembleSnapshot, type OwnPlacement } from './assemble-snapshot';
 import type { StructureBody } from './structure-body';
 
@@ -16,6 +16,10 @@ export interface CompactTick {
   readonly host: string;
   readonly at: number; // epoch ms
   readonly intervalMs: number | null;
+  /** Snapshot.mode and Snapshot.trace, when the snapshot has them. (Exact mode's per-thread and
+   * per-pCPU figures are not carried by ticks yet: a tick stands for the sampled part.) */
+  readonly mode?: SnapshotMode;
+  readonly trace?: Snapshot['trace'];
   readonly structure: string; // sha256 hex of the structure JSON (structureHash)
   /** Per thread, in structure order (VM by VM): the pCPU it last ran on. */
   readonly pcpu: readonly number[];
@@ -82,6 +86,8 @@ export function encodeTick(s: Snapshot, structure: string): CompactTick | null {
     host: s.host,
     at: s.at,
     intervalMs: s.intervalMs,
+    ...(s.mode !== undefined ? { mode: s.mode } : {}),
+    ...(s.trace !== undefined ? { trace: s.trace } : {}),
     structure,
     pcpu,
     ran,
@@ -107,6 +113,8 @@ export function expandTick(body: StructureBody, t: CompactTick): Snapshot {
       host: t.host,
       at: t.at,
       intervalMs: t.intervalMs,
+      ...(t.mode !== undefined ? { mode: t.mode } : {}),
+      ...(t.trace !== undefined ? { trace: t.trace } : {}),
       threadPcpu: (k) => t.pcpu[k] ?? 0,
       threadRan: (k) => t.ran.charCodeAt(k) === 49, // "1"
       threadState: (k) => t.state.charAt(k),
