@@ -12,7 +12,11 @@ import { startServer, type TestServer } from '../test/integration/helpers/server
 import { TestQmp } from '../test/integration/helpers/test-qmp';
 
 const INTERVAL_MS = 1000;
-const XSS_NAME = '<img src=x onerror=alert(1)>';
+// Named like HTML, with a right-to-left override that would make it read "...exe.png-…" (and a
+// suffix of its own: several runs of this suite may share a host).
+const XSS_NAME = `<img src=x onerror=alert(1)>\u202egnp.exe-${Math.random().toString(16).slice(2, 6)}`;
+/** How pages show it: the override made visible (lib/ui/shown-text.ts). */
+const XSS_SHOWN = XSS_NAME.replace('\u202e', '\u27e8U+202E\u27e9');
 const SHOTS = path.resolve(import.meta.dirname, '../test-results/screenshots');
 
 let server: TestServer;
@@ -174,14 +178,16 @@ test('VM page shows each vCPU with its real thread id, pin and a drawn timeline'
   await shot(page, 'vm');
 });
 
-test('a VM named like HTML shows as text on every page and runs no script', async ({ page }) => {
+test('a VM named like HTML with a bidi override shows as text, the override visible, on every page, and runs no script', async ({ page }) => {
   await page.goto(server.url + hostUrl());
-  await expect(page.getByTestId('vm-link').filter({ hasText: XSS_NAME })).toBeVisible();
-  await page.goto(server.url + '/?q=' + encodeURIComponent('onerror'));
-  await expect(page.locator(`[data-testid=host-tile][data-host="${host}"]`)).toContainText(XSS_NAME);
+  await expect(page.getByTestId('vm-link').filter({ hasText: XSS_SHOWN })).toBeVisible();
+  await page.goto(server.url + '/?q=' + encodeURIComponent(XSS_NAME.slice(-4)));
+  await expect(page.locator(`[data-testid=host-tile][data-host="${host}"]`)).toContainText(XSS_SHOWN);
   await page.goto(`${server.url}${hostUrl()}/vms/${encodeURIComponent(XSS_NAME)}`);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(XSS_NAME);
-  await expect(page).toHaveTitle(`${XSS_NAME} on ${host} · vcpumap`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(XSS_SHOWN);
+  // Isolated from the text around it.
+  expect(await page.getByRole('heading', { level: 1 }).locator('bdi').count()).toBe(1);
+  await expect(page).toHaveTitle(`${XSS_SHOWN} on ${host} · vcpumap`);
   await expect(page.locator('img[src="x"]')).toHaveCount(0);
   await shot(page, 'vm-xss');
 });

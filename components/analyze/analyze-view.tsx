@@ -6,6 +6,7 @@ import type { Snapshot } from '@/lib/model/snapshot';
 import { TopologyGrid } from '../host/topology-grid';
 import { ViolationsTable } from '../host/violations-table';
 import { VcpuTable } from '../vm/vcpu-table';
+import { ShownName } from '@/components/shown-name';
 
 const FIELDS = [
   { key: 'ps', label: 'ps -eLo pid,lwp,psr,stat,comm,args', required: true, rows: 8 },
@@ -118,7 +119,9 @@ export function AnalyzeView() {
           <TopologyGrid snapshot={result} selected={cpu} onSelect={(c) => setCpu(cpu === c ? null : c)} />
           {result.vms.map((vm) => (
             <section key={`${vm.name}:${vm.pid}`} aria-label={vm.name}>
-              <h2 className="mb-1 font-mono font-semibold break-all">{vm.name}</h2>
+              <h2 className="mb-1 font-mono font-semibold break-all">
+                <ShownName value={vm.name} />
+              </h2>
               <VcpuTable vm={vm} intervalMs={null} waits={NO_WAITS} unobserved={result.unobserved ?? []} />
             </section>
           ))}

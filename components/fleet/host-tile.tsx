@@ -7,6 +7,8 @@ import { memo } from 'react';
 import type { FleetTile } from '@/lib/ui/fleet-tiles';
 import { hostPath } from '@/lib/ui/url-state';
 import { MiniTopology } from './mini-topology';
+import { ShownName } from '@/components/shown-name';
+import { shownText } from '@/lib/ui/shown-text';
 
 /** px, border included. */
 export const TILE_HEIGHT = 168;
@@ -61,8 +63,8 @@ function HostTileItem({ tile, stale, age, matched, position, setSize }: Props) {
         className={`flex flex-col overflow-hidden rounded-lg border-2 px-3 py-2 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-slate-900 ${BORDER[look]}`}
       >
         <div className="flex items-baseline gap-2">
-          <h2 className="truncate font-mono text-base font-semibold" title={tile.host}>
-            {tile.host}
+          <h2 className="truncate font-mono text-base font-semibold" title={shownText(tile.host)}>
+            <ShownName value={tile.host} />
           </h2>
           <span className="ml-auto shrink-0 whitespace-nowrap text-xs text-slate-600 dark:text-slate-400" data-testid="tile-age">
             {stale ? `unknown, last seen ${age}` : age}
@@ -94,12 +96,14 @@ function HostTileItem({ tile, stale, age, matched, position, setSize }: Props) {
           </p>
         ) : null}
         {matched.length > 0 ? (
-          <p className="truncate text-xs" data-testid="tile-match" title={matched.join(', ')}>
+          <p className="truncate text-xs" data-testid="tile-match" title={shownText(matched.join(', '))}>
             VM match:{' '}
             {matched.slice(0, 3).map((m, i) => (
               <span key={m}>
                 {i > 0 ? ', ' : ''}
-                <mark className="rounded bg-sky-200 px-0.5 text-slate-950 dark:bg-sky-300">{m}</mark>
+                <mark className="rounded bg-sky-200 px-0.5 text-slate-950 dark:bg-sky-300">
+                  <ShownName value={m} />
+                </mark>
               </span>
             ))}
             {matched.length > 3 ? ` and ${matched.length - 3} more` : ''}

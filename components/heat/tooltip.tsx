@@ -1,4 +1,7 @@
-// A tooltip at a point inside a positioned container. Lines are plain text: names are untrusted.
+// A tooltip at a point inside a positioned container. Lines are plain text: names are untrusted,
+// so hidden characters in them are shown (lib/ui/shown-text.ts).
+import { shownText } from '@/lib/ui/shown-text';
+
 export function Tooltip({ x, y, lines }: { readonly x: number; readonly y: number; readonly lines: readonly string[] }) {
   return (
     <div
@@ -9,7 +12,7 @@ export function Tooltip({ x, y, lines }: { readonly x: number; readonly y: numbe
     >
       {lines.map((l, i) => (
         <div key={i} className={i === 0 ? 'font-semibold break-all' : 'break-all'}>
-          {l}
+          {shownText(l)}
         </div>
       ))}
     </div>

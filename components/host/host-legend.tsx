@@ -8,6 +8,7 @@ import { STATE_LABELS, statePalette } from '@/lib/heatmap/cell-colors';
 import { palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
 import type { ColorMode } from '@/lib/ui/url-state';
 import { useTheme } from '../use-theme';
+import { ShownName } from '@/components/shown-name';
 
 interface Props {
   /** VM names with their vCPU counts, in display order. */
@@ -105,7 +106,7 @@ function HostLegendView({ vms, chosenVm, colorMode, onChoose, onColorMode }: Pro
               onClick={() => onChoose(chosenVm === v.name ? null : v.name)}
             >
               <Swatch color={vmColors[vmColorIndex(v.name)]} />
-              <span className="break-all">{v.name}</span>
+              <ShownName className="break-all" value={v.name} />
             </button>
           </li>
         ))}

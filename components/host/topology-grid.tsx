@@ -14,6 +14,8 @@ import { cpuText, occupants, pinnedBy, threadLabel } from '@/lib/ui/describe';
 import { isRovingKey, rovingTarget } from '@/lib/ui/roving';
 import type { ColorMode } from '@/lib/ui/url-state';
 import { canvasColors, useTheme } from '../use-theme';
+import { ShownName } from '@/components/shown-name';
+import { shownText } from '@/lib/ui/shown-text';
 
 interface Props {
   readonly snapshot: Snapshot;
@@ -116,7 +118,7 @@ function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, color
                           `pCPU ${c.cpu}`,
                           here.length === 0
                             ? 'nothing of a VM on it'
-                            : here.map((r) => `${r.vm.name} ${threadLabel(r.thread)} (tid ${r.thread.tid})${r.thread.ran ? '' : ', stale'}, pin ${cpuText(r.thread.pin)}, affinity ${cpuText(r.thread.affinity)}`).join('; '),
+                            : here.map((r) => `${shownText(r.vm.name)} ${threadLabel(r.thread)} (tid ${r.thread.tid})${r.thread.ran ? '' : ', stale'}, pin ${cpuText(r.thread.pin)}, affinity ${cpuText(r.thread.affinity)}`).join('; '),
                           pinned.length > 0 ? `pinned by ${pinned.join(', ')}` : 'no pins',
                           c.isolated ? 'isolated' : '',
                           c.busy !== null ? `${Math.round(c.busy * 100)}% busy` : '',
@@ -149,7 +151,7 @@ function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, color
                               <span className="font-mono font-semibold">{c.cpu}</span>{' '}
                               {c.isolated ? <span className="text-[10px]">iso</span> : null}
                             </span>{' '}
-                            {vcpu !== undefined ? <span className="truncate font-medium">{vcpu.vm.name}</span> : null}{' '}
+                            {vcpu !== undefined ? <ShownName className="truncate font-medium" value={vcpu.vm.name} /> : null}{' '}
                             {shown[3] !== '' ? <span className="truncate">{shown[3]}</span> : null}
                             {kinds.length > 0 ? (
                               <span aria-hidden className="absolute right-0.5 top-0 text-[10px]">

@@ -16,6 +16,7 @@ import type { ColorMode } from '@/lib/ui/url-state';
 import { BandAxis } from '../heat/band-axis';
 import { Tooltip } from '../heat/tooltip';
 import { canvasColors, useTheme } from '../use-theme';
+import { ShownName } from '@/components/shown-name';
 
 const LEVELS = 5;
 const RECOMPUTE_EVERY_TICKS = 5;
@@ -161,7 +162,7 @@ export function VcpuMatrixView({ live, snapshot, chosenVm = null, colorMode = 'v
         <div className="relative shrink-0 overflow-hidden pr-2 text-right font-mono text-[11px] text-slate-700 dark:text-slate-300" style={{ width: GUTTER, height: matrix.rows * rowH }} aria-hidden data-testid="matrix-vm-names">
           {names.map((n) => (
             <div key={n.vm} className={`absolute right-2 left-0 truncate ${n.vm === chosenVm ? 'font-bold text-slate-950 dark:text-white' : ''}`} style={{ top: n.top, lineHeight: `${Math.min(n.height, 14)}px` }}>
-              {n.vm}
+              <ShownName value={n.vm} />
             </div>
           ))}
         </div>

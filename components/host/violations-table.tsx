@@ -7,6 +7,8 @@ import { cpuText } from '@/lib/ui/describe';
 import { formatAgo } from '@/lib/ui/format';
 import { sortViolations, violationSubject } from '@/lib/ui/violation-order';
 import { useFormatTime } from '../time/time-zone';
+import { ShownName } from '@/components/shown-name';
+import { shownText } from '@/lib/ui/shown-text';
 
 const SEVERITY: Record<Severity, { icon: string; cls: string }> = {
   critical: { icon: '▲', cls: 'text-red-700 dark:text-red-400' },
@@ -66,17 +68,24 @@ export function ViolationsTable({ violations, now, caption }: { readonly violati
                   {v.severity}
                 </td>
                 <td className="py-1 pr-3 font-mono">{v.kind}</td>
-                <td className="py-1 pr-3 font-mono break-all">{v.vms.join(', ')}</td>
+                <td className="py-1 pr-3 font-mono break-all">
+                  {v.vms.map((n, i) => (
+                    <span key={n}>
+                      {i > 0 ? ', ' : ''}
+                      <ShownName value={n} />
+                    </span>
+                  ))}
+                </td>
                 <td className="py-1 pr-3">{violationSubject(v)}</td>
                 <td className="py-1 pr-3 font-mono">{cpuText(v.pcpus)}</td>
                 <td className="py-1 pr-3 whitespace-nowrap" title={formatTime(v.since)}>
                   {formatAgo(now - v.since)}
                 </td>
                 <td className="py-1">
-                  {v.message}
+                  {shownText(v.message)}
                   {v.fix !== null ? (
                     <div className="mt-0.5">
-                      <code className="rounded bg-slate-200 px-1 font-mono text-xs break-all dark:bg-slate-800">{v.fix}</code>
+                      <code className="rounded bg-slate-200 px-1 font-mono text-xs break-all dark:bg-slate-800">{shownText(v.fix)}</code>
                       <CopyButton text={v.fix} />
                     </div>
                   ) : null}

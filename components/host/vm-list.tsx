@@ -7,6 +7,8 @@ import type { SnapshotVm, Violation } from '@/lib/model/snapshot';
 import { palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
 import { vmPath } from '@/lib/ui/url-state';
 import { useTheme } from '../use-theme';
+import { ShownName } from '@/components/shown-name';
+import { shownText } from '@/lib/ui/shown-text';
 
 interface Props {
   readonly host: string;
@@ -49,7 +51,7 @@ function VmListTable({ host, vms, violations, chosenVm = null, onChoose }: Props
               <td className="py-1 pr-3">
                 <span aria-hidden className="mr-2 inline-block h-3 w-3 rounded-sm align-middle" style={{ backgroundColor: colors[vmColorIndex(vm.name)] }} />
                 <Link href={vmPath(host, vm.name)} prefetch={false} className="font-mono break-all underline" data-testid="vm-link">
-                  {vm.name}
+                  <ShownName value={vm.name} />
                 </Link>
               </td>
               <td className="py-1 pr-3">{vm.source}</td>
@@ -74,7 +76,7 @@ function VmListTable({ host, vms, violations, chosenVm = null, onChoose }: Props
                     type="button"
                     data-testid="vm-highlight"
                     aria-pressed={chosenVm === vm.name}
-                    aria-label={`Highlight ${vm.name}`}
+                    aria-label={`Highlight ${shownText(vm.name)}`}
                     className="rounded border border-slate-400 px-1.5 text-xs dark:border-slate-600"
                     onClick={() => onChoose(chosenVm === vm.name ? null : vm.name)}
                   >

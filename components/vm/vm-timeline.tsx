@@ -13,6 +13,7 @@ import { Tooltip } from '../heat/tooltip';
 import { canvasColors, useTheme } from '../use-theme';
 import { useFormatTime } from '../time/time-zone';
 import type { ThreadRole } from '@/lib/model/types';
+import { shownText } from '@/lib/ui/shown-text';
 
 const ROLE_SHORT: Readonly<Record<ThreadRole, string>> = { vcpu: 'vCPU', emulator: 'emu', iothread: 'io', vhost: 'vhost', other: 'other', unknown: '?' };
 
@@ -42,7 +43,7 @@ export function VmTimeline({ live, snapshot, vm, onBrush, zoom, onZoom }: Props)
   const labelOf = (th: number): string => {
     const t = h.threads[th];
     if (t === undefined) return '?';
-    return t.role === 'vcpu' ? `vCPU ${t.vcpu ?? '?'}` : `${ROLE_SHORT[t.role]}: ${t.name}`;
+    return t.role === 'vcpu' ? `vCPU ${t.vcpu ?? '?'}` : `${ROLE_SHORT[t.role]}: ${shownText(t.name)}`;
   };
 
   let tip: string[] | null = null;

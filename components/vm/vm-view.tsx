@@ -17,6 +17,7 @@ import { useViewState } from '../use-view-state';
 import { VcpuTable, waitShare } from './vcpu-table';
 import { VmTimeline } from './vm-timeline';
 import { useFormatTime } from '../time/time-zone';
+import { ShownName } from '@/components/shown-name';
 
 const WAIT_POINTS = 300;
 const IDENTIFIED_BY: Readonly<Record<VcpuIdentitySource, string>> = { qmp: 'QMP', libvirt: 'libvirt', 'thread-name': 'thread names' };
@@ -54,7 +55,9 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
         </Link>
       </p>
       <div className="mt-1 flex flex-wrap items-baseline gap-3">
-        <h1 className="font-mono text-xl font-semibold break-all">{name}</h1>
+        <h1 className="font-mono text-xl font-semibold break-all">
+          <ShownName value={name} />
+        </h1>
         <ConnectionIndicator status={status} />
         <span className="text-sm text-slate-500 dark:text-slate-400">
           last frame {formatTime(snapshot.at)} ({formatAgo(now - snapshot.at)})

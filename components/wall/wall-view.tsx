@@ -31,6 +31,7 @@ import { Time } from '../time/time-zone';
 import { useNow } from '../use-now';
 import { canvasMeasure, DETAIL_FONT, NAME_FONT } from './text-measure';
 import { CleanBand } from './clean-band';
+import { ShownName } from '@/components/shown-name';
 
 const HEADER = 52; // px at scale 1
 
@@ -79,7 +80,7 @@ function WallTile({ box, type, host, age }: TileProps) {
         className={`font-bold ${look.name}`}
         style={{ fontFamily: NAME_FONT, fontSize: type.name, lineHeight: 1.2, whiteSpace: box.nameLines === 1 ? 'nowrap' : 'normal', overflowWrap: 'anywhere' }}
       >
-        {host.tile.host}
+        <ShownName value={host.tile.host} />
       </div>
       <div data-testid="wall-status" className={look.detail} style={{ fontFamily: DETAIL_FONT, fontSize: type.detail, lineHeight: 1.2 }}>
         <Parts parts={status} list="status" />

@@ -4,6 +4,7 @@
 import type { Snapshot } from '../model/snapshot';
 import { formatTime } from './format';
 import { hostPath, vmPath } from './url-state';
+import { shownText } from './shown-text';
 
 /** The preview image's size (px), as chats expect for a large card. */
 export const PREVIEW_SIZE = { width: 1200, height: 630 } as const;
@@ -45,7 +46,8 @@ export function violationCounts(s: Snapshot, vm: string | null): { critical: num
 
 /** Title, description and image text of a link to `subject`, judged on `snap` (the frame at the window's end). */
 export function linkPreview(subject: LinkSubject, snap: Snapshot | null): LinkPreview {
-  const who = subject.vm === null ? subject.host : `${subject.vm} on ${subject.host}`;
+  // Shown in a chat's unfurl: hidden characters in the names made visible there too.
+  const who = subject.vm === null ? shownText(subject.host) : `${shownText(subject.vm)} on ${shownText(subject.host)}`;
   const when = subject.window === null ? 'live' : formatWindow(subject.window.from, subject.window.to);
   const title = `${who} · ${subject.window === null ? 'live' : when} · vcpumap`;
   if (snap === null) {
@@ -56,7 +58,7 @@ export function linkPreview(subject: LinkSubject, snap: Snapshot | null): LinkPr
   const at = subject.window === null ? `now (frame of ${formatTime(snap.at)})` : `at ${formatTime(snap.at)}`;
   const vms = subject.vm === null ? `${plural(snap.vms.length, 'VM')}, ${plural(snap.vms.reduce((n, v) => n + v.vcpus.length, 0), 'vCPU')}` : null;
   const description = `${who}, ${when}: ${counts.text} in force ${at}${vms === null ? '' : `; ${vms}`}.`;
-  return { title, description, imageAlt: `pCPUs of ${subject.host} coloured by VM ${at}: ${counts.text}` };
+  return { title, description, imageAlt: `pCPUs of ${shownText(subject.host)} coloured by VM ${at}: ${counts.text}` };
 }
 
 /** The link itself, relative: the page path and its window. */

@@ -8,11 +8,12 @@ import { publicBaseUrl } from '../public-url';
 import { loadSnapshot } from '../views';
 import { linkPath, linkPreview, previewImagePath, PREVIEW_SIZE, type LinkSubject } from '../../ui/link-preview';
 import { parseViewState } from '../../ui/url-state';
+import { shownText } from '@/lib/ui/shown-text';
 
 type SearchParams = Readonly<Record<string, string | string[] | undefined>>;
 
 export async function previewMetadata(host: string, vm: string | null, searchParams: SearchParams): Promise<Metadata> {
-  const fallbackTitle = vm === null ? `${host} · vcpumap` : `${vm} on ${host} · vcpumap`;
+  const fallbackTitle = vm === null ? `${shownText(host)} · vcpumap` : `${shownText(vm)} on ${shownText(host)} · vcpumap`;
   // Without the viewer token a page shows nothing of the host, and neither does its preview.
   if (!(await checkPageAccess(searchParams)).ok) return { title: 'vcpumap' };
   const subject: LinkSubject = { host, vm, window: parseViewState(searchParams).window };
