@@ -19,6 +19,7 @@ import { ViolationsTable } from './violations-table';
 import { VmList } from './vm-list';
 import { WindowBar } from './window-bar';
 import { useFormatTime } from '../time/time-zone';
+import { WhoElse } from './who-else';
 
 function Section({ title, children, testId }: { readonly title: string; readonly children: React.ReactNode; readonly testId?: string }) {
   return (
@@ -72,6 +73,19 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
       <div className="flex flex-wrap items-baseline gap-3">
         <h1 className="font-mono text-xl font-semibold break-all">{host}</h1>
         <ConnectionIndicator status={status} />
+        <span
+          data-testid="mode"
+          data-mode={snapshot.mode ?? 'sampled'}
+          title={snapshot.mode === 'exact' ? 'From the scheduler\'s trace events: run time per pCPU, every switch' : 'Point samples of each thread\'s last pCPU, once per interval'}
+          className={`rounded px-1.5 text-xs font-semibold ${snapshot.mode === 'exact' ? 'bg-emerald-200 text-emerald-950' : 'bg-slate-200 text-slate-800 dark:bg-slate-700 dark:text-slate-100'}`}
+        >
+          {snapshot.mode === 'exact' ? 'exact' : 'sampled'}
+        </span>
+        {snapshot.trace !== undefined && snapshot.trace.lostEvents > 0 ? (
+          <span role="status" className="text-sm font-semibold text-red-700 dark:text-red-400" data-testid="lost-events">
+            {snapshot.trace.lostEvents} trace events lost in the last interval
+          </span>
+        ) : null}
         <span className={`text-sm ${stale ? 'font-semibold text-red-700 dark:text-red-400' : 'text-slate-500 dark:text-slate-400'}`} data-testid="last-frame">
           {stale ? 'STALE: ' : ''}last frame {formatTime(snapshot.at)} ({formatAgo(now - snapshot.at)})
         </span>
@@ -90,6 +104,7 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
 
       <Section title="Topology" testId="topology">
         <TopologyGrid snapshot={snapshot} selected={view.cpu} onSelect={selectCpu} chosenVm={view.vm} colorMode={view.color} />
+        {view.cpu !== null ? <WhoElse snapshot={snapshot} cpu={view.cpu} /> : null}
       </Section>
 
       <Section title={`Timeline: pCPU by tick, coloured by ${view.color === 'state' ? 'state' : 'VM'}`} testId="timeline">

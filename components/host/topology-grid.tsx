@@ -98,6 +98,7 @@ function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, color
                         const vcpu = top?.thread.role === 'vcpu' ? top : undefined;
                         const pinned = pins.get(c.cpu) ?? [];
                         const kinds = violated.get(c.cpu) ?? [];
+                        const intruded = kinds.includes('intruder');
                         const hostLoad = vcpu === undefined && c.busy !== null && c.busy >= HOST_LOAD_BUSY;
                         let color: string | undefined;
                         if (colorMode === 'state') {
@@ -111,7 +112,8 @@ function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, color
                         const shown = [
                           String(c.cpu),
                           c.isolated ? 'iso' : '',
-                          vcpu !== undefined ? vcpu.vm.name : '',
+                          intruded ? 'intruder' : '',
+                          vcpu !== undefined ? shownText(vcpu.vm.name) : '',
                           vcpu !== undefined ? (vcpu.thread.ran ? `vCPU ${vcpu.thread.vcpu ?? '?'}` : `v${vcpu.thread.vcpu ?? '?'} stale`) : hostLoad ? `busy ${Math.round((c.busy ?? 0) * 100)}%` : '',
                         ];
                         const details = [
@@ -133,6 +135,7 @@ function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, color
                             data-vm={vcpu?.vm.name}
                             data-highlight={chosen ? '1' : undefined}
                             data-dim={dim ? '1' : undefined}
+                            data-intruder={intruded ? '1' : undefined}
                             tabIndex={c.cpu === tabCpu ? 0 : -1}
                             aria-label={label}
                             aria-pressed={selected === c.cpu}
@@ -150,9 +153,10 @@ function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, color
                             <span className="flex items-baseline gap-1">
                               <span className="font-mono font-semibold">{c.cpu}</span>{' '}
                               {c.isolated ? <span className="text-[10px]">iso</span> : null}
+                              {intruded ? <span className="rounded-sm bg-red-700 px-0.5 text-[10px] font-bold text-white">intruder</span> : null}
                             </span>{' '}
                             {vcpu !== undefined ? <ShownName className="truncate font-medium" value={vcpu.vm.name} /> : null}{' '}
-                            {shown[3] !== '' ? <span className="truncate">{shown[3]}</span> : null}
+                            {shown[4] !== '' ? <span className="truncate">{shown[4]}</span> : null}
                             {kinds.length > 0 ? (
                               <span aria-hidden className="absolute right-0.5 top-0 text-[10px]">
                                 ▲

@@ -1,10 +1,11 @@
 'use client';
 // Pin set against actual for each vCPU of a VM, with run-queue wait: the share of the last
 // interval the vCPU was runnable but waiting for a pCPU (schedstat), now and over the time the
-// page has been open.
+// page has been open; in exact mode also its run time per pCPU, migrations and wake-up latency.
 import type { SnapshotVm, Unobserved } from '@/lib/model/snapshot';
 import { cpuText } from '@/lib/ui/describe';
 import { formatShare } from '@/lib/ui/format';
+import { latencyText, residencyText } from '@/lib/ui/exact-view';
 
 export interface WaitSeries {
   /** tid -> wait shares of recent frames, oldest first. */
@@ -47,6 +48,8 @@ export function VcpuTable({
   const rows = [...vm.vcpus].sort((a, b) => a.index - b.index);
   const noAffinity = unobserved.includes('affinity');
   const noRunQueue = unobserved.includes('runQueue');
+  // Exact mode: run time per pCPU, migrations and wake-up latency of the interval.
+  const exact = rows.some((v) => v.residency !== undefined || v.migrations !== undefined);
   return (
     <table className="w-full text-left text-sm" data-testid="vcpu-table">
       <thead className="border-b border-slate-300 dark:border-slate-700">
@@ -57,6 +60,13 @@ export function VcpuTable({
           <th scope="col" className="py-1 pr-3">Pin (intent)</th>
           <th scope="col" className="py-1 pr-3">Affinity (kernel)</th>
           <th scope="col" className="py-1 pr-3">Run-queue wait</th>
+          {exact ? (
+            <>
+              <th scope="col" className="py-1 pr-3">Ran on (exact)</th>
+              <th scope="col" className="py-1 pr-3">Migrations</th>
+              <th scope="col" className="py-1 pr-3">Wake-up latency</th>
+            </>
+          ) : null}
         </tr>
       </thead>
       <tbody>
@@ -89,6 +99,15 @@ export function VcpuTable({
                 )}
                 <Sparkline values={waits.byTid.get(v.tid) ?? []} />
               </td>
+              {exact ? (
+                <>
+                  <td className="py-1 pr-3 font-mono" data-testid="residency">
+                    {v.residency === undefined ? <span className="text-slate-500">not followed all interval</span> : residencyText(v.residency, intervalMs)}
+                  </td>
+                  <td className="py-1 pr-3 font-mono">{v.migrations ?? ''}</td>
+                  <td className="py-1 pr-3 font-mono">{v.wakeLatencyNs === undefined ? '' : latencyText(v.wakeLatencyNs)}</td>
+                </>
+              ) : null}
             </tr>
           );
         })}
