@@ -48,7 +48,7 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
       const built = prevBuilt.get(vm.pid);
       const reuse = before !== null && built !== undefined && idleAndUnchanged(vm, before, built);
       const sampled = reuse ? built : buildVm(vm, before);
-      return { vm: exact ? exactVm(sampled, exact) : sampled, intent: vm.intent, cgroups: vm.threadCgroups ?? NO_CGROUPS };
+      return { vm: exact ? exactVm(sampled, exact) : sampled, intent: vm.intent, cgroups: vm.threadCgroups ?? NO_CGROUPS, ...(built !== undefined ? { previous: built } : {}) };
     }),
   ).sort((a, b) => byName(a.vm.name, b.vm.name) || a.vm.pid - b.vm.pid);
   const topology = exact ? withExactCpus(buildTopology(obs), judged, exact) : buildTopology(obs);

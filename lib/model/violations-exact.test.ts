@@ -94,6 +94,23 @@ describe('exact off-pin', () => {
     expect(ofKind(twoTicks(null, { vcpu0Pcpu: 1 }), 'off-pin')).toHaveLength(1);
   });
 
+  it('does not count run time on the pin in force before a live re-pin in the interval', () => {
+    // vCPU 0 pinned to 2, re-pinned to 1 (virsh vcpupin --live) during the second interval: it ran
+    // on 2, then on 1. Then a third pCPU outside both pins is still an off-pin.
+    const repinned = (tick: number, residency: ExactThread['residency']) => {
+      const pin = tick === 0 ? '2' : '1';
+      const web1 = vm('web-1', 1000, [mainThread(1000, { affinity: '0', pcpu: 0 }), vcpuThread(0, 1001, { affinity: pin, pcpu: Number(pin), ...running(tick) })], {
+        intent: intent({ source: 'libvirt', vcpupin: { 0: pin }, emulatorpin: '0' }),
+      });
+      const ex = exact({ covered: [1000, 1001], threads: { 1001: { residency, migrations: 1, wakeLatencyNs: null } } });
+      return { ...host(topo, [web1], { tick }), mode: 'exact' as const, exact: tick === 0 ? null : ex };
+    };
+    const clean = run([repinned(0, []), repinned(1, [{ pcpu: 1, ns: 300 * MS, switchIns: 4 }, { pcpu: 2, ns: 200 * MS, switchIns: 3 }])])[1];
+    expect(clean === undefined ? null : ofKind(clean, 'off-pin')).toEqual([]);
+    const strayed = run([repinned(0, []), repinned(1, [{ pcpu: 1, ns: 300 * MS, switchIns: 4 }, { pcpu: 3, ns: 20 * MS, switchIns: 1 }])])[1];
+    expect(strayed === undefined ? null : ofKind(strayed, 'off-pin').map((v) => v.pcpus)).toEqual([[3]]);
+  });
+
   it('falls back to the last CPU for a vCPU the trace did not follow all interval', () => {
     const s = twoTicks(exact({ covered: [1000, 1002] }), { vcpu0Pcpu: 1 });
     expect(s.vms[0]?.vcpus[0]?.residency).toBeUndefined();

@@ -9,6 +9,8 @@ export interface JudgedVm {
   readonly intent: VmIntent | null;
   /** Each thread's own cpuset cgroup, by tid (absent: not read). */
   readonly cgroups: ReadonlyMap<number, CgroupCpuset>;
+  /** The same VM process in the previous snapshot of the interval, when there is one. */
+  readonly previous?: SnapshotVm;
 }
 
 export interface ViolationInput {

@@ -2,15 +2,24 @@
 // the scheduler's own events. A run of 20 ms between two samples is seen, and a stale last CPU
 // (stat field 39) of a vCPU that did not run is never taken for a run. Any run time outside the
 // pin counts: a thread cannot run outside its kernel affinity, so when it did, the affinity (or a
-// cpuset) let it.
+// cpuset) let it. Run time on the pCPUs of the pin in force before a re-pin in the interval is
+// not outside: it ran where it was meant to then (virsh vcpupin --live, a pins-file edit).
 import { vcpuFix } from '../fix-commands';
 import type { SnapshotResidency, SnapshotVcpu, SnapshotVm } from '../snapshot';
 import type { CpuList } from '../types';
 import { cpusLabel, sentence, setText, violationId, vmLabel, type Finding, type RuleContext } from './context';
 
 /** The exact off-pin finding of one pinned vCPU with residency, or null when it stayed on its pin. */
-export function exactOffPin(ctx: RuleContext, vm: SnapshotVm, v: SnapshotVcpu, pin: CpuList, residency: readonly SnapshotResidency[]): Finding | null {
-  const outside = residency.filter((r) => r.ns > 0 && !pin.includes(r.pcpu));
+export function exactOffPin(
+  ctx: RuleContext,
+  vm: SnapshotVm,
+  v: SnapshotVcpu,
+  pin: CpuList,
+  residency: readonly SnapshotResidency[],
+  pinBefore: CpuList | null,
+): Finding | null {
+  const repinned = pinBefore !== null && !samePins(pinBefore, pin);
+  const outside = residency.filter((r) => r.ns > 0 && !pin.includes(r.pcpu) && !(repinned && pinBefore.includes(r.pcpu)));
   if (outside.length === 0) return null;
   const ns = outside.reduce((n, r) => n + r.ns, 0);
   // A run that began before the interval has no switch-in in it, yet it is one time.
@@ -40,4 +49,8 @@ export function durationText(ns: number): string {
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
   if (ns >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
   return `${Math.round(ns / 1e3)} us`;
+}
+
+function samePins(a: CpuList, b: CpuList): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
