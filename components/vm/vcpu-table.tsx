@@ -88,12 +88,12 @@ export function VcpuTable({
               </td>
               <td className="py-1 pr-3 font-mono">{v.pin === null ? 'none' : cpuText(v.pin)}</td>
               <td className={`py-1 pr-3 font-mono ${drift ? 'font-semibold text-amber-700 dark:text-amber-400' : ''}`}>
-                {noAffinity ? <span className="text-slate-500">{NOT_IN_PASTE}</span> : cpuText(v.affinity)}
+                {noAffinity ? <span className="text-slate-600 dark:text-slate-400">{NOT_IN_PASTE}</span> : cpuText(v.affinity)}
                 {drift ? ' (differs)' : ''}
               </td>
               <td className="py-1 pr-3">
                 {noRunQueue ? (
-                  <span className="text-slate-500">{NOT_IN_PASTE}</span>
+                  <span className="text-slate-600 dark:text-slate-400">{NOT_IN_PASTE}</span>
                 ) : (
                   <span className="inline-block w-14 font-mono">{wait === null ? 'n/a' : formatShare(wait)}</span>
                 )}
@@ -102,7 +102,7 @@ export function VcpuTable({
               {exact ? (
                 <>
                   <td className="py-1 pr-3 font-mono" data-testid="residency">
-                    {v.residency === undefined ? <span className="text-slate-500">not followed all interval</span> : residencyText(v.residency, intervalMs)}
+                    {v.residency === undefined ? <span className="text-slate-600 dark:text-slate-400">not followed all interval</span> : residencyText(v.residency, intervalMs)}
                   </td>
                   <td className="py-1 pr-3 font-mono">{v.migrations ?? ''}</td>
                   <td className="py-1 pr-3 font-mono">{v.wakeLatencyNs === undefined ? '' : latencyText(v.wakeLatencyNs)}</td>
