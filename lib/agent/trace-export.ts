@@ -1,7 +1,8 @@
 // A window of the raw trace pages the agent keeps (tracefs/page-ring.ts), printed as the ftrace
 // text that Perfetto's UI and trace processor import (tracefs/ftrace-text.ts). The pages are
-// copied out of the ring at once (the reader keeps writing it) and printed a chunk of lines at a
-// time, yielding to the event loop in between, so a 10-minute window does not stall sampling.
+// copied out of the ring at once (the reader keeps writing it), decoded 64 pages and printed
+// 2,048 lines at a time, yielding to the event loop in between, so a 10-minute window does not
+// stall sampling nor the trace reader (whose kernel buffers hold well under a second of a busy CPU).
 import type { PageLayout } from '../tracefs/page-decoder';
 import { ftraceTrace } from '../tracefs/ftrace-text';
 import type { SchedFormats } from '../tracefs/sched-records';
@@ -64,6 +65,8 @@ export async function formatTraceWindow(w: TraceWindow): Promise<TraceAnswer> {
     tgidOf: w.tgidOf,
     comments,
   });
+  let pages = 0;
+  for (const _ of trace.decode()) if (++pages % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   const parts: string[] = [];
   for (const chunk of trace.chunks(2048)) {
     parts.push(chunk);

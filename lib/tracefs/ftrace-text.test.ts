@@ -115,8 +115,9 @@ describe('ftraceText for Perfetto', () => {
     expect(lines[1]?.args.get('pid')).toBe('77');
   });
 
-  it('prints the same text a chunk of lines at a time, and knows its event count before printing', () => {
+  it('decodes a page at a time and prints the same text a chunk of lines at a time, knowing its event count first', () => {
     const t = ftraceTrace(layout, formats, pages, { comments: ['vcpumap: test'], commOf: (pid) => (pid === 4301 ? 'IO mon_iothread' : null), tgidOf: (pid) => (pid === 0 ? 0 : pid >= 4200 && pid < 4400 ? 4200 : null) });
+    expect([...t.decode()]).toHaveLength(2); // a step per page
     expect(t.events).toBe(4);
     const chunks = [...t.chunks(1)];
     expect(chunks).toHaveLength(5); // the header, then a line each

@@ -38,22 +38,28 @@ interface Decoded {
 
 /** The text of the events in `pages` (per CPU, each CPU's pages in the order they were read). */
 export function ftraceText(layout: PageLayout, formats: SchedFormats, pages: ReadonlyMap<number, readonly Uint8Array[]>, opts: FtraceTextOptions = {}): string {
+  const trace = ftraceTrace(layout, formats, pages, opts);
+  for (const _ of trace.decode());
   let text = '';
-  for (const chunk of ftraceTrace(layout, formats, pages, opts).chunks()) text += chunk;
+  for (const chunk of trace.chunks()) text += chunk;
   return text;
 }
 
-/** A trace decoded and ready to print: its event count, and its text in chunks of lines. */
+/** A trace to print: decoded a page at a time, then printed a chunk of lines at a time. */
 export interface FtraceTrace {
+  /** Decodes the pages, yielding after each one; run it to the end before `chunks`. */
+  decode(): Generator<void, void, void>;
+  /** The events decoded (those printed). */
   readonly events: number;
   /** The text, a chunk of up to `linesPerChunk` lines at a time (each chunk ends with a newline). */
   chunks(linesPerChunk?: number): Generator<string, void, void>;
 }
 
 /**
- * Decodes `pages` at once (the page bytes must stay unchanged until the chunks are read) and
- * prints them lazily: a large window is printed a chunk at a time, between which the caller may
- * yield to its event loop.
+ * The trace of `pages` (their bytes must stay unchanged until the chunks are read), decoded and
+ * printed in steps: a large window is done a piece at a time, between which the caller may yield
+ * to its event loop. Every page is decoded before the first line is printed, so that every task
+ * an event names has its name, as the kernel's saved_cmdlines give it.
  */
 export function ftraceTrace(layout: PageLayout, formats: SchedFormats, pages: ReadonlyMap<number, readonly Uint8Array[]>, opts: FtraceTextOptions = {}): FtraceTrace {
   const le = layout.littleEndian;
@@ -63,24 +69,27 @@ export function ftraceTrace(layout: PageLayout, formats: SchedFormats, pages: Re
   // Each CPU's events, decoded (in time order within a CPU).
   const perCpu: { cpu: number; events: Decoded[] }[] = [];
   let total = 0;
-  for (const [cpu, list] of [...pages].sort((a, b) => a[0] - b[0])) {
-    const events: Decoded[] = [];
-    for (const bytes of list) {
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const time = new Float64Array(1);
-      decodePage(layout, view, 0, opts.baseHi ?? 0, {
-        time,
-        page() {},
-        event(v, at) {
-          const ts = time[0] ?? 0;
-          if (ts < from || ts > to || !r.knows(v, at)) return;
-          events.push({ ts, view: v, at });
-          r.learnComms(v, at);
-        },
-      });
+  function* decode(): Generator<void, void, void> {
+    for (const [cpu, list] of [...pages].sort((a, b) => a[0] - b[0])) {
+      const events: Decoded[] = [];
+      perCpu.push({ cpu, events });
+      for (const bytes of list) {
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const time = new Float64Array(1);
+        decodePage(layout, view, 0, opts.baseHi ?? 0, {
+          time,
+          page() {},
+          event(v, at) {
+            const ts = time[0] ?? 0;
+            if (ts < from || ts > to || !r.knows(v, at)) return;
+            events.push({ ts, view: v, at });
+            r.learnComms(v, at);
+          },
+        });
+        total = perCpu.reduce((n, c) => n + c.events.length, 0);
+        yield;
+      }
     }
-    total += events.length;
-    perCpu.push({ cpu, events });
   }
   const tgidOf = opts.tgidOf;
   const base = opts.baseNs ?? 0;
@@ -117,7 +126,13 @@ export function ftraceTrace(layout: PageLayout, formats: SchedFormats, pages: Re
     }
     if (lines.length > 0) yield lines.join('\n') + '\n';
   }
-  return { events: total, chunks };
+  return {
+    decode,
+    get events() {
+      return total;
+    },
+    chunks,
+  };
 }
 
 class TextRenderer {

@@ -35,7 +35,8 @@ export async function getTrace(req: Request, hostParam: string): Promise<Respons
     } else {
       const snap = await rt.store.latest(host);
       if (!snap) throw new HttpError(404, `no host ${JSON.stringify(host)}`);
-      if (snap.mode !== 'exact') {
+      // A snapshot without `mode` (the store does not keep it yet) asks the agent, which answers 409 when sampled.
+      if (snap.mode === 'sampled') {
         throw new HttpError(409, `host ${JSON.stringify(host)} is sampled, not in exact mode: a trace needs its agent in exact mode (--exact, as root with tracefs)`);
       }
       const ageMs = Date.now() - snap.at;
