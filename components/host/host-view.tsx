@@ -91,7 +91,7 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
         </span>
       </div>
       <div className="mt-2">
-        <WindowBar view={view} setView={setViewUrl} history={live?.history ?? null} host={host} vm={null} at={snapshot.at} />
+        <WindowBar view={view} setView={setViewUrl} history={live?.history ?? null} host={host} vm={null} at={snapshot.at} exact={snapshot.mode === 'exact'} />
       </div>
 
       <Section title="Violations" testId="violations">

@@ -2,7 +2,8 @@
 // The window of a host or VM view: range presets (the live 15 minutes, or 1 h to 7 d following
 // the present, lib/ui/time-range.ts), the resolution the history answer has, "Back to live" for a
 // past window, "Share" (freeze the window to absolute times and copy a link others can open), and
-// the window on screen as CSV or JSON.
+// the window on screen as CSV or JSON, and, for a host in exact mode, its scheduler trace for
+// Perfetto (GET /api/v1/hosts/{host}/trace, ftrace text: open it at ui.perfetto.dev).
 import { useState } from 'react';
 import type { History } from '@/lib/server/store/store';
 import { exportFileName, historyCsv, historyJson } from '@/lib/ui/history-export';
@@ -21,10 +22,12 @@ interface Props {
   readonly vm: string | null;
   /** The time of the frame shown (the fallback end of a window with no ticks yet). */
   readonly at: number;
+  /** The host's snapshot is in exact mode: its agent keeps a trace of the recent past. */
+  readonly exact?: boolean;
 }
 
-function save(text: string, type: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+function save(text: string | Blob, type: string, name: string): void {
+  const url = URL.createObjectURL(typeof text === 'string' ? new Blob([text], { type }) : text);
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -34,7 +37,12 @@ function save(text: string, type: string, name: string): void {
 
 const BUTTON = 'rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-200 dark:border-slate-600 dark:hover:bg-slate-800';
 
-export function WindowBar({ view, setView, history, host, vm, at }: Props) {
+/** The file name of the content-disposition header, or a fallback. */
+function attachmentName(header: string | null, fallback: string): string {
+  return /filename="([^"]+)"/.exec(header ?? '')?.[1] ?? fallback;
+}
+
+export function WindowBar({ view, setView, history, host, vm, at, exact = false }: Props) {
   const formatTime = useFormatTime();
   const shareLink = useShareLink();
   const [copied, setCopied] = useState<string | null>(null);
@@ -63,6 +71,27 @@ export function WindowBar({ view, setView, history, host, vm, at }: Props) {
     const name = exportFileName(host, vm, history.from, history.to, kind);
     if (kind === 'csv') save(historyCsv(history), 'text/csv;charset=utf-8', name);
     else save(historyJson(history), 'application/json', name);
+  };
+
+  const [tracing, setTracing] = useState(false);
+  const downloadTrace = () => {
+    const w = frozenWindow(view, history, at);
+    setTracing(true);
+    setCopied('Fetching the trace from the agent…');
+    const path = `/api/v1/hosts/${encodeURIComponent(host)}/trace?from=${Math.round(w.from)}&to=${Math.round(w.to)}`;
+    void fetch(path, { credentials: 'same-origin' })
+      .then(async (res) => {
+        if (!res.ok) {
+          const body = (await res.json().catch(() => null)) as { error?: string } | null;
+          setCopied(`No trace: ${body?.error ?? `HTTP ${res.status}`}`);
+          return;
+        }
+        const blob = await res.blob();
+        save(blob, 'text/plain', attachmentName(res.headers.get('content-disposition'), `vcpumap-${host}.ftrace.txt`));
+        setCopied(`Trace saved (${res.headers.get('x-vcpumap-trace-events') ?? '?'} events): open it at ui.perfetto.dev with "Open trace file"`);
+      })
+      .catch((err: unknown) => setCopied(`No trace: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => setTracing(false));
   };
 
   return (
@@ -100,6 +129,17 @@ export function WindowBar({ view, setView, history, host, vm, at }: Props) {
       <button type="button" className={BUTTON} disabled={history === null} onClick={() => download('json')}>
         Download JSON
       </button>
+      {exact && vm === null ? (
+        <button
+          type="button"
+          className={BUTTON}
+          disabled={tracing}
+          title="The scheduler's events of this window (kept by the agent for the recent past) as an ftrace text file: open it at ui.perfetto.dev"
+          onClick={downloadTrace}
+        >
+          Download trace for Perfetto
+        </button>
+      ) : null}
       {copied !== null ? (
         <span role="status" data-testid="share-link" className="break-all text-xs text-slate-600 dark:text-slate-400">
           {copied}

@@ -33,6 +33,7 @@ import { CgroupCpusets, type CgroupTask } from './cgroup-cpusets';
 import { intentKey } from './intent-key';
 import { errorText, type Logger } from './log';
 import { ExactSource, type ExactOptions } from './exact-source';
+import { formatTraceWindow, type TraceAnswer } from './trace-export';
 
 export interface AgentOptions {
   readonly host: string;
@@ -198,6 +199,15 @@ export class Agent {
       exact: exact ?? null,
     };
     return this.judge({ obs, before: this.prev, changed });
+  }
+
+  /** The kept trace of [fromMs, toMs] (epoch ms) as ftrace text for Perfetto, or why there is none. */
+  async trace(fromMs: number, toMs: number): Promise<TraceAnswer> {
+    if (this.exact === null) {
+      return { ok: false, status: 409, error: `host ${this.opts.host} is sampled, not in exact mode: a trace needs exact mode (--exact, as root with tracefs)`, keptFromMs: null };
+    }
+    const w = this.exact.traceWindow(fromMs, toMs);
+    return 'ok' in w ? w : formatTraceWindow(w);
   }
 
   /** Resolves when in-flight QMP queries and topology reloads are done. */

@@ -9,6 +9,7 @@ import { createLogger, errorText } from './log';
 import { Pusher } from './pusher';
 import { Spool } from './spool';
 import { runLoop } from './run-loop';
+import { TraceUploader } from './trace-uploader';
 import type { ExactOptions, ExactSetting } from './exact-source';
 import { snapshotJsonLine } from '../model/snapshot-json';
 import type { Snapshot } from '../model/snapshot';
@@ -159,7 +160,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
   }
-  const pusher = args.server !== undefined && token ? new Pusher({ url: args.server, token, log, ...(queue ? { queue } : {}) }) : null;
+  // Trace requests come with the server's ingest answers; the agent uploads each window's trace.
+  const uploader = args.server !== undefined && token ? new TraceUploader({ url: args.server, token, host, log, trace: (from, to) => agent.trace(from, to) }) : null;
+  const pusher =
+    args.server !== undefined && token
+      ? new Pusher({ url: args.server, token, log, ...(queue ? { queue } : {}), ...(uploader ? { onStored: (answer: string) => uploader.onIngestAnswer(answer) } : {}) })
+      : null;
 
   if (args.once) {
     agent.sample();

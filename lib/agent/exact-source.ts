@@ -14,6 +14,7 @@ import { KeptOpenFile } from './kept-open-file';
 import { errorText, type Logger } from './log';
 import { TraceInstance, TraceUnavailableError } from './trace-instance';
 import { TraceReader, type TraceReaderStats } from './trace-reader';
+import type { TraceAnswer, TraceWindow } from './trace-export';
 
 export type ExactSetting = 'auto' | 'on' | 'off';
 
@@ -57,6 +58,9 @@ export class ExactSource {
   private key = new Int32Array(0);
   private keyLen = 0;
   private names: string[] = [];
+  /** The followed threads' process and name, for a trace export. */
+  private threadInfo: ReadonlyMap<number, { readonly pid: number; readonly name: string }> = new Map();
+  private host = '';
 
   private constructor(
     private readonly instance: TraceInstance,
@@ -149,6 +153,7 @@ export class ExactSource {
   /** From the snapshot just built: the VM threads to follow and the pCPUs to watch next. */
   follow(snapshot: Snapshot): void {
     const watched = watchedCpus(snapshot.topology, snapshot.vms);
+    this.host = snapshot.host;
     if (this.sameThreads(snapshot)) {
       // The common case: the same threads as last time. Only the pins may have moved.
       if (!sameList(watched, this.watched)) {
@@ -159,10 +164,15 @@ export class ExactSource {
     }
     const threads: TrackedThread[] = [];
     const vmOfPid = new Map<number, string>();
+    const info = new Map<number, { pid: number; name: string }>();
     for (const vm of snapshot.vms) {
       vmOfPid.set(vm.pid, vm.name);
-      for (const t of vm.threads) threads.push({ tid: t.tid, name: t.name, vcpu: t.role === 'vcpu' });
+      for (const t of vm.threads) {
+        threads.push({ tid: t.tid, name: t.name, vcpu: t.role === 'vcpu' });
+        info.set(t.tid, { pid: vm.pid, name: t.name });
+      }
     }
+    this.threadInfo = info;
     this.reader.follow(threads, watched);
     this.followed = threads;
     this.covered = new Set(threads.map((t) => t.tid));
@@ -179,6 +189,52 @@ export class ExactSource {
       }
       this.wakingFilter = filter;
     }
+  }
+
+  /**
+   * The kept pages of [fromMs, toMs] (epoch ms), copied, ready to print (trace-export.ts); or why
+   * there are none: 409 when this agent keeps no trace, 404 when the window is not kept (it ends
+   * before the oldest kept event).
+   */
+  traceWindow(fromMs: number, toMs: number): TraceWindow | (TraceAnswer & { ok: false }) {
+    const ring = this.ring;
+    if (ring === null) return { ok: false, status: 409, error: 'this agent keeps no trace events (--trace-keep 0)', keptFromMs: null };
+    const nowMs = Date.now();
+    const nowNs = this.reader.nowNs();
+    const toNs = (ms: number): number => nowNs + (ms - nowMs) * 1e6;
+    const wallMs = (ns: number): number => Math.round(nowMs + (ns - nowNs) / 1e6);
+    const span = `the last ${describeSpan(ring.spanNs / 1e6)}, at most ${(ring.maxBytes / 1048576).toFixed(0)} MiB`;
+    const covered = ring.covered();
+    if (covered === null) return { ok: false, status: 404, error: `no trace events kept yet (the agent keeps ${span})`, keptFromMs: null };
+    const keptFromMs = wallMs(covered.fromNs);
+    if (toMs < keptFromMs) {
+      return {
+        ok: false,
+        status: 404,
+        error: `the trace of this window is no longer kept: the agent keeps ${span}, from ${new Date(keptFromMs).toISOString()} on`,
+        keptFromMs,
+      };
+    }
+    const fromNs = toNs(fromMs);
+    const endNs = toNs(toMs);
+    const pages = new Map<number, Uint8Array[]>();
+    for (const [cpu, list] of ring.select(fromNs, endNs)) pages.set(cpu, list.map((b) => b.slice()));
+    const info = this.threadInfo;
+    const resolved = this.resolved;
+    return {
+      host: this.host,
+      layout: this.instance.layout,
+      formats: this.instance.formats,
+      baseHi: this.reader.baseHi,
+      pages,
+      fromMs,
+      toMs,
+      fromNs,
+      toNs: endNs,
+      keptFromMs,
+      commOf: (pid) => info.get(pid)?.name ?? resolved.get(pid)?.comm ?? null,
+      tgidOf: (pid) => (pid === 0 ? 0 : (info.get(pid)?.pid ?? resolved.get(pid)?.pid ?? null)),
+    };
   }
 
   private sameThreads(snapshot: Snapshot): boolean {
@@ -274,6 +330,12 @@ export class ExactSource {
     this.prevInterrupts = cur;
     return prev === null ? new Map() : interruptDeltas(prev, cur, this.watched);
   }
+}
+
+function describeSpan(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {

@@ -30,6 +30,8 @@ export interface PusherOptions {
   readonly compact?: boolean;
   /** false: never gzip (an in-process server). */
   readonly gzip?: boolean;
+  /** Called with the body of each 2xx answer (it may carry trace requests, trace-uploader.ts). */
+  readonly onStored?: (answer: string) => void;
 }
 
 const GZIP_OVER = 8 * 1024; // bytes
@@ -189,6 +191,7 @@ export class Pusher {
           log('info', `server ${this.opts.url} is back: sent ${count} frames, ${this.queue.length} still queued, ${this.sent} sent and ${this.dropped} dropped since start`, 'push');
         }
         this.failures = 0;
+        this.opts.onStored?.(text);
         return;
       }
       if (res.status === 409 && !this.resent) {

@@ -13,6 +13,7 @@ import { storeBody } from './api/ingest';
 import { HttpError } from './http-errors';
 import { UnknownStructureError } from './resolve-frames';
 import type { Runtime } from './runtime';
+import { traceHub } from './trace-hub';
 
 const SPOOL_MAX_BYTES = 256 * 1024 * 1024;
 
@@ -31,6 +32,8 @@ export async function startEmbeddedAgent(rt: Runtime): Promise<void> {
     exact: { setting: rt.config.agentExact, tracefs: '/sys/kernel/tracing' },
   });
   await agent.prepare();
+  // GET /api/v1/hosts/{host}/trace of this host is answered from the agent's kept pages.
+  traceHub().serveLocal(host, (from, to) => agent.trace(from, to));
   const dir = path.join(rt.config.dataDir, 'spool');
   const spool = Spool.open({ dir, maxBytes: SPOOL_MAX_BYTES });
   if (spool.recovered > 0) log('info', `spool ${dir}: ${spool.recovered} frames from before the restart, stored first`);

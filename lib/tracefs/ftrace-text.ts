@@ -21,6 +21,13 @@ export interface FtraceTextOptions {
    * "CPU". True (the default) writes spaces inside comms as '_' in the arguments.
    */
   readonly spacesInComms?: 'keep' | 'underscore';
+  /**
+   * The name of a task the events of the window never name (the kernel's saved_cmdlines): the
+   * task that was running when the window began and did not switch out. Else "<...>".
+   */
+  readonly commOf?: (pid: number) => string | null;
+  /** Comment lines after `# tracer: nop` (each gets "# "); Perfetto skips lines that start with '#'. */
+  readonly comments?: readonly string[];
 }
 
 interface Decoded {
@@ -31,58 +38,101 @@ interface Decoded {
 
 /** The text of the events in `pages` (per CPU, each CPU's pages in the order they were read). */
 export function ftraceText(layout: PageLayout, formats: SchedFormats, pages: ReadonlyMap<number, readonly Uint8Array[]>, opts: FtraceTextOptions = {}): string {
+  const trace = ftraceTrace(layout, formats, pages, opts);
+  for (const _ of trace.decode());
+  let text = '';
+  for (const chunk of trace.chunks()) text += chunk;
+  return text;
+}
+
+/** A trace to print: decoded a page at a time, then printed a chunk of lines at a time. */
+export interface FtraceTrace {
+  /** Decodes the pages, yielding after each one; run it to the end before `chunks`. */
+  decode(): Generator<void, void, void>;
+  /** The events decoded (those printed). */
+  readonly events: number;
+  /** The text, a chunk of up to `linesPerChunk` lines at a time (each chunk ends with a newline). */
+  chunks(linesPerChunk?: number): Generator<string, void, void>;
+}
+
+/**
+ * The trace of `pages` (their bytes must stay unchanged until the chunks are read), decoded and
+ * printed in steps: a large window is done a piece at a time, between which the caller may yield
+ * to its event loop. Every page is decoded before the first line is printed, so that every task
+ * an event names has its name, as the kernel's saved_cmdlines give it.
+ */
+export function ftraceTrace(layout: PageLayout, formats: SchedFormats, pages: ReadonlyMap<number, readonly Uint8Array[]>, opts: FtraceTextOptions = {}): FtraceTrace {
   const le = layout.littleEndian;
   const from = opts.fromNs ?? Number.NEGATIVE_INFINITY;
   const to = opts.toNs ?? Number.POSITIVE_INFINITY;
-  const r = new TextRenderer(formats, le, opts.spacesInComms ?? 'underscore');
+  const r = new TextRenderer(formats, le, opts.spacesInComms ?? 'underscore', opts.commOf);
   // Each CPU's events, decoded (in time order within a CPU).
   const perCpu: { cpu: number; events: Decoded[] }[] = [];
-  for (const [cpu, list] of [...pages].sort((a, b) => a[0] - b[0])) {
-    const events: Decoded[] = [];
-    for (const bytes of list) {
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const time = new Float64Array(1);
-      decodePage(layout, view, 0, opts.baseHi ?? 0, {
-        time,
-        page() {},
-        event(v, at) {
-          const ts = time[0] ?? 0;
-          if (ts < from || ts > to) return;
-          events.push({ ts, view: v, at });
-          r.learnComms(v, at);
-        },
-      });
-    }
-    perCpu.push({ cpu, events });
-  }
-  const lines: string[] = [];
   let total = 0;
-  for (const c of perCpu) total += c.events.length;
-  lines.push('# tracer: nop', '#', `# entries-in-buffer/entries-written: ${total}/${total}   #P:${pages.size}`, '#');
-  lines.push(opts.tgidOf ? '#           TASK-PID    TGID     CPU#  |||||  TIMESTAMP  FUNCTION' : '#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION');
-  lines.push(opts.tgidOf ? '#              | |        |         |   |||||     |         |' : '#              | |         |   |||||     |         |');
-  const heads = perCpu.map(() => 0);
-  const base = opts.baseNs ?? 0;
-  for (;;) {
-    let best = -1;
-    let bestTs = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < perCpu.length; i++) {
-      const e = perCpu[i]?.events[heads[i] ?? 0];
-      if (e !== undefined && e.ts < bestTs) {
-        best = i;
-        bestTs = e.ts;
+  function* decode(): Generator<void, void, void> {
+    for (const [cpu, list] of [...pages].sort((a, b) => a[0] - b[0])) {
+      const events: Decoded[] = [];
+      perCpu.push({ cpu, events });
+      for (const bytes of list) {
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const time = new Float64Array(1);
+        decodePage(layout, view, 0, opts.baseHi ?? 0, {
+          time,
+          page() {},
+          event(v, at) {
+            const ts = time[0] ?? 0;
+            if (ts < from || ts > to || !r.knows(v, at)) return;
+            events.push({ ts, view: v, at });
+            r.learnComms(v, at);
+          },
+        });
+        total = perCpu.reduce((n, c) => n + c.events.length, 0);
+        yield;
       }
     }
-    if (best < 0) break;
-    const c = perCpu[best];
-    if (!c) break;
-    const e = c.events[heads[best] ?? 0];
-    heads[best] = (heads[best] ?? 0) + 1;
-    if (!e) continue;
-    const line = r.line(c.cpu, base + e.ts, e.view, e.at, opts.tgidOf);
-    if (line !== null) lines.push(line);
   }
-  return lines.join('\n') + '\n';
+  const tgidOf = opts.tgidOf;
+  const base = opts.baseNs ?? 0;
+  function* chunks(linesPerChunk = 4096): Generator<string, void, void> {
+    const head = ['# tracer: nop', ...(opts.comments ?? []).map((c) => `# ${c.replace(/[\r\n]+/g, ' ')}`), '#', `# entries-in-buffer/entries-written: ${total}/${total}   #P:${pages.size}`, '#'];
+    head.push(tgidOf ? '#           TASK-PID    TGID     CPU#  |||||  TIMESTAMP  FUNCTION' : '#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION');
+    head.push(tgidOf ? '#              | |        |         |   |||||     |         |' : '#              | |         |   |||||     |         |');
+    yield head.join('\n') + '\n';
+    const heads = perCpu.map(() => 0);
+    let lines: string[] = [];
+    for (;;) {
+      let best = -1;
+      let bestTs = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < perCpu.length; i++) {
+        const e = perCpu[i]?.events[heads[i] ?? 0];
+        if (e !== undefined && e.ts < bestTs) {
+          best = i;
+          bestTs = e.ts;
+        }
+      }
+      if (best < 0) break;
+      const c = perCpu[best];
+      if (!c) break;
+      const e = c.events[heads[best] ?? 0];
+      heads[best] = (heads[best] ?? 0) + 1;
+      if (!e) continue;
+      const line = r.line(c.cpu, base + e.ts, e.view, e.at, tgidOf);
+      if (line === null) continue;
+      lines.push(line);
+      if (lines.length >= linesPerChunk) {
+        yield lines.join('\n') + '\n';
+        lines = [];
+      }
+    }
+    if (lines.length > 0) yield lines.join('\n') + '\n';
+  }
+  return {
+    decode,
+    get events() {
+      return total;
+    },
+    chunks,
+  };
 }
 
 class TextRenderer {
@@ -97,6 +147,7 @@ class TextRenderer {
     formats: SchedFormats,
     private readonly le: boolean,
     private readonly spaces: 'keep' | 'underscore',
+    private readonly commOf?: (pid: number) => string | null,
   ) {
     const sw = formats.sched_switch;
     this.typeField = fieldOf(sw, 'common_type');
@@ -159,6 +210,11 @@ class TextRenderer {
     }
   }
 
+  /** An event of one of the three sched kinds this prints. */
+  knows(v: DataView, at: number): boolean {
+    return this.byId.has(readInt(v, at, this.typeField, this.le));
+  }
+
   /** Like the kernel's saved_cmdlines: the comm of every pid the events name. */
   learnComms(v: DataView, at: number): void {
     this.byId.get(readInt(v, at, this.typeField, this.le))?.learn(v, at);
@@ -168,7 +224,7 @@ class TextRenderer {
     const ev = this.byId.get(readInt(v, at, this.typeField, this.le));
     if (ev === undefined) return null;
     const pid = readInt(v, at, this.pidField, this.le);
-    const comm = pid === 0 ? '<idle>' : (this.comms.get(pid) ?? '<...>');
+    const comm = pid === 0 ? '<idle>' : (this.comms.get(pid) ?? this.commOf?.(pid) ?? '<...>');
     let head = `${comm.padStart(16)}-${String(pid).padEnd(7)} `;
     if (tgidOf) {
       const tgid = tgidOf(pid);

@@ -11,6 +11,7 @@ import { readJsonBody, webBodySource, type BodySource } from '../read-body';
 import { UnknownStructureError, resolveFrames } from '../resolve-frames';
 import { BadFrameError } from '../snapshot-schema';
 import { getRuntime, type Runtime } from '../runtime';
+import { reportingHost, traceHub } from '../trace-hub';
 
 export interface IngestRequest extends BodySource {
   readonly authorization: string | null;
@@ -55,7 +56,9 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
     const grant = auth.grant;
     frames = await storeBody(rt, json, (host) => mayReportFor(grant, host));
     status = 202;
-    return { status, body: JSON.stringify({ stored: frames }), headers: {} };
+    // Trace requests waiting for this agent's host go out with the answer (lib/server/trace-hub.ts).
+    const traceRequests = traceHub().takeRequests(reportingHost(json));
+    return { status, body: JSON.stringify(traceRequests.length > 0 ? { stored: frames, traceRequests } : { stored: frames }), headers: {} };
   } catch (err) {
     if (err instanceof UnknownStructureError) {
       status = 409;
