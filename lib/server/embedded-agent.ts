@@ -107,15 +107,20 @@ interface StoreAnswer {
 
 /** The ingest answer the pusher understands, for a body stored in process. */
 async function storeLocally(rt: Runtime, host: string, body: string): Promise<StoreAnswer> {
-  const answer = (status: number, json: unknown, headers: Readonly<Record<string, string>> = {}): StoreAnswer => ({ status, body: JSON.stringify(json), headers });
+  const answer = (status: number, reply: unknown, headers: Readonly<Record<string, string>> = {}): StoreAnswer => ({ status, body: JSON.stringify(reply), headers });
+  let json: unknown;
   try {
-    const stored = await storeBody(rt, JSON.parse(body), (h) => h === host);
+    json = JSON.parse(body);
+  } catch (err) {
+    return answer(400, { error: `body is not JSON: ${errorText(err)}` });
+  }
+  try {
+    const stored = await storeBody(rt, json, (h) => h === host);
     rt.metrics.framesIngested += stored;
     return answer(202, { stored });
   } catch (err) {
     if (err instanceof UnknownStructureError) return answer(409, { error: err.message });
     if (err instanceof HttpError) return answer(err.status, { error: err.message }, err.headers);
-    if (err instanceof SyntaxError) return answer(400, { error: `body is not JSON: ${err.message}` });
     // The store failed (a database away): the frames stay spooled and go again after a back-off.
     return answer(503, { error: `store failed: ${errorText(err)}` });
   }
