@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Bundles the agent CLI into dist/vcpumap-agent.mjs (run by `npm install` through "prepare"), so
 // `npx vcpumap-agent` runs plain JavaScript: no TypeScript loader thread beside the sampler. Also
-// bundles the analyze worker (dist/analyze-worker.mjs), the thread the server runs pastes in, and
-// the front door of scripts/start.mjs (dist/front-door.mjs), which answers before Next is up.
+// bundles the analyze worker (dist/analyze-worker.mjs), the thread the server runs pastes in, the
+// embedded agent (dist/embedded-agent.mjs), the process the server forks to sample its own host,
+// and the front door of scripts/start.mjs (dist/front-door.mjs), which answers before Next is up.
 import { build } from 'esbuild';
 import path from 'node:path';
 
@@ -10,6 +11,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const bundles = [
   ['lib/agent/cli.ts', 'dist/vcpumap-agent.mjs'],
   ['lib/analyze/analyze-worker.ts', 'dist/analyze-worker.mjs'],
+  ['lib/server/embedded-agent-child.ts', 'dist/embedded-agent.mjs'],
   ['lib/server/front-door.ts', 'dist/front-door.mjs'],
 ];
 await Promise.all(

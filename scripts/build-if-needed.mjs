@@ -18,9 +18,9 @@ function newestMtime(p) {
   return newest;
 }
 
-/** dist/ (the agent CLI, the analyze worker, the server's front door: scripts/build-agent.mjs) when older than lib/. */
+/** dist/ (the agent CLI, the analyze worker, the embedded agent, the server's front door: scripts/build-agent.mjs) when older than lib/. */
 export function buildBundlesIfNeeded() {
-  const outs = ['dist/vcpumap-agent.mjs', 'dist/analyze-worker.mjs', 'dist/front-door.mjs'].map((f) => path.join(root, f));
+  const outs = ['dist/vcpumap-agent.mjs', 'dist/analyze-worker.mjs', 'dist/embedded-agent.mjs', 'dist/front-door.mjs'].map((f) => path.join(root, f));
   const src = newestMtime(path.join(root, 'lib'));
   if (outs.every((f) => existsSync(f) && statSync(f).mtimeMs >= src)) return;
   const r = spawnSync(process.execPath, [path.join(root, 'scripts/build-agent.mjs')], { cwd: root, stdio: 'inherit' });
