@@ -21,6 +21,20 @@ export function processRunNs(pid: number): number {
   return total;
 }
 
+/**
+ * CPU time of a whole process since it was forked (ns), its exited threads included: the sum of
+ * its live threads' schedstat run time (exact, but it forgets a thread that exited) or its
+ * utime+stime from /proc/PID/stat (every thread that ever ran, to a clock tick), whichever is
+ * more. A process none of whose threads exited gets the exact sum.
+ */
+export function processCpuNs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After the comm's closing parenthesis, fields start at stat field 3; utime and stime are 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const statNs = ((Number(fields[11]) + Number(fields[12])) * 1e9) / USER_HZ;
+  return Math.max(processRunNs(pid), statNs);
+}
+
 /** user+system time (ms) of this process's reaped children (cutime+cstime). */
 export function childrenCpuMs(): number {
   const stat = readFileSync('/proc/self/stat', 'utf8');
