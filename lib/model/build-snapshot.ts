@@ -13,9 +13,10 @@ import {
 } from './snapshot';
 import { threadActivity, type ThreadActivity } from './thread-activity';
 import { assignThreads } from './thread-roles';
-import type { CgroupCpuset, HostObservation, ThreadRole, ThreadSample, VmObservation } from './types';
+import type { CgroupCpuset, CpuList, HostObservation, ThreadRole, ThreadSample, VmObservation } from './types';
 import { detectViolations, type JudgedVm } from './violations';
 import { byName } from './violations/context';
+import { sameCpus } from '../cpuset';
 
 export interface PreviousTick {
   readonly obs: HostObservation;
@@ -42,13 +43,17 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
     for (const vm of prev.obs.vms) prevVms.set(vm.pid, vm);
     for (const vm of prev.snapshot.vms) prevBuilt.set(vm.pid, vm);
   }
+  // Exact mode: the vCPUs re-pinned on this tick (tid -> pin before), forgiven on the next too.
+  const repinned = new Map<number, CpuList>();
   const judged: JudgedVm[] = withoutStarters(
     obs.vms.map((vm) => {
       const before = prevVms.get(vm.pid) ?? null;
       const built = prevBuilt.get(vm.pid);
       const reuse = before !== null && built !== undefined && idleAndUnchanged(vm, before, built);
       const sampled = reuse ? built : buildVm(vm, before);
-      return { vm: exact ? exactVm(sampled, exact) : sampled, intent: vm.intent, cgroups: vm.threadCgroups ?? NO_CGROUPS, ...(built !== undefined ? { previous: built } : {}) };
+      const judgedVm = exact ? exactVm(sampled, exact) : sampled;
+      const pinsBefore = exact ? repinsOf(judgedVm, built, prev === null ? undefined : REPINS.get(prev.snapshot), repinned) : undefined;
+      return { vm: judgedVm, intent: vm.intent, cgroups: vm.threadCgroups ?? NO_CGROUPS, ...(pinsBefore !== undefined ? { pinsBefore } : {}) };
     }),
   ).sort((a, b) => byName(a.vm.name, b.vm.name) || a.vm.pid - b.vm.pid);
   const topology = exact ? withExactCpus(buildTopology(obs), judged, exact) : buildTopology(obs);
@@ -68,7 +73,9 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
   const vms = judged.map((j) => j.vm);
   if (exact) {
     const trace = { events: exact.events, lostEvents: exact.lostEvents };
-    return { version: SNAPSHOT_VERSION, host: obs.host, at: obs.at, intervalMs, mode, trace, topology, vms, violations };
+    const snapshot: Snapshot = { version: SNAPSHOT_VERSION, host: obs.host, at: obs.at, intervalMs, mode, trace, topology, vms, violations };
+    REPINS.set(snapshot, repinned);
+    return snapshot;
   }
   return { version: SNAPSHOT_VERSION, host: obs.host, at: obs.at, intervalMs, mode, topology, vms, violations };
 }
@@ -78,6 +85,28 @@ function withExactCpus(topology: Snapshot['topology'], judged: readonly JudgedVm
 }
 
 const NO_CGROUPS: ReadonlyMap<number, CgroupCpuset> = new Map();
+
+/** Per exact snapshot: the vCPUs re-pinned on its tick (tid -> pin before), for the next tick. */
+const REPINS = new WeakMap<Snapshot, ReadonlyMap<number, CpuList>>();
+
+/**
+ * The vCPUs of `vm` whose pin changed since `built` (the previous snapshot's VM), with the pin
+ * before (`fresh`, added to `seen` for the next tick), and with them those re-pinned on the tick
+ * before (`earlier`).
+ */
+function repinsOf(vm: SnapshotVm, built: SnapshotVm | undefined, earlier: ReadonlyMap<number, CpuList> | undefined, seen: Map<number, CpuList>): ReadonlyMap<number, CpuList> | undefined {
+  let out: Map<number, CpuList> | undefined;
+  for (const v of vm.vcpus) {
+    if (v.pin === null) continue;
+    const was = built?.vcpus.find((p) => p.tid === v.tid)?.pin ?? null;
+    const before = was !== null && !sameCpus(was, v.pin) ? was : earlier?.get(v.tid);
+    if (before === undefined) continue;
+    (out ??= new Map()).set(v.tid, before);
+    if (before === was) seen.set(v.tid, was);
+  }
+  return out;
+}
+
 
 /**
  * A QEMU process with no vCPU thread yet (its identity known, so "no vCPU" is a fact) that shares

@@ -109,6 +109,15 @@ describe('exact off-pin', () => {
     expect(clean === undefined ? null : ofKind(clean, 'off-pin')).toEqual([]);
     const strayed = run([repinned(0, []), repinned(1, [{ pcpu: 1, ns: 300 * MS, switchIns: 4 }, { pcpu: 3, ns: 20 * MS, switchIns: 1 }])])[1];
     expect(strayed === undefined ? null : ofKind(strayed, 'off-pin').map((v) => v.pcpus)).toEqual([[3]]);
+    // The mask may follow the intent a few ms after the tick that saw the intent change: the next
+    // interval forgives run time on the old pin too, the one after does not.
+    const later = run([
+      repinned(0, []),
+      repinned(1, [{ pcpu: 1, ns: 300 * MS, switchIns: 4 }]),
+      repinned(2, [{ pcpu: 2, ns: 2 * MS, switchIns: 1 }, { pcpu: 1, ns: 400 * MS, switchIns: 4 }]),
+      repinned(3, [{ pcpu: 2, ns: 2 * MS, switchIns: 1 }, { pcpu: 1, ns: 400 * MS, switchIns: 4 }]),
+    ]);
+    expect(later.map((snap) => ofKind(snap, 'off-pin').map((v) => v.pcpus))).toEqual([[], [], [], [[2]]]);
   });
 
   it('falls back to the last CPU for a vCPU the trace did not follow all interval', () => {

@@ -9,8 +9,12 @@ export interface JudgedVm {
   readonly intent: VmIntent | null;
   /** Each thread's own cpuset cgroup, by tid (absent: not read). */
   readonly cgroups: ReadonlyMap<number, CgroupCpuset>;
-  /** The same VM process in the previous snapshot of the interval, when there is one. */
-  readonly previous?: SnapshotVm;
+  /**
+   * vCPU thread id -> the pin it had before a re-pin seen on this tick or the one before: its run
+   * time there in these two intervals is not off-pin (exact mode), since the kernel mask may
+   * follow the intent a few ms after the tick that saw it change (or before).
+   */
+  readonly pinsBefore?: ReadonlyMap<number, CpuList>;
 }
 
 export interface ViolationInput {

@@ -8,6 +8,7 @@ import { vcpuFix } from '../fix-commands';
 import type { SnapshotResidency, SnapshotVcpu, SnapshotVm } from '../snapshot';
 import type { CpuList } from '../types';
 import { cpusLabel, sentence, setText, violationId, vmLabel, type Finding, type RuleContext } from './context';
+import { sameCpus } from '../../cpuset';
 
 /** The exact off-pin finding of one pinned vCPU with residency, or null when it stayed on its pin. */
 export function exactOffPin(
@@ -18,7 +19,7 @@ export function exactOffPin(
   residency: readonly SnapshotResidency[],
   pinBefore: CpuList | null,
 ): Finding | null {
-  const repinned = pinBefore !== null && !samePins(pinBefore, pin);
+  const repinned = pinBefore !== null && !sameCpus(pinBefore, pin);
   const outside = residency.filter((r) => r.ns > 0 && !pin.includes(r.pcpu) && !(repinned && pinBefore.includes(r.pcpu)));
   if (outside.length === 0) return null;
   const ns = outside.reduce((n, r) => n + r.ns, 0);
@@ -51,6 +52,3 @@ export function durationText(ns: number): string {
   return `${Math.round(ns / 1e3)} us`;
 }
 
-function samePins(a: CpuList, b: CpuList): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}

@@ -12,11 +12,11 @@ export const offPin: Rule = { kind: 'off-pin', detect };
 
 function detect(ctx: RuleContext): readonly Finding[] {
   const out: Finding[] = [];
-  for (const { vm, cgroups, previous } of ctx.vms) {
+  for (const { vm, cgroups, pinsBefore } of ctx.vms) {
     for (const v of vm.vcpus) {
       // Exact mode: judged on the vCPU's run time per pCPU instead of its last CPU.
       if (v.pin !== null && v.residency !== undefined) {
-        const f = exactOffPin(ctx, vm, v, v.pin, v.residency, previous?.vcpus.find((p) => p.tid === v.tid)?.pin ?? null);
+        const f = exactOffPin(ctx, vm, v, v.pin, v.residency, pinsBefore?.get(v.tid) ?? null);
         if (f) out.push(f);
         continue;
       }
