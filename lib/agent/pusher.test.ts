@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
 import { parseIngestBody } from '../server/ingest-body';
 import { resolveFrames, UnknownStructureError } from '../server/resolve-frames';
-import { frameSnapshot } from '../server/store/store';
-import { hostFrames } from '../server/store/snapshot-factory';
+import { frameSnapshot } from '../wire/frame';
+import { hostFrames } from '../../test/support/snapshot-factory';
 import { extractStructure, structureHash, structureJson, type StructureBody } from '../wire/structure-body';
 import { Pusher } from './pusher';
 

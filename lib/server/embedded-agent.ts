@@ -1,8 +1,10 @@
-// The agent for this host, inside the server process: its snapshots go straight into the store.
+// The agent for this host, inside the server process: its snapshots go into the store as frames
+// (structure and tick, lib/wire/frame.ts), the one form the store and the live stream take.
 import { hostname } from 'node:os';
 import { Agent } from '../agent/agent';
 import { createLogger, errorText } from '../agent/log';
 import { runLoop } from '../agent/run-loop';
+import { FrameSplitter } from '../wire/frame';
 import type { Runtime } from './runtime';
 
 export async function startEmbeddedAgent(rt: Runtime): Promise<void> {
@@ -17,6 +19,7 @@ export async function startEmbeddedAgent(rt: Runtime): Promise<void> {
     log,
   });
   await agent.prepare();
+  const splitter = new FrameSplitter();
   let storing = false;
   // Runs for the life of the process; its files and sockets go with it.
   void runLoop(
@@ -32,7 +35,7 @@ export async function startEmbeddedAgent(rt: Runtime): Promise<void> {
       }
       storing = true;
       rt.store
-        .ingest([snapshot])
+        .ingest([splitter.split(snapshot)])
         .then(() => {
           rt.metrics.framesIngested++;
         })

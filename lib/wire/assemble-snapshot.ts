@@ -3,6 +3,7 @@
 // (store/tick-codec.ts) both build it here, so they serve exactly the same Snapshot.
 import { SNAPSHOT_VERSION, type Snapshot, type SnapshotThread, type SnapshotVcpu, type SnapshotVm, type Violation } from '../model/snapshot';
 import type { StructureBody } from './structure-body';
+import { structureIndex } from './structure-index';
 
 /** A vCPU entry's own placement, when it differs from its thread's (or it has no thread). */
 export interface OwnPlacement {
@@ -11,7 +12,7 @@ export interface OwnPlacement {
   readonly state: string;
 }
 
-/** One tick's volatile values; thread k and vCPU entry k count flat, VM by VM, in structure order. */
+/** One tick's volatile values; thread k and vCPU entry k count flat, VM by VM, in structure order (structure-index.ts). */
 export interface TickValues {
   readonly host: string;
   readonly at: number; // epoch ms
@@ -32,6 +33,7 @@ export interface TickValues {
  * `where` (the caller's tick or row did not fit the structure).
  */
 export function assembleSnapshot(body: StructureBody, v: TickValues, where: string): Snapshot {
+  const index = structureIndex(body);
   const cpus = body.topology.cpus.map((c, i) => ({
     cpu: c.cpu,
     socket: c.socket,
@@ -44,8 +46,8 @@ export function assembleSnapshot(body: StructureBody, v: TickValues, where: stri
   }));
   let t = 0;
   let e = 0;
+  const flat: SnapshotThread[] = [];
   const vms = body.vms.map((vm): SnapshotVm => {
-    const byTid = new Map<number, SnapshotThread>();
     const threads = vm.threads.map((th): SnapshotThread => {
       const k = t++;
       const out: SnapshotThread = {
@@ -60,12 +62,13 @@ export function assembleSnapshot(body: StructureBody, v: TickValues, where: stri
         ...(th.vcpu !== undefined ? { vcpu: th.vcpu } : {}),
         ...(th.iothread !== undefined ? { iothread: th.iothread } : {}),
       };
-      byTid.set(th.tid, out);
+      flat[k] = out;
       return out;
     });
     const vcpus = vm.vcpus.map((vc): SnapshotVcpu => {
       const k = e++;
-      const live = v.vcpuOwn(k) ?? byTid.get(vc.tid);
+      const linked = index.vcpuThread[k] ?? -1;
+      const live = v.vcpuOwn(k) ?? (linked >= 0 ? flat[linked] : undefined);
       if (live === undefined) throw new Error(`${where}: vCPU entry ${k} has neither a thread nor a placement of its own`);
       return {
         index: vc.index,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot, SnapshotVm } from '../model/snapshot';
-import { hostFrames } from '../server/store/snapshot-factory';
-import { encodeTick, expandTick, structureCounts, type CompactTick } from './compact-tick';
+import { hostFrames } from '../../test/support/snapshot-factory';
+import { encodeTick, expandTick, type CompactTick } from './compact-tick';
 import { extractStructure, sameStructure, structureHash, structureJson } from './structure-body';
+import { structureIndex } from './structure-index';
 
 const hashOf = (s: Snapshot): string => structureHash(structureJson(extractStructure(s)));
 
@@ -70,7 +71,7 @@ describe('compact tick', () => {
     const [f] = hostFrames({ host: 'hv-07', seed: 5 }, 1);
     if (!f) throw new Error('no frame');
     const t = encodeTick(f, hashOf(f));
-    const c = structureCounts(extractStructure(f));
-    expect([t?.pcpu.length, t?.ran.length, t?.state.length, t?.runNs.length, t?.busy.length]).toEqual([c.threads, c.threads, c.threads, c.vcpus, c.cpus]);
+    const c = structureIndex(extractStructure(f));
+    expect([t?.pcpu.length, t?.ran.length, t?.state.length, t?.runNs.length, t?.busy.length]).toEqual([c.threadCount, c.threadCount, c.threadCount, c.vcpuCount, c.cpuCount]);
   });
 });

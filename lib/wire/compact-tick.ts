@@ -1,15 +1,22 @@
 // The compact tick: one snapshot's volatile values as flat arrays, naming its structure (the
 // static part, structure-body.ts) by hash. A 64-vCPU snapshot is about 20 KB of JSON; its tick is
 // about 2 KB, and the server neither parses nor validates the unchanged structure again.
-// Pure: the agent encodes (encodeTick), the server expands (expandTick) after validation.
-import type { Snapshot, SnapshotThread, Violation } from '../model/snapshot';
+// Pure and safe in the browser: the agent encodes (encodeTick), the server and the dashboard's
+// live stream expand (expandTick) after validation.
+import type { Snapshot, Violation } from '../model/snapshot';
 import { assembleSnapshot, type OwnPlacement } from './assemble-snapshot';
 import type { StructureBody } from './structure-body';
+import { structureIndex } from './structure-index';
 
 export const TICK_FORMAT = 1;
 
 /** A vCPU entry whose pcpu, ran or state differ from its thread's (or that has no thread). */
 export type VcpuException = readonly [entry: number, pcpu: number, ran: 0 | 1, state: string];
+/** A thread whose state is not one printable ASCII character (its character in `state` is "?"). */
+export type StateException = readonly [thread: number, state: string];
+
+/** The character a thread state that does not fit `state` stands as. */
+export const LONG_STATE = '?';
 
 export interface CompactTick {
   readonly tick: typeof TICK_FORMAT;
@@ -23,6 +30,8 @@ export interface CompactTick {
   readonly ran: string;
   /** Per thread: its state, one character (stat field 3). */
   readonly state: string;
+  /** Threads whose state is not one printable ASCII character, ascending; absent when none. */
+  readonly states?: readonly StateException[];
   /** Per vCPU entry (flat, VM by VM) that differs from its thread; usually none. Ascending. */
   readonly vcpus: readonly VcpuException[];
   readonly runNs: readonly (number | null)[]; // per vCPU entry, ns
@@ -31,43 +40,42 @@ export interface CompactTick {
   readonly violations: readonly Violation[];
 }
 
-/** Threads, vCPU entries and pCPUs of a structure: the lengths of a tick's arrays. */
-export interface StructureCounts {
-  readonly threads: number;
-  readonly vcpus: number;
-  readonly cpus: number;
-}
-
-export function structureCounts(body: StructureBody): StructureCounts {
-  let threads = 0;
-  let vcpus = 0;
-  for (const vm of body.vms) {
-    threads += vm.threads.length;
-    vcpus += vm.vcpus.length;
-  }
-  return { threads, vcpus, cpus: body.topology.cpus.length };
-}
+const isStateChar = (s: string): boolean => s.length === 1 && s.charCodeAt(0) > 32 && s.charCodeAt(0) < 127;
 
 /**
- * The tick of `s`, whose structure has hash `structure`; null when a value does not fit the
- * compact form (a thread state that is not one character): send the full snapshot then.
+ * The tick of `s`, whose structure has hash `structure`, as an agent sends it; null when a thread
+ * state is not one printable character: the agent then sends the full snapshot, which servers of
+ * every release take (one before this release would ignore `states`).
  */
 export function encodeTick(s: Snapshot, structure: string): CompactTick | null {
+  const t = toTick(s, structure);
+  return t.states === undefined ? t : null;
+}
+
+/** The tick of `s` whatever its values: the server's form of every frame (frame.ts). */
+export function toTick(s: Snapshot, structure: string): CompactTick {
   const pcpu: number[] = [];
   let ran = '';
   let state = '';
+  const states: StateException[] = [];
   const vcpus: VcpuException[] = [];
   const runNs: (number | null)[] = [];
   const waitNs: (number | null)[] = [];
   let entry = 0;
+  let thread = 0;
   for (const vm of s.vms) {
-    const byTid = new Map<number, SnapshotThread>();
+    const byTid = new Map<number, (typeof vm.threads)[number]>();
     for (const t of vm.threads) {
-      if (t.state.length !== 1) return null;
       pcpu.push(t.pcpu);
       ran += t.ran ? '1' : '0';
-      state += t.state;
+      if (isStateChar(t.state)) {
+        state += t.state;
+      } else {
+        state += LONG_STATE;
+        states.push([thread, t.state]);
+      }
       byTid.set(t.tid, t);
+      thread++;
     }
     for (const v of vm.vcpus) {
       const t = byTid.get(v.tid);
@@ -86,6 +94,7 @@ export function encodeTick(s: Snapshot, structure: string): CompactTick | null {
     pcpu,
     ran,
     state,
+    ...(states.length > 0 ? { states } : {}),
     vcpus,
     runNs,
     waitNs,
@@ -94,11 +103,21 @@ export function encodeTick(s: Snapshot, structure: string): CompactTick | null {
   };
 }
 
+/** Per thread, its state: the tick's character, or its exception. */
+export function threadStates(t: CompactTick): (k: number) => string {
+  const long = t.states;
+  if (long === undefined || long.length === 0) return (k) => t.state.charAt(k);
+  const m = new Map<number, string>(long);
+  return (k) => m.get(k) ?? t.state.charAt(k);
+}
+
 /**
- * The snapshot a tick stands for. The tick must fit the structure (validateTickFits): array
- * lengths equal to its counts. CPU lists are shared with `body`, not copied.
+ * The snapshot a tick stands for. The tick must fit the structure (checkTickFits in
+ * frame-checks.ts): array lengths equal to its counts. CPU lists are shared with `body`.
  */
 export function expandTick(body: StructureBody, t: CompactTick): Snapshot {
+  const index = structureIndex(body);
+  if (t.pcpu.length !== index.threadCount || t.runNs.length !== index.vcpuCount) throw new Error(`tick of ${t.host} at ${t.at} does not fit its structure`);
   const own = new Map<number, OwnPlacement>();
   for (const x of t.vcpus) own.set(x[0], { pcpu: x[1], ran: x[2] === 1, state: x[3] });
   return assembleSnapshot(
@@ -109,7 +128,7 @@ export function expandTick(body: StructureBody, t: CompactTick): Snapshot {
       intervalMs: t.intervalMs,
       threadPcpu: (k) => t.pcpu[k] ?? 0,
       threadRan: (k) => t.ran.charCodeAt(k) === 49, // "1"
-      threadState: (k) => t.state.charAt(k),
+      threadState: threadStates(t),
       vcpuOwn: (k) => own.get(k),
       runNs: t.runNs,
       waitNs: t.waitNs,

@@ -6,9 +6,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/model/snapshot';
-import { hostFrames } from '../../lib/server/store/snapshot-factory';
-import { openStore, type FrameStore } from '../../lib/server/store/store';
-import { storeSuite } from '../../lib/server/store/store-suite';
+import { hostFrames } from '../support/snapshot-factory';
+import { openStore } from '../../lib/server/store/store';
+import { snapshotStore, type SnapshotStore as FrameStore } from '../support/snapshot-store';
+import { storeSuite } from '../support/store-suite';
 import { startPostgres, type TestPostgres } from './helpers/postgres';
 
 let server: TestPostgres | null = null;
@@ -63,7 +64,7 @@ describe('PostgreSQL replicas', () => {
 
   async function replicas(url: string, n: number): Promise<FrameStore[]> {
     // started together: schema creation must not race
-    const stores = await Promise.all(Array.from({ length: n }, () => openStore({ databaseUrl: url, dataDir, onError: (e) => errors.push(e) })));
+    const stores = (await Promise.all(Array.from({ length: n }, () => openStore({ databaseUrl: url, dataDir, onError: (e) => errors.push(e) })))).map(snapshotStore);
     opened.push(...stores);
     return stores;
   }

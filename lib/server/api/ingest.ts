@@ -7,7 +7,7 @@ import { HttpError } from '../http-errors';
 import { parseIngestBody } from '../ingest-body';
 import { readJsonBody, webBodySource, type BodySource } from '../read-body';
 import { UnknownStructureError, resolveFrames } from '../resolve-frames';
-import { BadFrameError } from '../snapshot-schema';
+import { BadFrameError } from '../ingest-body';
 import { getRuntime, type Runtime } from '../runtime';
 
 export interface IngestRequest extends BodySource {

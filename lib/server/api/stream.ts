@@ -1,10 +1,12 @@
-// GET /api/v1/stream[?host=H]: Server-Sent Events. With a host: `snapshot` events, id = the
+// GET /api/v1/stream[?host=H[&format=frames]]: Server-Sent Events. With a host: `snapshot`
+// events (or, with format=frames, `structure` and `tick` events: live-events.ts), id = the
 // frame's time, so a reconnecting EventSource sends Last-Event-ID and gets the newest snapshot
 // at once plus a `gap` event naming the window it missed (to fetch from /history). Without a
 // host: `fleet` events (the /hosts summary) at most once a second. Comment heartbeats keep
 // proxies from closing an idle stream.
-import type { Snapshot } from '../../model/snapshot';
-import { errorResponse } from '../http-errors';
+import { FrameSplitter } from '../../wire/frame';
+import { errorResponse, HttpError } from '../http-errors';
+import { frameEvents, type StreamFormat } from '../live-events';
 import { getRuntime, type Runtime } from '../runtime';
 import { pathName } from './params';
 import { requireViewer } from './viewer';
@@ -16,15 +18,19 @@ const MAX_BUFFERED = 4 * 1024 * 1024;
 export async function getStream(req: Request): Promise<Response> {
   let rt: Runtime;
   let host: string | null;
+  let format: StreamFormat;
   try {
     rt = await getRuntime();
     requireViewer(req, rt);
     const url = new URL(req.url);
     const h = url.searchParams.get('host');
     host = h === null ? null : pathName('host', h);
+    const f = url.searchParams.get('format');
+    if (f !== null && f !== 'frames' && f !== 'snapshots') throw new HttpError(400, `format=${JSON.stringify(f)}: expected "frames" or "snapshots"`);
+    format = f === 'frames' ? 'frames' : 'snapshots';
     const lastId = req.headers.get('last-event-id') ?? url.searchParams.get('lastEventId');
     const resumeFrom = lastId !== null && /^\d{1,16}$/.test(lastId) ? Number(lastId) : null;
-    return new Response(eventStream(rt, host, resumeFrom, req.signal), {
+    return new Response(eventStream(rt, host, format, resumeFrom, req.signal), {
       headers: {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store, no-transform',
@@ -37,7 +43,7 @@ export async function getStream(req: Request): Promise<Response> {
   }
 }
 
-function eventStream(rt: Runtime, host: string | null, resumeFrom: number | null, signal: AbortSignal): ReadableStream<Uint8Array> {
+function eventStream(rt: Runtime, host: string | null, format: StreamFormat, resumeFrom: number | null, signal: AbortSignal): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
   let cleanup = (): void => {};
   return new ReadableStream<Uint8Array>({
@@ -49,7 +55,8 @@ function eventStream(rt: Runtime, host: string | null, resumeFrom: number | null
         if (size < -MAX_BUFFERED) return; // the client is not reading; skip rather than buffer without bound
         controller.enqueue(enc.encode(text));
       };
-      const snapshotEvent = (s: Snapshot): string => `id: ${s.at}\nevent: snapshot\ndata: ${JSON.stringify(s)}\n\n`;
+      // The structure this client was sent last (format=frames): a tick names it by hash.
+      const sent = { hash: null as string | null };
 
       let fleetTimer: ReturnType<typeof setTimeout> | null = null;
       let fleetDirty = false;
@@ -58,9 +65,9 @@ function eventStream(rt: Runtime, host: string | null, resumeFrom: number | null
         const hosts = await rt.store.hosts();
         send(`event: fleet\ndata: ${JSON.stringify({ at: Date.now(), hosts })}\n\n`);
       };
-      const unsubscribe = rt.store.onFrame((s) => {
+      const unsubscribe = rt.store.onFrame((f) => {
         if (host !== null) {
-          if (s.host === host) send(snapshotEvent(s));
+          if (f.host === host) for (const text of frameEvents(format, f, sent)) send(text);
           return;
         }
         fleetDirty = true;
@@ -97,7 +104,7 @@ function eventStream(rt: Runtime, host: string | null, resumeFrom: number | null
       if (resumeFrom !== null && latest.at > resumeFrom) {
         send(`event: gap\ndata: ${JSON.stringify({ from: resumeFrom, to: latest.at })}\n\n`);
       }
-      if (resumeFrom === null || latest.at > resumeFrom) send(snapshotEvent(latest));
+      if (resumeFrom === null || latest.at > resumeFrom) for (const text of frameEvents(format, new FrameSplitter().split(latest), sent)) send(text);
     },
     cancel() {
       cleanup();

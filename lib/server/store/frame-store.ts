@@ -6,16 +6,16 @@ import type { Snapshot } from '../../model/snapshot';
 import type { Backend, Queries, StoredTick } from './backend';
 import { ByteWriter } from './byte-codec';
 import { Catalog, TOUCH_MS, TxLog } from './catalog';
-import { encodeCompactTick } from './compact-tick-row';
 import { assembleHistory, compareViolations, MAX_COLUMNS, resolveViolations } from './history';
 import { LiveWindow, type HostWindow, type TickView } from './live-window';
 import { MinuteCloser, type DueMinute } from './minute-closer';
 import { decodeNotice, encodeNotices } from './replica-notify';
 import { MINUTE_MS, minuteOf, ResidencyMinute } from './residency';
-import { frameSnapshot, type FrameStore, type History, type HostSummary, type HostViolation, type IngestFrame } from './store';
+import type { FrameStore, History, HostSummary, HostViolation } from './store';
 import { StoreRequestError } from './store-errors';
 import type { Structure, StructureBody } from './structure';
-import { decodePlacement, decodeTick, encodeTick, isWholeRow, newPlacement, type Placement, type TickViolation } from './tick-codec';
+import type { Frame } from '../../wire/frame';
+import { decodePlacement, decodeRow, decodeTick, encodeRow, isWholeRow, newPlacement, type Placement, type TickViolation } from './tick-codec';
 import type { ViolationBody } from './violation-body';
 
 export interface StoreSettings {
@@ -37,7 +37,7 @@ const FLUSH_DELAY_MS = 1000;
 const GROUP_FRAMES = 2000;
 
 interface Stored {
-  readonly f: IngestFrame;
+  readonly f: Frame;
   readonly st: Structure;
   readonly row: Uint8Array;
   readonly bodies: ReadonlyMap<number, ViolationBody>;
@@ -46,7 +46,7 @@ interface Stored {
 export class FrameStoreImpl implements FrameStore {
   private readonly window: LiveWindow;
   private readonly catalog = new Catalog();
-  private readonly listeners = new Set<(s: Snapshot) => void>();
+  private readonly listeners = new Set<(f: Frame) => void>();
   private readonly writer = new ByteWriter(8192);
   private readonly replica = randomUUID();
   private queue: Promise<unknown> = Promise.resolve();
@@ -58,7 +58,7 @@ export class FrameStoreImpl implements FrameStore {
   private readonly closer = new MinuteCloser();
   private flushTimer: NodeJS.Timeout | null = null;
   /** Ingests waiting for the next group commit, in arrival order. */
-  private readonly waiting: { frames: readonly IngestFrame[]; resolve: (fresh: IngestFrame[]) => void; reject: (err: unknown) => void }[] = [];
+  private readonly waiting: { frames: readonly Frame[]; resolve: (fresh: Frame[]) => void; reject: (err: unknown) => void }[] = [];
   private groupQueued = false;
 
   private constructor(
@@ -88,10 +88,10 @@ export class FrameStoreImpl implements FrameStore {
 
   // ---- ingest ----
 
-  async ingest(frames: readonly IngestFrame[]): Promise<void> {
+  async ingest(frames: readonly Frame[]): Promise<void> {
     this.assertOpen();
     if (frames.length === 0) return;
-    const fresh = await new Promise<IngestFrame[]>((resolve, reject) => {
+    const fresh = await new Promise<Frame[]>((resolve, reject) => {
       this.waiting.push({ frames, resolve, reject });
       this.queueGroup();
     });
@@ -149,9 +149,9 @@ export class FrameStoreImpl implements FrameStore {
     return this.catalog.knownStructure(host, hash)?.body;
   }
 
-  private async ingestLocked(frames: readonly IngestFrame[]): Promise<IngestFrame[]> {
+  private async ingestLocked(frames: readonly Frame[]): Promise<Frame[]> {
     this.assertOpen();
-    const byHost = new Map<string, IngestFrame[]>();
+    const byHost = new Map<string, Frame[]>();
     const seen = new Set<string>();
     for (const f of frames) {
       if (this.window.host(f.host)?.has(f.at)) continue;
@@ -182,10 +182,9 @@ export class FrameStoreImpl implements FrameStore {
           for (const f of list) {
             // Older than every retention: nothing would keep it (prune already dropped its minute).
             if (f.at < this.minuteCutoff) continue;
-            const cf = 'tick' in f ? { host: f.host, at: f.at, structure: f.body, violations: f.tick.violations } : { host: f.host, at: f.at, structure: f, violations: f.violations };
-            const st = await this.catalog.structureFor(q, h, cf, log);
-            const { ids, bodies } = await this.catalog.bodyIdsFor(q, h, cf, log);
-            const row = 'tick' in f ? encodeCompactTick(this.writer, st, f.tick, ids) : encodeTick(this.writer, st, f, ids);
+            const st = await this.catalog.structureFor(q, h, f, log);
+            const { ids, bodies } = await this.catalog.bodyIdsFor(q, h, f, log);
+            const row = encodeRow(this.writer, st, f.tick, ids);
             if (f.at < this.fullCutoff) {
               late.push({ at: f.at, st, row });
             } else {
@@ -457,18 +456,16 @@ export class FrameStoreImpl implements FrameStore {
     return out.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   }
 
-  onFrame(listener: (s: Snapshot) => void): () => void {
+  onFrame(listener: (f: Frame) => void): () => void {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
     };
   }
 
-  private emit(frames: readonly IngestFrame[]): void {
+  private emit(frames: readonly Frame[]): void {
     if (this.listeners.size === 0) return;
-    for (const frame of frames) {
-      // A compact tick becomes a snapshot only here, when someone listens (SSE).
-      const f = frameSnapshot(frame);
+    for (const f of frames) {
       for (const l of this.listeners) {
         try {
           l(f);
@@ -566,7 +563,7 @@ export class FrameStoreImpl implements FrameStore {
    * Puts stored rows into the host's window (created with `coverage` when new). Returns, when
    * `decode`, the snapshots of the rows that were not in the window before.
    */
-  private async addToWindow(q: Queries, host: string, coverage: number, rows: readonly StoredTick[], decode: boolean): Promise<Snapshot[]> {
+  private async addToWindow(q: Queries, host: string, coverage: number, rows: readonly StoredTick[], decode: boolean): Promise<Frame[]> {
     if (rows.length === 0) return [];
     const hw = this.window.hostOrCreate(host, coverage);
     const sts = await this.catalog.structures(
@@ -577,14 +574,14 @@ export class FrameStoreImpl implements FrameStore {
     const acc = new PlacementScratch();
     const refs = rows.map((r) => acc.decode(required(sts.get(r.structureId), `structure ${r.structureId}`), r.row, r.at).violations.map((v) => v.bodyId));
     const bodies = await this.catalog.bodies(q, refs.flat(), (id) => hw.body(id));
-    const out: Snapshot[] = [];
+    const out: Frame[] = [];
     rows.forEach((r, i) => {
       if (hw.has(r.at)) return;
       const st = required(sts.get(r.structureId), `structure ${r.structureId}`);
       const used = new Map<number, ViolationBody>();
       for (const id of refs[i] ?? []) used.set(id, required(bodies.get(id), `violation body ${id}`));
       hw.insert(r.at, st, r.row, used);
-      if (decode) out.push(decodeTick(st, r.row, r.at, (id) => required(used.get(id), `violation body ${id}`)));
+      if (decode) out.push({ host, at: r.at, body: st.body, tick: decodeRow(st, r.row, r.at, (id) => required(used.get(id), `violation body ${id}`)) });
     });
     return out;
   }
@@ -606,7 +603,7 @@ export class FrameStoreImpl implements FrameStore {
     );
   }
 
-  private async loadRemote(host: string, ats: readonly number[]): Promise<Snapshot[]> {
+  private async loadRemote(host: string, ats: readonly number[]): Promise<Frame[]> {
     if (this.closed) return [];
     return this.backend.read(async (q) => {
       const hostId = this.catalog.knownHostId(host) ?? (await q.hostId(host));
@@ -629,10 +626,10 @@ export class FrameStoreImpl implements FrameStore {
     );
   }
 
-  private async catchUp(): Promise<Snapshot[]> {
+  private async catchUp(): Promise<Frame[]> {
     if (this.closed) return [];
     return this.backend.read(async (q) => {
-      const out: Snapshot[] = [];
+      const out: Frame[] = [];
       for (const h of await q.hosts()) {
         const newest = await q.newestAt(h.id);
         if (newest === null) continue;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { storeSuite } from './store-suite';
+import { storeSuite } from '../../../test/support/store-suite';
 import { openStore } from './store';
 
 const dirs: string[] = [];

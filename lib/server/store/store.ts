@@ -1,12 +1,12 @@
-// The server's frame store: what the route handlers call. Frames arrive validated (snapshot-
-// schema.ts); the store keeps a live window per host in memory and persists everything to SQLite
+// The server's frame store: what the route handlers call. Frames (lib/wire/frame.ts) arrive
+// validated and fitted to their structure (resolve-frames.ts); the store keeps a live window per host in memory and persists everything to SQLite
 // (default, `${dataDir}/vcpumap.sqlite`) or PostgreSQL (`databaseUrl` postgres:// or
 // postgresql://, shared by several server replicas).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Snapshot, Violation } from '../../model/snapshot';
 import type { ThreadRole } from '../../model/types';
-import { expandTick, type CompactTick } from '../../wire/compact-tick';
+import type { Frame } from '../../wire/frame';
 import type { StructureBody } from '../../wire/structure-body';
 import { FrameStoreImpl } from './frame-store';
 
@@ -49,31 +49,13 @@ export interface History {
 
 export type HostViolation = Violation & { host: string };
 
-/**
- * A compact tick (lib/wire/compact-tick.ts) with the structure it names, validated and fitted
- * (resolve-frames.ts): stored without being expanded to a Snapshot, served as the same Snapshot.
- */
-export interface TickFrame {
-  readonly host: string;
-  readonly at: number; // epoch ms
-  readonly body: StructureBody;
-  readonly tick: CompactTick;
-}
-
-export type IngestFrame = Snapshot | TickFrame;
-
-/** The snapshot a frame stands for (a compact tick expanded against its structure). */
-export function frameSnapshot(f: IngestFrame): Snapshot {
-  return 'tick' in f ? expandTick(f.body, f.tick) : f;
-}
-
 export interface FrameStore {
   /**
    * Resolves only when the frames are durable (acknowledge after this). Frames of several hosts,
    * any order; a frame older than the host's newest is stored at its own time (an agent's backlog
    * after an outage). A duplicate (same host and at) is ignored.
    */
-  ingest(frames: readonly IngestFrame[]): Promise<void>;
+  ingest(frames: readonly Frame[]): Promise<void>;
   /**
    * The static part this store has for `host` under `hash` (lib/wire/structure-body.ts), from
    * memory only: compact ticks name it. Undefined when not at hand (after a restart, or when
@@ -89,7 +71,7 @@ export interface FrameStore {
   /** Violations in each host's latest snapshot. */
   activeViolations(): Promise<HostViolation[]>;
   /** Every newly stored frame, ingested here or (PostgreSQL) by another replica. Returns unsubscribe. */
-  onFrame(listener: (s: Snapshot) => void): () => void;
+  onFrame(listener: (f: Frame) => void): () => void;
   /** Retention: writes missing per-minute residency, drops full-resolution rows older than retainFullMs and minute rows older than retainMinutesMs. Call about once a minute. */
   prune(now: number): Promise<void>;
   close(): Promise<void>;

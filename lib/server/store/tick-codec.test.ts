@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot, SnapshotVm, Violation } from '../../model/snapshot';
 import { ByteWriter } from './byte-codec';
-import { codecFor } from './codec-fixture';
-import { hostFrames } from './snapshot-factory';
-import { decodePlacement, decodeTick, encodeTick, isWholeRow, newPlacement, type TickViolation } from './tick-codec';
+import { codecFor } from '../../../test/support/codec-fixture';
+import { hostFrames } from '../../../test/support/snapshot-factory';
+import { decodePlacement, decodeTick, encodeRow, isWholeRow, newPlacement, type TickViolation } from './tick-codec';
 
 function expectExact(decoded: Snapshot, frame: Snapshot): void {
   expect(decoded).toStrictEqual(frame);
@@ -113,6 +113,6 @@ describe('tick codec', () => {
     const ra = c.encode(a);
     const rb = c.encode(b);
     expect(() => decodeTick(rb.st, ra.row, a.at, (id) => c.body(id))).toThrow(/store codec/);
-    expect(() => encodeTick(new ByteWriter(), rb.st, a, [])).toThrow(/violations but 0 body ids|threads, its structure/);
+    expect(() => encodeRow(new ByteWriter(), rb.st, ra.tick, [])).toThrow(/violations but 0 body ids|does not fit structure/);
   });
 });

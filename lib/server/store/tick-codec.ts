@@ -17,8 +17,8 @@
 // The placement section comes first: sealed live-window segments keep only it (segment-codec.ts);
 // everything after it is read only for a point snapshot.
 // Pinned threads sit on their base pCPU and sleep, so most ticks carry no exceptions at all.
-import type { Snapshot, SnapshotThread, SnapshotVcpu, SnapshotVm, Violation } from '../../model/snapshot';
-import { assembleSnapshot } from '../../wire/assemble-snapshot';
+import type { Snapshot, Violation } from '../../model/snapshot';
+import { expandTick, LONG_STATE, TICK_FORMAT, type CompactTick, type StateException, type VcpuException } from '../../wire/compact-tick';
 import { ByteReader, MAX_VARINT, type ByteWriter } from './byte-codec';
 import { bitLength, busyDenominator, readBusyColumn, writeBusyColumn } from './busy-codec';
 import type { Structure } from './structure';
@@ -45,126 +45,101 @@ export function newPlacement(size: number): Placement {
   return { pcpu: new Uint16Array(size), ran: new Uint8Array(size) };
 }
 
-/**
- * Encodes the volatile values of `s`, whose static part must equal `st.body`. `bodyIds[i]` is
- * the stored id of `s.violations[i]`'s body.
- */
-export function encodeTick(w: ByteWriter, st: Structure, s: Snapshot, bodyIds: readonly number[]): Uint8Array {
-  if (bodyIds.length !== s.violations.length) {
-    throw new Error(`store codec: ${s.violations.length} violations but ${bodyIds.length} body ids`);
-  }
-  w.reset();
-  w.num(s.intervalMs);
-  const threads = flatThreads(s.vms, st.threadCount);
-  const vcpus = flatVcpus(s.vms, st.vcpuCount);
+const ONE = 49; // "1" in a tick's ran string
+const S = 83; // "S": the base of the state column
 
-  // ran bitmap
-  for (let byte = 0; byte < Math.ceil(threads.length / 8); byte++) {
+/**
+ * The row of a compact tick that fits `st` (checkTickFits in lib/wire/frame-checks.ts), written
+ * straight from its arrays. `bodyIds[i]` is the stored id of `t.violations[i]`'s body.
+ */
+export function encodeRow(w: ByteWriter, st: Structure, t: CompactTick, bodyIds: readonly number[]): Uint8Array {
+  const T = st.threadCount;
+  const V = st.vcpuCount;
+  if (t.pcpu.length !== T || t.ran.length !== T || t.state.length !== T || t.runNs.length !== V || t.waitNs.length !== V || t.busy.length !== st.cpuCount) {
+    throw new Error(`store codec: tick of ${t.host} at ${t.at} does not fit structure ${st.id}`);
+  }
+  if (bodyIds.length !== t.violations.length) throw new Error(`store codec: ${t.violations.length} violations but ${bodyIds.length} body ids`);
+  w.reset();
+  w.num(t.intervalMs);
+
+  for (let byte = 0; byte < Math.ceil(T / 8); byte++) {
     let bits = 0;
-    for (let b = 0; b < 8; b++) {
-      const t = threads[byte * 8 + b];
-      if (t?.ran === true) bits |= 1 << b;
-    }
+    for (let b = 0; b < 8; b++) if (t.ran.charCodeAt(byte * 8 + b) === ONE) bits |= 1 << b;
     w.u8(bits);
   }
 
-  // pCPU exceptions
   let n = 0;
-  for (let i = 0; i < threads.length; i++) if (threads[i]?.pcpu !== st.basePcpu[i]) n++;
+  for (let i = 0; i < T; i++) if (t.pcpu[i] !== st.basePcpu[i]) n++;
   w.varint(n);
   let prev = -1;
-  for (let i = 0; i < threads.length; i++) {
-    const t = threads[i];
-    if (t === undefined || t.pcpu === st.basePcpu[i]) continue;
+  for (let i = 0; i < T; i++) {
+    const p = t.pcpu[i] ?? 0;
+    if (p === st.basePcpu[i]) continue;
     w.varint(i - prev - 1);
-    w.varint(t.pcpu);
+    w.varint(p);
     prev = i;
   }
 
-  // vCPU exceptions
+  const state = threadState(t);
+  // Per vCPU entry, what it ran (its exception, else its thread): the counters need it too.
+  const vcpuRan = new Array<boolean>(V);
+  for (let k = 0; k < V; k++) {
+    const ti = st.index.vcpuThread[k] ?? -1;
+    vcpuRan[k] = ti >= 0 && t.ran.charCodeAt(ti) === ONE;
+  }
+  const differs = t.vcpus.filter(([k, pcpu, ran, s]) => {
+    vcpuRan[k] = ran === 1;
+    const ti = st.index.vcpuThread[k] ?? -1;
+    return ti < 0 || t.pcpu[ti] !== pcpu || (t.ran.charCodeAt(ti) === ONE) !== (ran === 1) || state(ti) !== s;
+  });
+  w.varint(differs.length);
+  prev = -1;
+  for (const [k, pcpu, ran, s] of differs) {
+    w.varint(k - prev - 1);
+    w.varint(pcpu);
+    w.u8(ran);
+    writeState(w, s);
+    prev = k;
+  }
+
+  w.varint(t.violations.length);
+  t.violations.forEach((v, i) => {
+    w.varint(bodyIds[i] ?? 0);
+    w.rel(t.at, v.since);
+    w.rel(t.at, v.lastSeen);
+  });
+
+  const long = new Set((t.states ?? []).map((x) => x[0]));
   n = 0;
-  for (let i = 0; i < vcpus.length; i++) if (vcpuDiffers(st, vcpus, threads, i)) n++;
+  for (let i = 0; i < T; i++) if (t.state.charCodeAt(i) !== S || long.has(i)) n++;
   w.varint(n);
   prev = -1;
-  for (let i = 0; i < vcpus.length; i++) {
-    const v = vcpus[i];
-    if (v === undefined || !vcpuDiffers(st, vcpus, threads, i)) continue;
+  for (let i = 0; i < T; i++) {
+    if (t.state.charCodeAt(i) === S && !long.has(i)) continue;
     w.varint(i - prev - 1);
-    w.varint(v.pcpu);
-    w.u8(v.ran ? 1 : 0);
-    writeState(w, v.state);
+    writeState(w, state(i));
     prev = i;
   }
 
-  // violations
-  w.varint(s.violations.length);
-  for (let i = 0; i < s.violations.length; i++) {
-    const v = s.violations[i];
-    const id = bodyIds[i];
-    if (v === undefined || id === undefined) continue;
-    w.varint(id);
-    w.rel(s.at, v.since);
-    w.rel(s.at, v.lastSeen);
+  writeBusyColumn(w, t.busy, busyDenominator(t.intervalMs));
+
+  let first = 0;
+  for (const vm of st.body.vms) {
+    const count = vm.vcpus.length;
+    if (count === 0) continue;
+    const ran = vcpuRan.slice(first, first + count);
+    writeCounterGroup(w, t.runNs.slice(first, first + count), ran);
+    writeCounterGroup(w, t.waitNs.slice(first, first + count), ran);
+    first += count;
   }
-
-  // state exceptions
-  n = 0;
-  for (const t of threads) if (t.state !== 'S') n++;
-  w.varint(n);
-  prev = -1;
-  for (let i = 0; i < threads.length; i++) {
-    const t = threads[i];
-    if (t === undefined || t.state === 'S') continue;
-    w.varint(i - prev - 1);
-    writeState(w, t.state);
-    prev = i;
-  }
-
-  writeBusyColumn(
-    w,
-    s.topology.cpus.map((c) => c.busy),
-    busyDenominator(s.intervalMs),
-  );
-
-  for (const vm of s.vms) {
-    if (vm.vcpus.length === 0) continue;
-    const ran = vm.vcpus.map((v) => v.ran);
-    writeCounterGroup(
-      w,
-      vm.vcpus.map((v) => v.runNs),
-      ran,
-    );
-    writeCounterGroup(
-      w,
-      vm.vcpus.map((v) => v.waitNs),
-      ran,
-    );
-  }
-
   return w.finish();
 }
 
-function vcpuDiffers(st: Structure, vcpus: readonly SnapshotVcpu[], threads: readonly SnapshotThread[], i: number): boolean {
-  const v = vcpus[i];
-  const ti = st.vcpuThread[i] ?? -1;
-  const t = ti >= 0 ? threads[ti] : undefined;
-  if (v === undefined) return false;
-  if (t === undefined) return true;
-  return v.pcpu !== t.pcpu || v.ran !== t.ran || v.state !== t.state;
-}
-
-function flatThreads(vms: readonly SnapshotVm[], count: number): SnapshotThread[] {
-  const out: SnapshotThread[] = [];
-  for (const vm of vms) for (const t of vm.threads) out.push(t);
-  if (out.length !== count) throw new Error(`store codec: snapshot has ${out.length} threads, its structure ${count}`);
-  return out;
-}
-
-function flatVcpus(vms: readonly SnapshotVm[], count: number): SnapshotVcpu[] {
-  const out: SnapshotVcpu[] = [];
-  for (const vm of vms) for (const v of vm.vcpus) out.push(v);
-  if (out.length !== count) throw new Error(`store codec: snapshot has ${out.length} vCPUs, its structure ${count}`);
-  return out;
+function threadState(t: CompactTick): (k: number) => string {
+  const long = t.states;
+  if (long === undefined || long.length === 0) return (k) => t.state.charAt(k);
+  const m = new Map<number, string>(long);
+  return (k) => m.get(k) ?? t.state.charAt(k);
 }
 
 /**
@@ -175,8 +150,7 @@ function flatVcpus(vms: readonly SnapshotVm[], count: number): SnapshotVcpu[] {
  */
 const SKIP_IDLE = 64;
 
-/** @internal Shared with compact-tick-row.ts. */
-export function writeCounterGroup(w: ByteWriter, values: readonly (number | null)[], ran: readonly boolean[]): void {
+function writeCounterGroup(w: ByteWriter, values: readonly (number | null)[], ran: readonly boolean[]): void {
   let max = 0;
   let idleZero = true;
   let idle = 0;
@@ -227,8 +201,7 @@ function readCounterGroup(r: ByteReader, ran: ArrayLike<number>, first: number, 
   }
 }
 
-/** @internal Shared with compact-tick-row.ts. */
-export function writeState(w: ByteWriter, state: string): void {
+function writeState(w: ByteWriter, state: string): void {
   const code = STATE_CODE.get(state);
   if (code !== undefined) {
     w.u8(code);
@@ -273,7 +246,7 @@ export function decodePlacement(st: Structure, row: Uint8Array, at: number, out:
     const ran = r.u8();
     readState(r);
     if (i >= st.vcpuCount) throw new Error(`store codec: vCPU exception for entry ${i} of ${st.vcpuCount} (row does not match structure ${st.id})`);
-    const p = st.vcpuPlaced[i] ?? 0;
+    const p = st.index.vcpuPlaced[i] ?? 0;
     if (p >= T) {
       out.pcpu[p] = pcpu;
       out.ran[p] = ran;
@@ -289,8 +262,8 @@ export function decodePlacement(st: Structure, row: Uint8Array, at: number, out:
   return r;
 }
 
-/** The snapshot exactly as ingested. `body(id)` returns a stored violation body. */
-export function decodeTick(st: Structure, row: Uint8Array, at: number, body: (id: number) => ViolationBody): Snapshot {
+/** The tick exactly as ingested (its snapshot: expandTick). `body(id)` returns a stored violation body. */
+export function decodeRow(st: Structure, row: Uint8Array, at: number, body: (id: number) => ViolationBody): CompactTick {
   const r = new ByteReader(row);
   const intervalMs = r.num();
   const T = st.threadCount;
@@ -301,16 +274,24 @@ export function decodeTick(st: Structure, row: Uint8Array, at: number, body: (id
   let i = -1;
   while (n-- > 0) {
     i += r.varint() + 1;
+    if (i >= T) throw new Error(`store codec: pCPU exception for thread ${i} of ${T} (row does not match structure ${st.id})`);
     pcpu[i] = r.varint();
   }
-  const vcpuExc = new Map<number, { pcpu: number; ran: boolean; state: string }>();
+  const vcpus: VcpuException[] = [];
+  const vcpuRan = new Uint8Array(V);
+  for (let k = 0; k < V; k++) {
+    const ti = st.index.vcpuThread[k] ?? -1;
+    vcpuRan[k] = ti >= 0 ? ((ranBytes[ti >> 3] ?? 0) >> (ti & 7)) & 1 : 0;
+  }
   n = r.varint();
   i = -1;
   while (n-- > 0) {
     i += r.varint() + 1;
     const p = r.varint();
-    const ran = r.u8() === 1;
-    vcpuExc.set(i, { pcpu: p, ran, state: readState(r) });
+    const ran = r.u8() === 1 ? 1 : 0;
+    if (i >= V) throw new Error(`store codec: vCPU exception for entry ${i} of ${V} (row does not match structure ${st.id})`);
+    vcpus.push([i, p, ran, readState(r)]);
+    vcpuRan[i] = ran;
   }
   const violations: Violation[] = [];
   n = r.varint();
@@ -320,22 +301,24 @@ export function decodeTick(st: Structure, row: Uint8Array, at: number, body: (id
     const lastSeen = r.rel(at);
     violations.push(withTimes(b, since, lastSeen));
   }
-  const state: string[] = new Array<string>(T).fill('S');
+  const state = new Uint8Array(T).fill(S);
+  const states: StateException[] = [];
   n = r.varint();
   i = -1;
   while (n-- > 0) {
     i += r.varint() + 1;
-    state[i] = readState(r);
+    if (i >= T) throw new Error(`store codec: state of thread ${i} of ${T} (row does not match structure ${st.id})`);
+    const s = readState(r);
+    if (s.length === 1 && s.charCodeAt(0) > 32 && s.charCodeAt(0) < 127) {
+      state[i] = s.charCodeAt(0);
+    } else {
+      state[i] = LONG_STATE.charCodeAt(0);
+      states.push([i, s]);
+    }
   }
+  const busy = readBusyColumn(r, st.cpuCount);
   const runNs: (number | null)[] = new Array<number | null>(V);
   const waitNs: (number | null)[] = new Array<number | null>(V);
-  const busy = readBusyColumn(r, st.cpuCount);
-  const vcpuRan = new Uint8Array(V);
-  for (let k = 0; k < V; k++) {
-    const exc = vcpuExc.get(k);
-    const ti = st.vcpuThread[k] ?? -1;
-    vcpuRan[k] = exc !== undefined ? (exc.ran ? 1 : 0) : ti >= 0 ? ((ranBytes[ti >> 3] ?? 0) >> (ti & 7)) & 1 : 0;
-  }
   let first = 0;
   for (const vm of st.body.vms) {
     if (vm.vcpus.length === 0) continue;
@@ -344,23 +327,29 @@ export function decodeTick(st: Structure, row: Uint8Array, at: number, body: (id
     first += vm.vcpus.length;
   }
   if (!r.done) throw new Error(`store codec: ${row.length - r.pos} trailing bytes in a row of structure ${st.id}`);
-  return assembleSnapshot(
-    st.body,
-    {
-      host: st.body.host,
-      at,
-      intervalMs,
-      threadPcpu: (k) => pcpu[k] ?? 0,
-      threadRan: (k) => ((ranBytes[k >> 3] ?? 0) >> (k & 7)) % 2 === 1,
-      threadState: (k) => state[k] ?? 'S',
-      vcpuOwn: (k) => vcpuExc.get(k),
-      runNs,
-      waitNs,
-      busy,
-      violations,
-    },
-    `store codec, structure ${st.id}`,
-  );
+  let ran = '';
+  for (let k = 0; k < T; k++) ran += ((ranBytes[k >> 3] ?? 0) >> (k & 7)) & 1 ? '1' : '0';
+  return {
+    tick: TICK_FORMAT,
+    host: st.body.host,
+    at,
+    intervalMs,
+    structure: st.hash,
+    pcpu,
+    ran,
+    state: Buffer.from(state).toString('latin1'),
+    ...(states.length > 0 ? { states } : {}),
+    vcpus,
+    runNs,
+    waitNs,
+    busy,
+    violations,
+  };
+}
+
+/** The snapshot exactly as ingested. */
+export function decodeTick(st: Structure, row: Uint8Array, at: number, body: (id: number) => ViolationBody): Snapshot {
+  return expandTick(st.body, decodeRow(st, row, at, body));
 }
 
 /**

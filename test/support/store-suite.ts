@@ -1,13 +1,15 @@
 // The store's behaviour, written once and run against each backend: SQLite in the unit tests
 // (sqlite-store.test.ts), PostgreSQL in the integration tests (test/integration/store-postgres.int.test.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../model/snapshot';
+import type { Snapshot } from '../../lib/model/snapshot';
+import { MINUTE_MS, minuteOf } from '../../lib/server/store/residency';
+import { openStore, StoreRequestError, type StoreOptions } from '../../lib/server/store/store';
+import { encodeTick } from '../../lib/wire/compact-tick';
+import type { Frame } from '../../lib/wire/frame';
+import { extractStructure, structureHash, structureJson } from '../../lib/wire/structure-body';
 import { byThreadKey, expectedHistory } from './history-oracle';
-import { MINUTE_MS, minuteOf } from './residency';
 import { DEFAULT_VMS, HostSimulator, hostFrames, type VmSpec } from './snapshot-factory';
-import { encodeTick } from '../../wire/compact-tick';
-import { extractStructure, structureHash, structureJson } from '../../wire/structure-body';
-import { openStore, StoreRequestError, type FrameStore, type IngestFrame, type StoreOptions } from './store';
+import { snapshotStore, type SnapshotStore as FrameStore } from './snapshot-store';
 
 export interface StoreFixture {
   /** Options that point at a new, empty database. */
@@ -29,7 +31,7 @@ export function storeSuite(name: string, fixture: () => StoreFixture): void {
     const errors: Error[] = [];
 
     async function open(opts: Partial<StoreOptions> = {}): Promise<FrameStore> {
-      const s = await openStore({ ...db, onError: (e) => errors.push(e), ...opts });
+      const s = snapshotStore(await openStore({ ...db, onError: (e) => errors.push(e), ...opts }));
       opened.push(s);
       return s;
     }
@@ -58,7 +60,7 @@ export function storeSuite(name: string, fixture: () => StoreFixture): void {
       if (!first) throw new Error('no frames');
       expect(s.knownStructure('tick-1', hashOf(first))).toBeUndefined();
       for (let i = 0; i < frames.length; i += 10) {
-        const batch: IngestFrame[] = frames.slice(i, i + 10).map((f, k) => {
+        const batch: (Snapshot | Frame)[] = frames.slice(i, i + 10).map((f, k) => {
           const hash = hashOf(f);
           const tick = encodeTick(f, hash);
           // every third frame whole, the rest as ticks against what the store knows (or the frame's own structure)

@@ -1,7 +1,7 @@
 // Realistic host snapshots for the store's tests and measurements: several VMs (pinned and
 // floating, idle and busy), vCPUs moving between pCPUs, stale observations, violations appearing
 // and disappearing, hot-plug. Deterministic: the same seed gives the same frames.
-import { SNAPSHOT_VERSION, type Snapshot, type SnapshotCpu, type SnapshotThread, type SnapshotVcpu, type SnapshotVm, type Violation } from '../../model/snapshot';
+import { SNAPSHOT_VERSION, type Snapshot, type SnapshotCpu, type SnapshotThread, type SnapshotVcpu, type SnapshotVm, type Violation } from '../../lib/model/snapshot';
 
 export interface VmSpec {
   readonly name: string;
@@ -250,7 +250,7 @@ export class HostSimulator {
   }
 }
 
-import { mulberry32 } from '../../random/mulberry32';
+import { mulberry32 } from '../../lib/random/mulberry32';
 
 export { mulberry32 };
 

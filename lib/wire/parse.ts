@@ -1,0 +1,61 @@
+// Frames from untrusted JSON: the compiled schema (validate.ts), then the relations it cannot
+// say (frame-checks.ts). Ticks are rebuilt with their known keys only, since they are stored and
+// streamed as they are; snapshots and structures keep only known keys when they are split.
+import type { Snapshot, Violation } from '../model/snapshot';
+import type { CompactTick } from './compact-tick';
+import { checkStructure, checkTickOrder } from './frame-checks';
+import type { StructureBody } from './structure-body';
+import { snapshotValidator, structureValidator, tickValidator } from './validate';
+
+/** A compact tick, or FieldError naming the first bad field under `path` (e.g. "frames.3"). */
+export function parseTick(v: unknown, path: string): CompactTick {
+  const t = tickValidator.parse(v, path);
+  checkTickOrder(t, path);
+  return {
+    tick: t.tick,
+    host: t.host,
+    at: t.at,
+    intervalMs: t.intervalMs,
+    structure: t.structure,
+    pcpu: t.pcpu,
+    ran: t.ran,
+    state: t.state,
+    ...(t.states !== undefined && t.states.length > 0 ? { states: t.states.map((x) => [x[0], x[1]] as const) } : {}),
+    vcpus: t.vcpus.map((x) => [x[0], x[1], x[2], x[3]] as const),
+    runNs: t.runNs,
+    waitNs: t.waitNs,
+    busy: t.busy,
+    violations: t.violations.map(pickViolation),
+  };
+}
+
+export function parseSnapshot(v: unknown, path: string): Snapshot {
+  const s = snapshotValidator.parse(v, path);
+  checkStructure(s, path);
+  return s;
+}
+
+export function parseStructure(v: unknown, path: string): StructureBody {
+  const s = structureValidator.parse(v, path);
+  checkStructure(s, path);
+  return s;
+}
+
+/** The violation with its contract keys only, in contract order. */
+export function pickViolation(v: Violation): Violation {
+  return {
+    id: v.id,
+    kind: v.kind,
+    severity: v.severity,
+    vm: v.vm,
+    vms: v.vms,
+    ...(v.vcpu !== undefined ? { vcpu: v.vcpu } : {}),
+    ...(v.tid !== undefined ? { tid: v.tid } : {}),
+    ...(v.tids !== undefined ? { tids: v.tids } : {}),
+    pcpus: v.pcpus,
+    message: v.message,
+    fix: v.fix,
+    since: v.since,
+    lastSeen: v.lastSeen,
+  };
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { Snapshot } from '../model/snapshot';
+import { mulberry32 } from '../random/mulberry32';
+import { hostFrames } from '../../test/support/snapshot-factory';
+import { toTick } from './compact-tick';
+import { parseSnapshot, parseStructure } from './parse';
+import { snapshotSchema, tickSchema } from './schema';
+import { extractStructure } from './structure-body';
+import { FieldError, firstError, snapshotValidator, tickValidator } from './validate';
+
+function error(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof FieldError) return err.message;
+    throw err;
+  }
+  return 'did not throw';
+}
+
+const [frame] = hostFrames({ host: 'hv-01', seed: 4 }, 2).slice(1);
+if (!frame) throw new Error('no frame');
+
+describe('host names', () => {
+  const withHost = (host: unknown): unknown => ({ ...frame, host });
+  it('takes DNS-like names', () => {
+    for (const host of ['hv-01', 'HV01.dc-2.example.com', 'a', 'node_7', `${'a'.repeat(63)}.b`, '1.2.3.4']) expect(error(() => parseSnapshot(withHost(host), 'frames.0'))).toBe('did not throw');
+  });
+  it('refuses ".", "..", empty labels, NUL, control and bidi characters, naming the field', () => {
+    const bad = ['.', '..', 'a..b', '.a', 'a.', '-a', 'a-', 'a\u0000b', 'a\nb', 'a\u007fb', 'a\u202eb', 'a\u2066b', 'h\u00e9', 'a b', 'a/b', 'a%2f', `${'a'.repeat(64)}`, 'a.'.repeat(127) + 'a'];
+    for (const host of bad) expect(error(() => parseSnapshot(withHost(host), 'frames.2')), JSON.stringify(host)).toMatch(/^frames\.2\.host: a host name without .*DNS-like labels/);
+  });
+});
+
+describe('duplicate vCPU indices', () => {
+  it('are refused in a snapshot and in a structure, naming the second one', () => {
+    const [vm0, ...rest] = frame.vms;
+    if (!vm0) throw new Error('no VM');
+    const [v0, v1, ...vs] = vm0.vcpus;
+    if (!v0 || !v1) throw new Error('no vCPUs');
+    const dup: Snapshot = { ...frame, vms: [...rest.slice(0, 1), { ...vm0, vcpus: [v0, { ...v1, index: v0.index }, ...vs] }, ...rest.slice(1)] };
+    expect(error(() => parseSnapshot(dup, 'frames.4'))).toMatch(/^frames\.4\.vms\.1\.vcpus\.1\.index: vCPU index 0 appears twice in VM "db-primary" \(also at vcpus\.0\)/);
+    expect(error(() => parseStructure(extractStructure(dup), 'structures.0'))).toMatch(/^structures\.0\.vms\.1\.vcpus\.1\.index: vCPU index 0 appears twice/);
+  });
+});
+
+describe('the first error', () => {
+  // Mutates one leaf of a valid value at random: the walker must name a field exactly when the
+  // compiled check refuses the value.
+  function mutate(v: unknown, rand: () => number): unknown {
+    const bad = [null, -1, 1.5, 'x', 9e15, {}, [], true, 8192, ''];
+    if (Array.isArray(v)) {
+      if (v.length === 0 || rand() < 0.1) return bad[Math.floor(rand() * bad.length)];
+      const i = Math.floor(rand() * v.length);
+      return v.map((x, k) => (k === i ? mutate(x, rand) : x));
+    }
+    if (typeof v === 'object' && v !== null) {
+      const keys = Object.keys(v);
+      if (keys.length === 0 || rand() < 0.1) return bad[Math.floor(rand() * bad.length)];
+      const k = keys[Math.floor(rand() * keys.length)] ?? '';
+      if (rand() < 0.05) {
+        const { [k]: _gone, ...others } = v as Record<string, unknown>;
+        return others;
+      }
+      return { ...v, [k]: mutate((v as Record<string, unknown>)[k], rand) };
+    }
+    return bad[Math.floor(rand() * bad.length)];
+  }
+
+  it('is found exactly when the compiled check fails, for snapshots and ticks', () => {
+    const rand = mulberry32(7);
+    const tick = JSON.parse(JSON.stringify(toTick(frame, 'f'.repeat(64)))) as unknown;
+    const snap = JSON.parse(JSON.stringify(frame)) as unknown;
+    let refused = 0;
+    for (let i = 0; i < 400; i++) {
+      for (const [schema, check, value] of [
+        [snapshotSchema, (x: unknown) => snapshotValidator.check(x), snap],
+        [tickSchema, (x: unknown) => tickValidator.check(x), tick],
+      ] as const) {
+        const m = mutate(value, rand);
+        const ok = check(m);
+        const found = firstError(schema as unknown as Record<string, unknown>, m, []);
+        expect(found === null, JSON.stringify(found?.path)).toBe(ok);
+        if (!ok) refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(300);
+  });
+
+  it('names the field in a snapshot as the contract says', () => {
+    const vm = frame.vms[2];
+    if (!vm) throw new Error('no VM');
+    const withVm = (v: unknown): unknown => ({ ...frame, vms: frame.vms.map((x, i) => (i === 2 ? v : x)) });
+    expect(error(() => parseSnapshot(withVm({ ...vm, pid: 'seven' }), 'frames.0'))).toBe('frames.0.vms.2.pid: expected an integer from 1 to 2147483648');
+    expect(error(() => parseSnapshot({ ...frame, version: 2 }, ''))).toBe('version: expected 1');
+    expect(error(() => parseSnapshot([], ''))).toBe('(body): expected object');
+    const { intervalMs: _i, ...noInterval } = frame;
+    expect(error(() => parseSnapshot(noInterval, 'frames.1'))).toBe('frames.1.intervalMs: expected a number from 0 to 86400000 or null');
+    expect(error(() => parseSnapshot(withVm({ ...vm, source: 'xen' }), 'f'))).toBe('f.vms.2.source: expected one of "qemu", "libvirt"');
+  });
+});
