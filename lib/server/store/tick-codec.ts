@@ -17,7 +17,7 @@
 // The placement section comes first: sealed live-window segments keep only it (segment-codec.ts);
 // everything after it is read only for a point snapshot.
 // Pinned threads sit on their base pCPU and sleep, so most ticks carry no exceptions at all.
-import type { Snapshot, Violation } from '../../model/snapshot';
+import type { Snapshot } from '../../model/snapshot';
 import { expandTick, LONG_STATE, TICK_FORMAT, type CompactTick, type StateException, type VcpuException } from '../../wire/compact-tick';
 import { ByteReader, MAX_VARINT, type ByteWriter } from './byte-codec';
 import { bitLength, busyDenominator, readBusyColumn, writeBusyColumn } from './busy-codec';
@@ -25,8 +25,8 @@ import type { Structure } from './structure';
 import { withTimes, type ViolationBody } from './violation-body';
 
 /** Thread states by code; "S" (sleeping) is code 0 and the base of the state column. */
-const STATES = ['S', 'R', 'D', 'I', 'T', 't', 'Z', 'X', 'P', 'W', 'K', 'x'] as const;
-const STATE_CODE = new Map<string, number>(STATES.map((s, i) => [s, i]));
+export const STATES = ['S', 'R', 'D', 'I', 'T', 't', 'Z', 'X', 'P', 'W', 'K', 'x'] as const;
+export const STATE_CODE = new Map<string, number>(STATES.map((s, i) => [s, i]));
 const STATE_INLINE = 255;
 
 export interface TickViolation {
@@ -46,100 +46,178 @@ export function newPlacement(size: number): Placement {
 }
 
 const ONE = 49; // "1" in a tick's ran string
-const S = 83; // "S": the base of the state column
 
 /**
- * The row of a compact tick that fits `st` (checkTickFits in lib/wire/frame-checks.ts), written
- * straight from its arrays. `bodyIds[i]` is the stored id of `t.violations[i]`'s body.
+ * One tick as the store handles it: a compact tick's values, per thread and per vCPU entry, with
+ * its violations as stored body ids. Rows (this file) and chunks (chunk-codec.ts) hold records.
  */
-export function encodeRow(w: ByteWriter, st: Structure, t: CompactTick, bodyIds: readonly number[]): Uint8Array {
+export interface TickRecord {
+  readonly at: number; // epoch ms
+  readonly intervalMs: number | null;
+  readonly pcpu: ArrayLike<number>; // per thread
+  readonly ran: Uint8Array; // per thread: 1 ran since the previous sample
+  readonly state: readonly string[]; // per thread
+  /** vCPU entries whose placement differs from their thread's, or that have none: ascending. */
+  readonly vcpus: readonly VcpuException[];
+  readonly runNs: readonly (number | null)[]; // per vCPU entry, ns
+  readonly waitNs: readonly (number | null)[]; // per vCPU entry, ns
+  readonly busy: readonly (number | null)[]; // per pCPU
+  readonly violations: readonly TickViolation[];
+}
+
+/** The record of a tick that fits `st` (checkTickFits in lib/wire/frame-checks.ts); `bodyIds[i]` is the stored id of `t.violations[i]`'s body. */
+export function recordOf(st: Structure, t: CompactTick, bodyIds: readonly number[]): TickRecord {
   const T = st.threadCount;
-  const V = st.vcpuCount;
-  if (t.pcpu.length !== T || t.ran.length !== T || t.state.length !== T || t.runNs.length !== V || t.waitNs.length !== V || t.busy.length !== st.cpuCount) {
+  if (t.pcpu.length !== T || t.ran.length !== T || t.state.length !== T || t.runNs.length !== st.vcpuCount || t.waitNs.length !== st.vcpuCount || t.busy.length !== st.cpuCount) {
     throw new Error(`store codec: tick of ${t.host} at ${t.at} does not fit structure ${st.id}`);
   }
   if (bodyIds.length !== t.violations.length) throw new Error(`store codec: ${t.violations.length} violations but ${bodyIds.length} body ids`);
+  const ran = new Uint8Array(T);
+  for (let i = 0; i < T; i++) ran[i] = t.ran.charCodeAt(i) === ONE ? 1 : 0;
+  const state = new Array<string>(T);
+  for (let i = 0; i < T; i++) state[i] = t.state.charAt(i);
+  for (const [i, x] of t.states ?? []) state[i] = x;
+  const vcpus = t.vcpus.filter(([k, pcpu, r, x]) => {
+    const ti = st.index.vcpuThread[k] ?? -1;
+    return ti < 0 || t.pcpu[ti] !== pcpu || (ran[ti] ?? 0) !== r || state[ti] !== x;
+  });
+  return {
+    at: t.at,
+    intervalMs: t.intervalMs,
+    pcpu: t.pcpu,
+    ran,
+    state,
+    vcpus,
+    runNs: t.runNs,
+    waitNs: t.waitNs,
+    busy: t.busy,
+    violations: t.violations.map((v, i) => ({ bodyId: bodyIds[i] ?? 0, since: v.since, lastSeen: v.lastSeen })),
+  };
+}
+
+/** The compact tick of a record; `body(id)` returns a stored violation body. */
+export function tickOf(st: Structure, rec: TickRecord, body: (id: number) => ViolationBody): CompactTick {
+  const T = st.threadCount;
+  let ran = '';
+  let state = '';
+  const states: StateException[] = [];
+  for (let k = 0; k < T; k++) {
+    ran += rec.ran[k] === 1 ? '1' : '0';
+    const x = rec.state[k] ?? 'S';
+    if (x.length === 1 && x.charCodeAt(0) > 32 && x.charCodeAt(0) < 127) {
+      state += x;
+    } else {
+      state += LONG_STATE;
+      states.push([k, x]);
+    }
+  }
+  return {
+    tick: TICK_FORMAT,
+    host: st.body.host,
+    at: rec.at,
+    intervalMs: rec.intervalMs,
+    structure: st.hash,
+    pcpu: Array.from(rec.pcpu),
+    ran,
+    state,
+    ...(states.length > 0 ? { states } : {}),
+    vcpus: rec.vcpus,
+    runNs: rec.runNs,
+    waitNs: rec.waitNs,
+    busy: rec.busy,
+    violations: rec.violations.map((v) => withTimes(body(v.bodyId), v.since, v.lastSeen)),
+  };
+}
+
+/** The row of a tick that fits `st`; `bodyIds[i]` is the stored id of `t.violations[i]`'s body. */
+export function encodeRow(w: ByteWriter, st: Structure, t: CompactTick, bodyIds: readonly number[]): Uint8Array {
+  return encodeRecord(w, st, recordOf(st, t, bodyIds));
+}
+
+/** The tick exactly as ingested (its snapshot: decodeTick). `body(id)` returns a stored violation body. */
+export function decodeRow(st: Structure, row: Uint8Array, at: number, body: (id: number) => ViolationBody): CompactTick {
+  return tickOf(st, decodeRecord(st, row, at), body);
+}
+
+export function encodeRecord(w: ByteWriter, st: Structure, rec: TickRecord): Uint8Array {
+  const T = st.threadCount;
+  const V = st.vcpuCount;
   w.reset();
-  w.num(t.intervalMs);
+  w.num(rec.intervalMs);
 
   for (let byte = 0; byte < Math.ceil(T / 8); byte++) {
-    let bits = 0;
-    for (let b = 0; b < 8; b++) if (t.ran.charCodeAt(byte * 8 + b) === ONE) bits |= 1 << b;
-    w.u8(bits);
+    let b = 0;
+    for (let k = 0; k < 8; k++) if (rec.ran[byte * 8 + k] === 1) b |= 1 << k;
+    w.u8(b);
   }
 
   let n = 0;
-  for (let i = 0; i < T; i++) if (t.pcpu[i] !== st.basePcpu[i]) n++;
+  for (let i = 0; i < T; i++) if (rec.pcpu[i] !== st.basePcpu[i]) n++;
   w.varint(n);
   let prev = -1;
   for (let i = 0; i < T; i++) {
-    const p = t.pcpu[i] ?? 0;
+    const p = rec.pcpu[i] ?? 0;
     if (p === st.basePcpu[i]) continue;
     w.varint(i - prev - 1);
     w.varint(p);
     prev = i;
   }
 
-  const state = threadState(t);
-  // Per vCPU entry, what it ran (its exception, else its thread): the counters need it too.
-  const vcpuRan = new Array<boolean>(V);
-  for (let k = 0; k < V; k++) {
-    const ti = st.index.vcpuThread[k] ?? -1;
-    vcpuRan[k] = ti >= 0 && t.ran.charCodeAt(ti) === ONE;
-  }
-  const differs = t.vcpus.filter(([k, pcpu, ran, s]) => {
-    vcpuRan[k] = ran === 1;
-    const ti = st.index.vcpuThread[k] ?? -1;
-    return ti < 0 || t.pcpu[ti] !== pcpu || (t.ran.charCodeAt(ti) === ONE) !== (ran === 1) || state(ti) !== s;
-  });
-  w.varint(differs.length);
+  w.varint(rec.vcpus.length);
   prev = -1;
-  for (const [k, pcpu, ran, s] of differs) {
+  for (const [k, pcpu, r, x] of rec.vcpus) {
     w.varint(k - prev - 1);
     w.varint(pcpu);
-    w.u8(ran);
-    writeState(w, s);
+    w.u8(r);
+    writeState(w, x);
     prev = k;
   }
 
-  w.varint(t.violations.length);
-  t.violations.forEach((v, i) => {
-    w.varint(bodyIds[i] ?? 0);
-    w.rel(t.at, v.since);
-    w.rel(t.at, v.lastSeen);
-  });
+  w.varint(rec.violations.length);
+  for (const v of rec.violations) {
+    w.varint(v.bodyId);
+    w.rel(rec.at, v.since);
+    w.rel(rec.at, v.lastSeen);
+  }
 
-  const long = new Set((t.states ?? []).map((x) => x[0]));
   n = 0;
-  for (let i = 0; i < T; i++) if (t.state.charCodeAt(i) !== S || long.has(i)) n++;
+  for (let i = 0; i < T; i++) if (rec.state[i] !== 'S') n++;
   w.varint(n);
   prev = -1;
   for (let i = 0; i < T; i++) {
-    if (t.state.charCodeAt(i) === S && !long.has(i)) continue;
+    const x = rec.state[i] ?? 'S';
+    if (x === 'S') continue;
     w.varint(i - prev - 1);
-    writeState(w, state(i));
+    writeState(w, x);
     prev = i;
   }
 
-  writeBusyColumn(w, t.busy, busyDenominator(t.intervalMs));
+  writeBusyColumn(w, rec.busy, busyDenominator(rec.intervalMs));
 
+  const vcpuRan = vcpuRanOf(st, rec);
   let first = 0;
   for (const vm of st.body.vms) {
     const count = vm.vcpus.length;
     if (count === 0) continue;
-    const ran = vcpuRan.slice(first, first + count);
-    writeCounterGroup(w, t.runNs.slice(first, first + count), ran);
-    writeCounterGroup(w, t.waitNs.slice(first, first + count), ran);
+    const ran = Array.from(vcpuRan.subarray(first, first + count), (x) => x === 1);
+    writeCounterGroup(w, rec.runNs.slice(first, first + count), ran);
+    writeCounterGroup(w, rec.waitNs.slice(first, first + count), ran);
     first += count;
   }
+  if (first !== V) throw new Error(`store codec: ${first} vCPU entries written of ${V}`);
   return w.finish();
 }
 
-function threadState(t: CompactTick): (k: number) => string {
-  const long = t.states;
-  if (long === undefined || long.length === 0) return (k) => t.state.charAt(k);
-  const m = new Map<number, string>(long);
-  return (k) => m.get(k) ?? t.state.charAt(k);
+/** Per vCPU entry, whether it ran (its own placement, else its thread's): the counters' idle test. */
+function vcpuRanOf(st: Structure, rec: TickRecord): Uint8Array {
+  const V = st.vcpuCount;
+  const out = new Uint8Array(V);
+  for (let k = 0; k < V; k++) {
+    const ti = st.index.vcpuThread[k] ?? -1;
+    out[k] = ti >= 0 ? (rec.ran[ti] ?? 0) : 0;
+  }
+  for (const x of rec.vcpus) out[x[0]] = x[2];
+  return out;
 }
 
 /**
@@ -219,6 +297,22 @@ function readState(r: ByteReader): string {
   return s;
 }
 
+/** The placement (history column) of a record into `out`: threads, then vCPU entries without a thread. */
+export function recordPlacement(st: Structure, rec: TickRecord, out: Placement): void {
+  const T = st.threadCount;
+  for (let i = 0; i < T; i++) {
+    out.pcpu[i] = rec.pcpu[i] ?? 0;
+    out.ran[i] = rec.ran[i] ?? 0;
+  }
+  for (const [k, pcpu, ran] of rec.vcpus) {
+    const p = st.index.vcpuPlaced[k] ?? 0;
+    if (p >= T) {
+      out.pcpu[p] = pcpu;
+      out.ran[p] = ran;
+    }
+  }
+}
+
 /**
  * Decodes the placement section into `out` (pCPU and ran of every placed thread) and, when asked,
  * the tick's violations. Returns the reader positioned after the violations.
@@ -262,63 +356,55 @@ export function decodePlacement(st: Structure, row: Uint8Array, at: number, out:
   return r;
 }
 
-/** The tick exactly as ingested (its snapshot: expandTick). `body(id)` returns a stored violation body. */
-export function decodeRow(st: Structure, row: Uint8Array, at: number, body: (id: number) => ViolationBody): CompactTick {
+export function decodeRecord(st: Structure, row: Uint8Array, at: number): TickRecord {
   const r = new ByteReader(row);
   const intervalMs = r.num();
   const T = st.threadCount;
   const V = st.vcpuCount;
   const ranBytes = r.bytes(Math.ceil(T / 8));
-  const pcpu: number[] = Array.from(st.basePcpu);
+  const ran = new Uint8Array(T);
+  for (let k = 0; k < T; k++) ran[k] = ((ranBytes[k >> 3] ?? 0) >> (k & 7)) & 1;
+  const pcpu = Uint16Array.from(st.basePcpu);
   let n = r.varint();
   let i = -1;
   while (n-- > 0) {
     i += r.varint() + 1;
     if (i >= T) throw new Error(`store codec: pCPU exception for thread ${i} of ${T} (row does not match structure ${st.id})`);
-    pcpu[i] = r.varint();
+    const p = r.varint();
+    if (p > 65535) throw new Error(`store codec: pCPU ${p} of thread ${i} is out of range`);
+    pcpu[i] = p;
   }
   const vcpus: VcpuException[] = [];
-  const vcpuRan = new Uint8Array(V);
-  for (let k = 0; k < V; k++) {
-    const ti = st.index.vcpuThread[k] ?? -1;
-    vcpuRan[k] = ti >= 0 ? ((ranBytes[ti >> 3] ?? 0) >> (ti & 7)) & 1 : 0;
-  }
   n = r.varint();
   i = -1;
   while (n-- > 0) {
     i += r.varint() + 1;
     const p = r.varint();
-    const ran = r.u8() === 1 ? 1 : 0;
+    const x = r.u8() === 1 ? 1 : 0;
     if (i >= V) throw new Error(`store codec: vCPU exception for entry ${i} of ${V} (row does not match structure ${st.id})`);
-    vcpus.push([i, p, ran, readState(r)]);
-    vcpuRan[i] = ran;
+    vcpus.push([i, p, x, readState(r)]);
   }
-  const violations: Violation[] = [];
+  const violations: TickViolation[] = [];
   n = r.varint();
   while (n-- > 0) {
-    const b = body(r.varint());
+    const bodyId = r.varint();
     const since = r.rel(at);
     const lastSeen = r.rel(at);
-    violations.push(withTimes(b, since, lastSeen));
+    violations.push({ bodyId, since, lastSeen });
   }
-  const state = new Uint8Array(T).fill(S);
-  const states: StateException[] = [];
+  const state = new Array<string>(T).fill('S');
   n = r.varint();
   i = -1;
   while (n-- > 0) {
     i += r.varint() + 1;
     if (i >= T) throw new Error(`store codec: state of thread ${i} of ${T} (row does not match structure ${st.id})`);
-    const s = readState(r);
-    if (s.length === 1 && s.charCodeAt(0) > 32 && s.charCodeAt(0) < 127) {
-      state[i] = s.charCodeAt(0);
-    } else {
-      state[i] = LONG_STATE.charCodeAt(0);
-      states.push([i, s]);
-    }
+    state[i] = readState(r);
   }
   const busy = readBusyColumn(r, st.cpuCount);
   const runNs: (number | null)[] = new Array<number | null>(V);
   const waitNs: (number | null)[] = new Array<number | null>(V);
+  const partial: TickRecord = { at, intervalMs, pcpu, ran, state, vcpus, runNs, waitNs, busy, violations };
+  const vcpuRan = vcpuRanOf(st, partial);
   let first = 0;
   for (const vm of st.body.vms) {
     if (vm.vcpus.length === 0) continue;
@@ -327,24 +413,7 @@ export function decodeRow(st: Structure, row: Uint8Array, at: number, body: (id:
     first += vm.vcpus.length;
   }
   if (!r.done) throw new Error(`store codec: ${row.length - r.pos} trailing bytes in a row of structure ${st.id}`);
-  let ran = '';
-  for (let k = 0; k < T; k++) ran += ((ranBytes[k >> 3] ?? 0) >> (k & 7)) & 1 ? '1' : '0';
-  return {
-    tick: TICK_FORMAT,
-    host: st.body.host,
-    at,
-    intervalMs,
-    structure: st.hash,
-    pcpu,
-    ran,
-    state: Buffer.from(state).toString('latin1'),
-    ...(states.length > 0 ? { states } : {}),
-    vcpus,
-    runNs,
-    waitNs,
-    busy,
-    violations,
-  };
+  return partial;
 }
 
 /** The snapshot exactly as ingested. */
