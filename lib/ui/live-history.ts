@@ -38,6 +38,8 @@ export function appendFrame(lh: LiveHistory, body: StructureBody, tick: CompactT
   const col = historyColumn(body, tick);
   const pcpuOf: (number | null)[] = [];
   const ranOf: (0 | 1)[] = [];
+  const runOf: (number | null)[] = [];
+  const waitOf: (number | null)[] = [];
   col.placed.forEach((p, row) => {
     let i = indexOf.get(p.key);
     if (i === undefined) {
@@ -47,6 +49,8 @@ export function appendFrame(lh: LiveHistory, body: StructureBody, tick: CompactT
     }
     pcpuOf[i] = col.pcpu[row] ?? 0;
     ranOf[i] = col.ran[row] === 1 ? 1 : 0;
+    runOf[i] = col.runNs[row] ?? null;
+    waitOf[i] = col.waitNs[row] ?? null;
   });
   const pcpuRow = Array.from({ length: threads.length }, (_, i) => pcpuOf[i] ?? null);
   const ranRow = Array.from({ length: threads.length }, (_, i): 0 | 1 => ranOf[i] ?? 0);
@@ -67,6 +71,12 @@ export function appendFrame(lh: LiveHistory, body: StructureBody, tick: CompactT
     threads,
     pcpu: [...h.pcpu.slice(drop), pcpuRow],
     ran: [...(h.ran ?? h.ticks.map(() => [])).slice(drop), ranRow],
+    ...(h.runNs && h.waitNs
+      ? {
+          runNs: [...h.runNs.slice(drop), Array.from({ length: threads.length }, (_, i) => runOf[i] ?? null)],
+          waitNs: [...h.waitNs.slice(drop), Array.from({ length: threads.length }, (_, i) => waitOf[i] ?? null)],
+        }
+      : {}),
     violations: [...byId.values()],
   };
   return { epoch: lh.epoch, base: lh.base + drop, history };

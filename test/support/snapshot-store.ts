@@ -18,7 +18,7 @@ export function snapshotStore(store: FrameStore): SnapshotStore {
     hosts: () => store.hosts(),
     latest: (host) => store.latest(host),
     nearest: (host, at) => store.nearest(host, at),
-    history: (host, from, to, stepMs) => store.history(host, from, to, stepMs),
+    history: (host, from, to, stepMs, opts) => store.history(host, from, to, stepMs, opts),
     activeViolations: () => store.activeViolations(),
     prune: (now) => store.prune(now),
     close: () => store.close(),

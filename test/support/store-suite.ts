@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/model/snapshot';
 import { MINUTE_MS, minuteOf } from '../../lib/server/store/residency';
 import { openStore, StoreRequestError, type StoreOptions } from '../../lib/server/store/store';
-import { encodeTick } from '../../lib/wire/compact-tick';
+import { encodeTick, toTick } from '../../lib/wire/compact-tick';
+import { historyColumn } from '../../lib/wire/history-column';
 import type { Frame } from '../../lib/wire/frame';
 import { extractStructure, structureHash, structureJson } from '../../lib/wire/structure-body';
 import { byThreadKey, expectedHistory } from './history-oracle';
@@ -159,6 +160,39 @@ export function storeSuite(name: string, fixture: () => StoreFixture): void {
         expect(byThreadKey(h)).toStrictEqual(expected);
         expect(await recent.history('hv-h', from, to, step)).toStrictEqual(h);
       }
+    });
+
+    it('keeps each vCPU\'s run and wait time in history: per tick, and summed per bucket, also after prune', async () => {
+      const frames = hostFrames({ host: 'hv-c', start: T0, hotplugAt: 70 }, 200);
+      const s = await open({ retainFullMs: 3600_000 });
+      await ingestInBatches(s, frames);
+      const last = frames.at(-1)?.at ?? 0;
+      // expected, per thread key: from each frame's history column
+      const want = (step: number | null, pick: 'runNs' | 'waitNs'): Record<string, (number | null)[]> => {
+        const out = new Map<string, Map<number, number | null>>();
+        for (const f of frames) {
+          const col = historyColumn(f, toTick(f, ''));
+          const b = step === null ? f.at : Math.floor(f.at / step) * step;
+          col.placed.forEach((p, row) => {
+            const v = col[pick][row] ?? null;
+            const m = out.get(p.key) ?? new Map<number, number | null>();
+            out.set(p.key, m);
+            const prev = m.get(b) ?? null;
+            m.set(b, v === null ? prev : (prev ?? 0) + v);
+          });
+        }
+        return Object.fromEntries([...out].map(([k, m]) => [k, [...m.values()]]));
+      };
+      const got = (h: Awaited<ReturnType<typeof s.history>>, pick: 'runNs' | 'waitNs'): Record<string, (number | null)[]> =>
+        Object.fromEntries(h.threads.map((t, i) => [t.key, (h[pick] ?? []).map((r) => r[i] ?? null).filter((_, c) => h.pcpu[c]?.[i] !== null)]));
+      for (const step of [null, MINUTE_MS]) {
+        const h = await s.history('hv-c', T0, last, step ?? undefined, { counters: true });
+        for (const pick of ['runNs', 'waitNs'] as const) expect(got(h, pick)).toStrictEqual(want(step, pick));
+      }
+      expect((await s.history('hv-c', T0, last)).runNs).toBeUndefined();
+      await s.prune(T0 + 2 * 3600_000); // full resolution gone: from residency
+      const h = await s.history('hv-c', T0, last + MINUTE_MS, MINUTE_MS, { counters: true });
+      expect(got(h, 'runNs')).toStrictEqual(want(MINUTE_MS, 'runNs'));
     });
 
     it('stores an agent backlog at its own times, in any order', async () => {

@@ -15,7 +15,7 @@ import type { HostWindow, TickView } from './live-window';
 import { ReplicaSync } from './replica-sync';
 import { minuteOf, ResidencyMinute } from './residency';
 import { Retention } from './retention';
-import type { FrameStore, History, HostSummary, HostViolation } from './store';
+import type { FrameStore, History, HistoryOptions, HostSummary, HostViolation } from './store';
 import { StoreRequestError } from './store-errors';
 import { META_FULL_CUTOFF, metaNumber, PlacementScratch, required, StoreState, wrap, type StoreSettings } from './store-state';
 import type { StructureBody } from './structure';
@@ -201,11 +201,14 @@ export class FrameStoreImpl implements FrameStore {
     });
   }
 
-  async history(host: string, from: number, to: number, stepMs?: number): Promise<History> {
+  async history(host: string, from: number, to: number, stepMs?: number, opts: HistoryOptions = {}): Promise<History> {
     this.assertOpen();
     const { state } = this;
     const ask = { from, to, ...(stepMs !== undefined ? { stepMs } : {}) };
-    const hw = state.window.host(host);
+    const counters = opts.counters === true;
+    // The window keeps only the placement of most ticks: counters come from the database alone.
+    const hw = counters ? undefined : state.window.host(host);
+    const known = state.window.host(host);
     const coverage = hw ? hw.coverageStart : Number.POSITIVE_INFINITY;
     planHistory(ask, { coverage, horizon: state.fullCutoff, newest: Number.NaN, pending: new Set(), inDatabase: false }); // a bad ask fails before any read
     return this.backend.read(async (q) => {
@@ -214,7 +217,7 @@ export class FrameStoreImpl implements FrameStore {
       const plan = planHistory(ask, {
         coverage,
         horizon,
-        newest: state.newestKnown.get(host) ?? hw?.newest ?? Number.NaN,
+        newest: state.newestKnown.get(host) ?? known?.newest ?? Number.NaN,
         pending: hostId === null ? new Set() : state.closer.pending(hostId),
         inDatabase: hostId !== null,
       });
@@ -235,15 +238,16 @@ export class FrameStoreImpl implements FrameStore {
       }
       const ids = new Set<number>(dbTicks.map((t) => t.structureId));
       for (const m of minutes) for (const id of m.structureIds()) ids.add(id);
-      const sts = await state.catalog.structures(q, ids, (id) => hw?.structure(id));
+      const sts = await state.catalog.structures(q, ids, (id) => known?.structure(id));
       const ticks: TickView[] = dbTicks.map((t) => ({ at: t.at, st: required(sts.get(t.structureId), `structure ${t.structureId}`), row: t.row }));
       for (const t of memTicks) ticks.push(t);
       const { history, violationRefs } = assembleHistory(host, from, to, plan.step, {
         ticks,
         minutes,
         structureOf: (id) => required(sts.get(id), `structure ${id}`),
+        counters,
       });
-      const bodies = await state.catalog.bodies(q, violationRefs.keys(), (id) => hw?.body(id));
+      const bodies = await state.catalog.bodies(q, violationRefs.keys(), (id) => known?.body(id));
       return { ...history, violations: resolveViolations(violationRefs, (id) => required(bodies.get(id), `violation body ${id}`)) };
     });
   }

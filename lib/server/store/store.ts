@@ -44,10 +44,21 @@ export interface History {
   ran: (0 | 1)[][] | null;
   /** Buckets only: share (0..1) of the bucket's ticks on that pCPU. */
   share: number[][] | null;
+  /**
+   * Asked for with `counters` only (absent otherwise): [tickIndex][threadIndex] the vCPU's ns on
+   * CPU (runNs) and waiting on a run queue (waitNs) in that tick, or for buckets summed over the
+   * bucket; null for a thread that is no vCPU, or when unknown.
+   */
+  runNs?: (number | null)[][];
+  waitNs?: (number | null)[][];
   violations: Violation[]; // distinct by id over the window, since/lastSeen as stored (latest sighting)
 }
 
 export type HostViolation = Violation & { host: string };
+
+export interface HistoryOptions {
+  readonly counters?: boolean;
+}
 
 export interface FrameStore {
   /**
@@ -66,8 +77,11 @@ export interface FrameStore {
   latest(host: string): Promise<Snapshot | null>;
   /** The stored snapshot nearest to `at` (full-resolution range only; the earlier one on a tie). */
   nearest(host: string, at: number): Promise<Snapshot | null>;
-  /** Throws StoreRequestError for a bad window or step (map it to 400). */
-  history(host: string, from: number, to: number, stepMs?: number): Promise<History>;
+  /**
+   * Throws StoreRequestError for a bad window or step (map it to 400). `counters` adds runNs and
+   * waitNs, read from the database (the live window keeps placement only).
+   */
+  history(host: string, from: number, to: number, stepMs?: number, opts?: HistoryOptions): Promise<History>;
   /** Violations in each host's latest snapshot. */
   activeViolations(): Promise<HostViolation[]>;
   /** Every newly stored frame, ingested here or (PostgreSQL) by another replica. Returns unsubscribe. */
