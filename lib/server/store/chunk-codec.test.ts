@@ -48,7 +48,7 @@ function odd(f: Snapshot, i: number): Snapshot {
 }
 
 describe('chunk codec', () => {
-  it('gives back every record exactly, across a hot-plug, violations coming and going, and the first sample', () => {
+  it('gives back every record exactly, across a hot-plug, violations coming and going, and the first sample', { timeout: 30_000 }, () => {
     const list = chunks(hostFrames({ host: 'hv-c', seed: 6, hotplugAt: 70 }, 200));
     expect(list.length).toBeGreaterThanOrEqual(4);
     for (const group of list) {

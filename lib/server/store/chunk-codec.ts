@@ -16,7 +16,10 @@
 //   violations       body ids m, per body: presence (bits), since and lastSeen of its sightings
 //                    (nullable numbers); then the ticks whose order differs: (tick, ids)
 //   per pCPU         busy as offset codes (busy-codec.ts) or exact numbers (nullable numbers)
-//   per vCPU entry   runNs, then waitNs (nullable numbers)
+//   per vCPU entry   waitNs, then runNs: u8 mode, then nullable numbers of every tick (FULL), or
+//                    only of the ticks it ran in (RAN: it ran nothing and waited nothing in the
+//                    others), or for runNs of those ticks the zigzag of interval - waitNs - runNs
+//                    (SLEEP: near 0 for a vCPU that was runnable all the interval); the smallest
 // Exact: every record comes back as it went in (tick-codec.ts TickRecord).
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { VcpuException } from '../../wire/compact-tick';
@@ -24,7 +27,7 @@ import { ByteReader, ByteWriter } from './byte-codec';
 import { busyDenominator, fromOffsetCode, offsetCode } from './busy-codec';
 import { readBits, readInts, readNullableNumbers, writeBits, writeInts, writeNullableNumbers } from './column-codec';
 import type { Structure } from './structure';
-import { STATE_CODE, STATES, type TickRecord, type TickViolation } from './tick-codec';
+import { STATE_CODE, STATES, vcpuRanOf, type TickRecord, type TickViolation } from './tick-codec';
 
 const VERSION = 1;
 const INLINE = 255; // a state without a code: listed apart
@@ -167,9 +170,13 @@ export function encodeChunk(st: Structure, records: readonly TickRecord[]): Uint
     }
   }
 
+  const ran = records.map((r) => vcpuRanOf(st, r));
+  const elapsed = records.map((r) => (r.intervalMs === null ? null : Math.round(r.intervalMs * 1e6)));
   for (let k = 0; k < V; k++) {
-    writeNullableNumbers(w, col((r) => r.runNs[k] ?? null));
-    writeNullableNumbers(w, col((r) => r.waitNs[k] ?? null));
+    const wait = col((r) => r.waitNs[k] ?? null);
+    const ranK = ran.map((x) => x[k] ?? 0);
+    writeCounter(w, wait, ranK, null, null);
+    writeCounter(w, col((r) => r.runNs[k] ?? null), ranK, wait, elapsed);
   }
   const head = times.finish();
   const body = deflateRawSync(w.finish(), DEFLATE);
@@ -331,27 +338,94 @@ export function decodeChunk(st: Structure, data: Uint8Array): TickRecord[] {
     }
   }
 
-  const runNs = Array.from({ length: n }, () => new Array<number | null>(V));
-  const waitNs = Array.from({ length: n }, () => new Array<number | null>(V));
-  for (let k = 0; k < V; k++) {
-    const run = readNullableNumbers(r, n);
-    const wait = readNullableNumbers(r, n);
-    for (let i = 0; i < n; i++) {
-      (runNs[i] as (number | null)[])[k] = run[i] ?? null;
-      (waitNs[i] as (number | null)[])[k] = wait[i] ?? null;
-    }
-  }
-  if (!r.done) throw new Error(`store codec: trailing bytes in a chunk of structure ${st.id}`);
-  return at.map((a, i) => ({
+  const records: TickRecord[] = at.map((a, i) => ({
     at: a,
     intervalMs: intervalMs[i] ?? null,
     pcpu: pcpu[i] ?? new Uint16Array(T),
     ran: ran[i] ?? new Uint8Array(T),
     state: state[i] ?? [],
     vcpus: vcpus[i] ?? [],
-    runNs: runNs[i] ?? [],
-    waitNs: waitNs[i] ?? [],
+    runNs: new Array<number | null>(V),
+    waitNs: new Array<number | null>(V),
     busy: busy[i] ?? [],
     violations: violations[i] ?? [],
   }));
+  const vran = records.map((rec) => vcpuRanOf(st, rec));
+  const elapsed = records.map((rec) => (rec.intervalMs === null ? null : Math.round(rec.intervalMs * 1e6)));
+  for (let k = 0; k < V; k++) {
+    const ranK = vran.map((x) => x[k] ?? 0);
+    const wait = readCounter(r, ranK, null, null);
+    const run = readCounter(r, ranK, wait, elapsed);
+    records.forEach((rec, i) => {
+      (rec.waitNs as (number | null)[])[k] = wait[i] ?? null;
+      (rec.runNs as (number | null)[])[k] = run[i] ?? null;
+    });
+  }
+  if (!r.done) throw new Error(`store codec: trailing bytes in a chunk of structure ${st.id}`);
+  return records;
 }
+
+const FULL = 0;
+const RAN = 1;
+const SLEEP = 2;
+const scratch = new ByteWriter(4096);
+
+/**
+ * One counter column (ns) of a vCPU entry: the smallest exact form (see the layout above).
+ * `wait` and `elapsed` (ns per tick) are given for runNs only.
+ */
+function writeCounter(w: ByteWriter, values: readonly (number | null)[], ran: readonly number[], wait: readonly (number | null)[] | null, elapsed: readonly (number | null)[] | null): void {
+  const candidates: Uint8Array[] = [];
+  const encode = (mode: number, fill: (x: ByteWriter) => void): void => {
+    scratch.reset();
+    scratch.u8(mode);
+    fill(scratch);
+    candidates.push(scratch.finish());
+  };
+  // A vCPU's counters are 0 in the ticks it did not run (the agent's deltas): then RAN, never
+  // longer than FULL; else FULL.
+  const idleZero = values.every((v, i) => ran[i] === 1 || v === 0);
+  if (!idleZero) encode(FULL, (x) => writeNullableNumbers(x, values));
+  else {
+    const ranValues = values.filter((_, i) => ran[i] === 1);
+    encode(RAN, (x) => writeNullableNumbers(x, ranValues));
+    if (wait !== null && elapsed !== null) {
+      const sleep: number[] = [];
+      let ok = true;
+      values.forEach((v, i) => {
+        if (ran[i] !== 1 || !ok) return;
+        const e = elapsed[i] ?? null;
+        const q = wait[i] ?? null;
+        if (v === null || e === null || q === null || !Number.isInteger(v) || !Number.isInteger(q) || Object.is(v, -0)) ok = false;
+        else sleep.push(zigzag(e - q - v));
+      });
+      if (ok && sleep.every((z) => z <= Number.MAX_SAFE_INTEGER / 4)) encode(SLEEP, (x) => writeInts(x, sleep));
+    }
+  }
+  let best = candidates[0] as Uint8Array;
+  for (const c of candidates) if (c.length < best.length) best = c;
+  w.bytes(best);
+}
+
+function readCounter(r: ByteReader, ran: readonly number[], wait: readonly (number | null)[] | null, elapsed: readonly (number | null)[] | null): (number | null)[] {
+  const n = ran.length;
+  const mode = r.u8();
+  if (mode === FULL) return readNullableNumbers(r, n);
+  let count = 0;
+  for (const x of ran) count += x;
+  const out = new Array<number | null>(n).fill(0);
+  if (mode === RAN) {
+    const values = readNullableNumbers(r, count);
+    let k = 0;
+    for (let i = 0; i < n; i++) if (ran[i] === 1) out[i] = values[k++] ?? null;
+    return out;
+  }
+  if (mode !== SLEEP || wait === null || elapsed === null) throw new Error(`store codec: unknown counter mode ${mode} at byte ${r.pos - 1}`);
+  const sleep = readInts(r, count);
+  let k = 0;
+  for (let i = 0; i < n; i++) if (ran[i] === 1) out[i] = (elapsed[i] ?? 0) - (wait[i] ?? 0) - unzigzag(sleep[k++] ?? 0);
+  return out;
+}
+
+const zigzag = (d: number): number => (d >= 0 ? d * 2 : -d * 2 - 1);
+const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);

@@ -21,8 +21,13 @@ const SOME_NULL = 7; // a null bitmap, then the values that are not null
 
 /** Bits needed for a non-negative integer (0 for 0). */
 export function bits(v: number): number {
-  return v === 0 ? 0 : Math.floor(Math.log2(v)) + 1;
+  return v < 4294967296 ? 32 - Math.clz32(v) : Math.floor(Math.log2(v)) + 1;
 }
+
+// Scratch reused across calls (the store encodes one column at a time).
+const hist = new Int32Array(54);
+let shiftedBuf = new Float64Array(256);
+let deltaBuf = new Float64Array(256);
 
 function varintBytes(v: number): number {
   let n = 1;
@@ -38,29 +43,32 @@ const zigzag = (d: number): number => (d >= 0 ? d * 2 : -d * 2 - 1);
 const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
 /** The width that minimises packed bits plus exceptions (each: index gap and value as varints). */
-function patchedWidth(values: ArrayLike<number>): { width: number; bytes: number } {
-  const hist = new Array<number>(54).fill(0);
-  for (let i = 0; i < values.length; i++) {
+function patchedWidth(values: ArrayLike<number>, count: number): { width: number; bytes: number } {
+  hist.fill(0);
+  for (let i = 0; i < count; i++) {
     const b = bits(values[i] ?? 0);
     hist[b] = (hist[b] ?? 0) + 1;
   }
+  // An exception costs about a gap byte and its value's varint.
+  let above = count; // values wider than w
+  let exceptions = 0;
+  for (let b = 0; b < hist.length; b++) exceptions += (hist[b] ?? 0) * (1 + Math.max(1, Math.ceil(b / 7)));
   let best = { width: 0, bytes: Number.POSITIVE_INFINITY };
-  let above = values.length; // values wider than w
   for (let w = 0; w <= 53; w++) {
     above -= hist[w] ?? 0;
-    // an exception costs about a gap byte and its value's varint (estimated at the next width)
-    const bytes = Math.ceil((values.length * w) / 8) + above * (1 + Math.ceil((w + 4) / 7)) + 2;
+    exceptions -= (hist[w] ?? 0) * (1 + Math.max(1, Math.ceil(w / 7)));
+    const bytes = Math.ceil((count * w) / 8) + exceptions + 2 + (above > 0 ? 1 : 0);
     if (bytes < best.bytes) best = { width: w, bytes };
     if (above === 0) break;
   }
   return best;
 }
 
-function writePatched(w: ByteWriter, values: ArrayLike<number>, width: number): void {
+function writePatched(w: ByteWriter, values: ArrayLike<number>, count: number, width: number): void {
   const limit = 2 ** width;
-  const low = new Array<number>(values.length);
+  const low = new Array<number>(count);
   const exceptions: number[] = [];
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < count; i++) {
     const v = values[i] ?? 0;
     if (v < limit) low[i] = v;
     else {
@@ -111,14 +119,26 @@ export function writeInts(w: ByteWriter, values: ArrayLike<number>): void {
     w.varint(values[0] ?? 0);
     return;
   }
-  const shifted = new Array<number>(n);
-  for (let i = 0; i < n; i++) shifted[i] = (values[i] ?? 0) - min;
-  const deltas = new Array<number>(n - 1);
-  for (let i = 1; i < n; i++) deltas[i - 1] = zigzag((values[i] ?? 0) - (values[i - 1] ?? 0));
-  const f = patchedWidth(shifted);
-  const d = patchedWidth(deltas);
-  const forBytes = varintBytes(min) + f.bytes;
-  const deltaBytes = varintBytes(values[0] ?? 0) + d.bytes;
+  if (shiftedBuf.length < n) {
+    shiftedBuf = new Float64Array(n * 2);
+    deltaBuf = new Float64Array(n * 2);
+  }
+  const shifted = shiftedBuf;
+  const deltas = deltaBuf;
+  // Few runs (under a bit a value): runs win, no need to size the other forms.
+  const fewRuns = runBytes * 8 <= n;
+  let forBytes = Number.POSITIVE_INFINITY;
+  let deltaBytes = Number.POSITIVE_INFINITY;
+  let f = { width: 0, bytes: 0 };
+  let d = { width: 0, bytes: 0 };
+  if (!fewRuns) {
+    for (let i = 0; i < n; i++) shifted[i] = (values[i] ?? 0) - min;
+    for (let i = 1; i < n; i++) deltas[i - 1] = zigzag((values[i] ?? 0) - (values[i - 1] ?? 0));
+    f = patchedWidth(shifted, n);
+    d = patchedWidth(deltas, n - 1);
+    forBytes = varintBytes(min) + f.bytes;
+    deltaBytes = varintBytes(values[0] ?? 0) + d.bytes;
+  }
   if (runBytes <= forBytes && runBytes <= deltaBytes) {
     w.u8(RUNS);
     w.varint(runs);
@@ -134,11 +154,11 @@ export function writeInts(w: ByteWriter, values: ArrayLike<number>): void {
   } else if (forBytes <= deltaBytes) {
     w.u8(FOR);
     w.varint(min);
-    writePatched(w, shifted, f.width);
+    writePatched(w, shifted, n, f.width);
   } else {
     w.u8(DELTA);
     w.varint(values[0] ?? 0);
-    writePatched(w, deltas, d.width);
+    writePatched(w, deltas, n - 1, d.width);
   }
 }
 

@@ -209,7 +209,7 @@ export function encodeRecord(w: ByteWriter, st: Structure, rec: TickRecord): Uin
 }
 
 /** Per vCPU entry, whether it ran (its own placement, else its thread's): the counters' idle test. */
-function vcpuRanOf(st: Structure, rec: TickRecord): Uint8Array {
+export function vcpuRanOf(st: Structure, rec: TickRecord): Uint8Array {
   const V = st.vcpuCount;
   const out = new Uint8Array(V);
   for (let k = 0; k < V; k++) {
