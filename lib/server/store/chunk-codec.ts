@@ -25,7 +25,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { VcpuException } from '../../wire/compact-tick';
 import { ByteReader, ByteWriter } from './byte-codec';
 import { busyDenominator, fromOffsetCode, offsetCode } from './busy-codec';
-import { readBits, readInts, readNullableNumbers, writeBits, writeInts, writeNullableNumbers } from './column-codec';
+import { intsCost, readBits, readInts, readNullableNumbers, writeBits, writeInts, writeNullableNumbers } from './column-codec';
 import type { Structure } from './structure';
 import { STATE_CODE, STATES, vcpuRanOf, type TickRecord, type TickViolation } from './tick-codec';
 
@@ -368,44 +368,47 @@ export function decodeChunk(st: Structure, data: Uint8Array): TickRecord[] {
 const FULL = 0;
 const RAN = 1;
 const SLEEP = 2;
-const scratch = new ByteWriter(4096);
 
 /**
  * One counter column (ns) of a vCPU entry: the smallest exact form (see the layout above).
  * `wait` and `elapsed` (ns per tick) are given for runNs only.
  */
 function writeCounter(w: ByteWriter, values: readonly (number | null)[], ran: readonly number[], wait: readonly (number | null)[] | null, elapsed: readonly (number | null)[] | null): void {
-  const candidates: Uint8Array[] = [];
-  const encode = (mode: number, fill: (x: ByteWriter) => void): void => {
-    scratch.reset();
-    scratch.u8(mode);
-    fill(scratch);
-    candidates.push(scratch.finish());
-  };
-  // A vCPU's counters are 0 in the ticks it did not run (the agent's deltas): then RAN, never
-  // longer than FULL; else FULL.
+  // A vCPU's counters are 0 in the ticks it did not run (the agent's deltas): then RAN (never
+  // longer than FULL), or for runNs SLEEP when it is smaller; else FULL.
   const idleZero = values.every((v, i) => ran[i] === 1 || v === 0);
-  if (!idleZero) encode(FULL, (x) => writeNullableNumbers(x, values));
-  else {
-    const ranValues = values.filter((_, i) => ran[i] === 1);
-    encode(RAN, (x) => writeNullableNumbers(x, ranValues));
-    if (wait !== null && elapsed !== null) {
-      const sleep: number[] = [];
-      let ok = true;
-      values.forEach((v, i) => {
-        if (ran[i] !== 1 || !ok) return;
-        const e = elapsed[i] ?? null;
-        const q = wait[i] ?? null;
-        if (v === null || e === null || q === null || !Number.isInteger(v) || !Number.isInteger(q) || Object.is(v, -0)) ok = false;
-        else sleep.push(zigzag(e - q - v));
-      });
-      if (ok && sleep.every((z) => z <= Number.MAX_SAFE_INTEGER / 4)) encode(SLEEP, (x) => writeInts(x, sleep));
+  if (!idleZero) {
+    w.u8(FULL);
+    writeNullableNumbers(w, values);
+    return;
+  }
+  const ranValues = values.filter((_, i) => ran[i] === 1);
+  if (wait !== null && elapsed !== null) {
+    const sleep: number[] = [];
+    let ok = true;
+    const plain: number[] = [];
+    values.forEach((v, i) => {
+      if (ran[i] !== 1 || !ok) return;
+      const e = elapsed[i] ?? null;
+      const q = wait[i] ?? null;
+      if (v === null || e === null || q === null || !Number.isInteger(v) || !Number.isInteger(q) || !Number.isInteger(e) || Object.is(v, -0) || v > MAX_SAFE_COUNTER) ok = false;
+      else {
+        sleep.push(zigzag(e - q - v));
+        plain.push(v);
+      }
+    });
+    if (ok && sleep.length > 0 && intsCost(sleep) < intsCost(plain)) {
+      w.u8(SLEEP);
+      writeInts(w, sleep);
+      return;
     }
   }
-  let best = candidates[0] as Uint8Array;
-  for (const c of candidates) if (c.length < best.length) best = c;
-  w.bytes(best);
+  w.u8(RAN);
+  writeNullableNumbers(w, ranValues);
 }
+
+/** Counters above this go the plain way (the SLEEP arithmetic stays exact below it). */
+const MAX_SAFE_COUNTER = 2 ** 50;
 
 function readCounter(r: ByteReader, ran: readonly number[], wait: readonly (number | null)[] | null, elapsed: readonly (number | null)[] | null): (number | null)[] {
   const n = ran.length;

@@ -30,6 +30,10 @@ let shiftedBuf = new Float64Array(256);
 let deltaBuf = new Float64Array(256);
 
 function varintBytes(v: number): number {
+  if (v < 128) return 1;
+  if (v < 16384) return 2;
+  if (v < 2097152) return 3;
+  if (v < 268435456) return 4;
   let n = 1;
   let x = v;
   while (x >= 128) {
@@ -43,7 +47,7 @@ const zigzag = (d: number): number => (d >= 0 ? d * 2 : -d * 2 - 1);
 const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
 /** The width that minimises packed bits plus exceptions (each: index gap and value as varints). */
-function patchedWidth(values: ArrayLike<number>, count: number): { width: number; bytes: number } {
+function patchedWidth(values: Float64Array, count: number): { width: number; bytes: number } {
   hist.fill(0);
   for (let i = 0; i < count; i++) {
     const b = bits(values[i] ?? 0);
@@ -64,26 +68,40 @@ function patchedWidth(values: ArrayLike<number>, count: number): { width: number
   return best;
 }
 
-function writePatched(w: ByteWriter, values: ArrayLike<number>, count: number, width: number): void {
+let lowBuf = new Float64Array(256);
+let inBuf = new Float64Array(256);
+
+function ensureScratch(n: number): void {
+  if (inBuf.length >= n) return;
+  inBuf = new Float64Array(n * 2);
+  shiftedBuf = new Float64Array(n * 2);
+  deltaBuf = new Float64Array(n * 2);
+  lowBuf = new Float64Array(n * 2);
+}
+
+function writePatched(w: ByteWriter, values: Float64Array, count: number, width: number): void {
   const limit = 2 ** width;
-  const low = new Array<number>(count);
-  const exceptions: number[] = [];
+  const low = lowBuf;
+  let exceptions = 0;
   for (let i = 0; i < count; i++) {
-    const v = values[i] ?? 0;
+    const v = values[i] as number;
     if (v < limit) low[i] = v;
     else {
       low[i] = 0;
-      exceptions.push(i);
+      exceptions++;
     }
   }
   w.u8(width);
-  w.packed(low, width);
-  w.varint(exceptions.length);
+  w.packed(low.subarray(0, count), width);
+  w.varint(exceptions);
   let prev = -1;
-  for (const i of exceptions) {
+  for (let i = 0; i < count && exceptions > 0; i++) {
+    const v = values[i] as number;
+    if (v < limit) continue;
     w.varint(i - prev - 1);
-    w.varint(values[i] ?? 0);
+    w.varint(v);
     prev = i;
+    exceptions--;
   }
 }
 
@@ -99,66 +117,100 @@ function readPatched(r: ByteReader, count: number, out: number[]): void {
   }
 }
 
-/** Non-negative integers up to MAX_VARINT, one per tick. */
-export function writeInts(w: ByteWriter, values: ArrayLike<number>): void {
-  const n = values.length;
-  if (n === 0) return;
+interface IntsPlan {
+  mode: number;
+  bytes: number;
+  width: number;
+  min: number;
+  runs: number;
+}
+
+const plan: IntsPlan = { mode: CONST, bytes: 0, width: 0, min: 0, runs: 0 };
+
+/** The form and size of `a[0..n)` (copied to inBuf), with shiftedBuf and deltaBuf filled for it. */
+function planInts(a: Float64Array, n: number): IntsPlan {
   let min = Number.POSITIVE_INFINITY;
   let runs = 0;
   let runBytes = 0;
+  let prev = Number.NaN;
   for (let i = 0; i < n; i++) {
-    const v = values[i] ?? 0;
+    const v = a[i] as number;
     if (v < min) min = v;
-    if (i === 0 || v !== values[i - 1]) {
+    if (v !== prev) {
       runs++;
       runBytes += varintBytes(v) + 1;
+      prev = v;
     }
   }
+  plan.min = min;
+  plan.runs = runs;
   if (runs === 1) {
-    w.u8(CONST);
-    w.varint(values[0] ?? 0);
-    return;
+    plan.mode = CONST;
+    plan.bytes = varintBytes(a[0] as number) + 1;
+    return plan;
   }
-  if (shiftedBuf.length < n) {
-    shiftedBuf = new Float64Array(n * 2);
-    deltaBuf = new Float64Array(n * 2);
-  }
-  const shifted = shiftedBuf;
-  const deltas = deltaBuf;
+  plan.mode = RUNS;
+  plan.bytes = runBytes + 1;
   // Few runs (under a bit a value): runs win, no need to size the other forms.
-  const fewRuns = runBytes * 8 <= n;
-  let forBytes = Number.POSITIVE_INFINITY;
-  let deltaBytes = Number.POSITIVE_INFINITY;
-  let f = { width: 0, bytes: 0 };
-  let d = { width: 0, bytes: 0 };
-  if (!fewRuns) {
-    for (let i = 0; i < n; i++) shifted[i] = (values[i] ?? 0) - min;
-    for (let i = 1; i < n; i++) deltas[i - 1] = zigzag((values[i] ?? 0) - (values[i - 1] ?? 0));
-    f = patchedWidth(shifted, n);
-    d = patchedWidth(deltas, n - 1);
-    forBytes = varintBytes(min) + f.bytes;
-    deltaBytes = varintBytes(values[0] ?? 0) + d.bytes;
+  if (runBytes * 8 <= n) return plan;
+  for (let i = 0; i < n; i++) shiftedBuf[i] = (a[i] as number) - min;
+  for (let i = 1; i < n; i++) deltaBuf[i - 1] = zigzag((a[i] as number) - (a[i - 1] as number));
+  const f = patchedWidth(shiftedBuf, n);
+  const forBytes = varintBytes(min) + f.bytes + 1;
+  if (forBytes < plan.bytes) {
+    plan.mode = FOR;
+    plan.bytes = forBytes;
+    plan.width = f.width;
   }
-  if (runBytes <= forBytes && runBytes <= deltaBytes) {
-    w.u8(RUNS);
-    w.varint(runs);
+  const d = patchedWidth(deltaBuf, n - 1);
+  const deltaBytes = varintBytes(a[0] as number) + d.bytes + 1;
+  if (deltaBytes < plan.bytes) {
+    plan.mode = DELTA;
+    plan.bytes = deltaBytes;
+    plan.width = d.width;
+  }
+  return plan;
+}
+
+function load(values: ArrayLike<number>): number {
+  const n = values.length;
+  ensureScratch(n);
+  for (let i = 0; i < n; i++) inBuf[i] = values[i] ?? 0;
+  return n;
+}
+
+/** About the bytes writeInts takes for `values`, without writing them (to choose between forms). */
+export function intsCost(values: ArrayLike<number>): number {
+  const n = load(values);
+  return n === 0 ? 0 : planInts(inBuf, n).bytes;
+}
+
+/** Non-negative integers up to MAX_VARINT, one per tick. */
+export function writeInts(w: ByteWriter, values: ArrayLike<number>): void {
+  const n = load(values);
+  if (n === 0) return;
+  const a = inBuf;
+  const p = planInts(a, n);
+  w.u8(p.mode);
+  if (p.mode === CONST) {
+    w.varint(a[0] as number);
+  } else if (p.mode === RUNS) {
+    w.varint(p.runs);
     let i = 0;
     while (i < n) {
-      const v = values[i] ?? 0;
+      const v = a[i] as number;
       let j = i + 1;
-      while (j < n && values[j] === v) j++;
+      while (j < n && a[j] === v) j++;
       w.varint(v);
       w.varint(j - i);
       i = j;
     }
-  } else if (forBytes <= deltaBytes) {
-    w.u8(FOR);
-    w.varint(min);
-    writePatched(w, shifted, n, f.width);
+  } else if (p.mode === FOR) {
+    w.varint(p.min);
+    writePatched(w, shiftedBuf, n, p.width);
   } else {
-    w.u8(DELTA);
-    w.varint(values[0] ?? 0);
-    writePatched(w, deltas, n - 1, d.width);
+    w.varint(a[0] as number);
+    writePatched(w, deltaBuf, n - 1, p.width);
   }
 }
 
