@@ -54,7 +54,7 @@ function oddFrame(base: Snapshot): Snapshot {
 }
 
 describe('tick codec', () => {
-  it('reconstructs realistic snapshots exactly from structure + row', () => {
+  it('reconstructs realistic snapshots exactly from structure + row', { timeout: 20_000 }, () => {
     const c = codecFor();
     for (const [seed, host] of [[1, 'hv-01'], [2, 'hv "02"']] as const) {
       for (const f of hostFrames({ host, seed, hotplugAt: 40 }, 150)) {
