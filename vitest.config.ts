@@ -7,7 +7,9 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['lib/**/*.test.ts', 'components/**/*.test.ts'], environment: 'node' },
+        // The store's suites ingest hundreds of frames each: on a loaded two-core machine that
+        // passes 5 s (the default) without anything being wrong.
+        test: { name: 'unit', include: ['lib/**/*.test.ts', 'components/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
       },
       {
         extends: true,

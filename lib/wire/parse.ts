@@ -1,9 +1,10 @@
 // Frames from untrusted JSON: the compiled schema (validate.ts), then the relations it cannot
 // say (frame-checks.ts). Ticks are rebuilt with their known keys only, since they are stored and
 // streamed as they are; snapshots and structures keep only known keys when they are split.
-import type { Snapshot, Violation } from '../model/snapshot';
+import type { Snapshot } from '../model/snapshot';
 import type { CompactTick } from './compact-tick';
 import { checkStructure, checkTickOrder } from './frame-checks';
+import { pickViolation } from './pick-violation';
 import type { StructureBody } from './structure-body';
 import { snapshotValidator, structureValidator, tickValidator } from './validate';
 
@@ -39,23 +40,4 @@ export function parseStructure(v: unknown, path: string): StructureBody {
   const s = structureValidator.parse(v, path);
   checkStructure(s, path);
   return s;
-}
-
-/** The violation with its contract keys only, in contract order. */
-export function pickViolation(v: Violation): Violation {
-  return {
-    id: v.id,
-    kind: v.kind,
-    severity: v.severity,
-    vm: v.vm,
-    vms: v.vms,
-    ...(v.vcpu !== undefined ? { vcpu: v.vcpu } : {}),
-    ...(v.tid !== undefined ? { tid: v.tid } : {}),
-    ...(v.tids !== undefined ? { tids: v.tids } : {}),
-    pcpus: v.pcpus,
-    message: v.message,
-    fix: v.fix,
-    since: v.since,
-    lastSeen: v.lastSeen,
-  };
 }

@@ -26,7 +26,8 @@ const HOSTILE_VMS: readonly VmSpec[] = [
 ];
 
 export function storeSuite(name: string, fixture: () => StoreFixture): void {
-  describe(`frame store on ${name}`, () => {
+  // Each test ingests hundreds of frames through compaction: slow on a loaded machine, not a timing check.
+  describe(`frame store on ${name}`, { timeout: 30_000 }, () => {
     let db: Pick<StoreOptions, 'databaseUrl' | 'dataDir'>;
     const opened: FrameStore[] = [];
     const errors: Error[] = [];

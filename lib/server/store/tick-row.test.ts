@@ -33,7 +33,7 @@ function oddVcpus(f: Snapshot): Snapshot {
   return { ...f, vms: [vm, ...rest] };
 }
 
-describe('tick rows', () => {
+describe('tick rows', { timeout: 30_000 }, () => {
   it('round-trip the tick across a hot-plug, violations and the first sample', () => {
     const frames = hostFrames({ host: 'hv-3', seed: 8, hotplugAt: 30 }, 90);
     expect(frames.some((f) => f.violations.length > 0)).toBe(true);

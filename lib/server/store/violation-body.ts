@@ -2,6 +2,7 @@
 // text, so bodies are stored once per host and a tick row carries only (body id, since, lastSeen).
 import { createHash } from 'node:crypto';
 import type { Violation } from '../../model/snapshot';
+import { pickViolation } from '../../wire/pick-violation';
 
 export type ViolationBody = Omit<Violation, 'since' | 'lastSeen'>;
 
@@ -29,21 +30,7 @@ export function violationBodyHash(json: string): string {
 
 /** The violation as ingested: body keys in contract order, then since and lastSeen (epoch ms). */
 export function withTimes(b: ViolationBody, since: number, lastSeen: number): Violation {
-  return {
-    id: b.id,
-    kind: b.kind,
-    severity: b.severity,
-    vm: b.vm,
-    vms: b.vms,
-    ...(b.vcpu !== undefined ? { vcpu: b.vcpu } : {}),
-    ...(b.tid !== undefined ? { tid: b.tid } : {}),
-    ...(b.tids !== undefined ? { tids: b.tids } : {}),
-    pcpus: b.pcpus,
-    message: b.message,
-    fix: b.fix,
-    since,
-    lastSeen,
-  };
+  return pickViolation({ ...b, since, lastSeen });
 }
 
 export function parseViolationBody(id: number, json: string): ViolationBody {
