@@ -10,7 +10,7 @@ export function ThemeToggle() {
     <button
       type="button"
       className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-200 dark:border-slate-700 dark:hover:bg-slate-800"
-      aria-label="Toggle dark and light theme"
+      title="Switch between the dark and the light theme"
       onClick={() => {
         document.documentElement.classList.toggle('dark', next === 'dark');
         document.cookie = `vcpumap_theme=${next}; path=/; max-age=31536000; samesite=lax`;

@@ -265,12 +265,21 @@ test('analyze turns pasted ps and query-cpus-fast into the host view, and names 
   const result = page.getByTestId('analyze-result');
   await expect(result).toContainText('probe1');
   await expect(result.getByTestId('vcpu-table').locator('tr[data-vcpu="0"]')).toContainText('7474');
+  // A paste has no kernel affinity or run-queue times: the table says so instead of "empty".
+  await expect(result.getByTestId('vcpu-table').locator('tr[data-vcpu="0"]')).toContainText('not in the paste');
+  await expect(result.getByTestId('vcpu-table')).not.toContainText('empty');
   await shot(page, 'analyze');
 
+  // A new error replaces the old result, and each field that cannot be read says why beside it.
   expectedConsole = [/status of 400/];
   await page.getByLabel(/^query-cpus-fast/).fill('{ not json');
+  await page.getByLabel(/^pins file/).fill('vms: [');
   await page.getByRole('button', { name: 'Analyze' }).click();
   await expect(page.locator('p[role=alert]')).toContainText(/query-cpus-fast|JSON/i);
+  await expect(page.getByTestId('analyze-result')).toHaveCount(0);
+  await expect(page.locator('[data-field-error=queryCpusFast]')).toContainText(/not JSON/);
+  await expect(page.locator('[data-field-error=pins]')).toContainText(/YAML|vms/);
+  await expect(page.getByLabel(/^query-cpus-fast/)).toHaveAttribute('aria-invalid', 'true');
 });
 
 test('the host page says when the server is gone and comes back live by itself after a restart', async ({ page }) => {

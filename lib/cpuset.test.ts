@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatCpuset, intersectCpus, isSubset, parseCpuset, sameCpus } from './cpuset';
+import { formatCpuset, intersectCpus, isSubset, parseCpuset, sameCpus, withCpuBudget } from './cpuset';
 
 const FIX = path.join(import.meta.dirname, '../test/fixtures/libvirt-9.0-qemu-7.2');
 
@@ -133,5 +133,15 @@ describe('set helpers', () => {
     expect(isSubset([0, 1], [1])).toBe(false);
     // probe1.psr-outside-affinity: vCPU 2 last ran on CPU 0 while its affinity was 1
     expect(isSubset([0], parseCpuset('1'))).toBe(false);
+  });
+});
+
+describe('withCpuBudget', () => {
+  it('bounds the CPU ids that parseCpuset may produce in total, and only inside the call', () => {
+    expect(withCpuBudget(10, () => [parseCpuset('0-3'), parseCpuset('4-9')].flat())).toHaveLength(10);
+    expect(() => withCpuBudget(10, () => [parseCpuset('0-3'), parseCpuset('4-10')])).toThrow(/more than 10 CPU ids in total/);
+    // Exclusions do not buy room: the inclusions are what would be expanded.
+    expect(() => withCpuBudget(5, () => parseCpuset('0-9,^2-9'))).toThrow(/more than 5/);
+    expect(parseCpuset('0-8191')).toHaveLength(8192);
   });
 });

@@ -17,6 +17,27 @@ interface Range {
 }
 
 /**
+ * CPU ids every parseCpuset call may still produce, or null (no bound): set by withCpuBudget
+ * around the parsing of untrusted text, where thousands of `0-8191` lists would otherwise expand
+ * to gigabytes of numbers.
+ */
+let budget: { remaining: number; readonly total: number } | null = null;
+
+/**
+ * Runs `fn` with every parseCpuset call inside it (synchronously) sharing one bound of `maxIds`
+ * CPU ids in total; past it they throw an Error that says so.
+ */
+export function withCpuBudget<T>(maxIds: number, fn: () => T): T {
+  const outer = budget;
+  budget = { remaining: maxIds, total: maxIds };
+  try {
+    return fn();
+  } finally {
+    budget = outer;
+  }
+}
+
+/**
  * Parses `0-3,^2,8`: items separated by commas, whitespace allowed around items, `N` or `N-M`
  * to include, `^N` or `^N-M` to exclude. Exclusions apply after all inclusions whatever their
  * position (libvirt semantics), so `^2,0-3` is `0-1,3`. Empty or blank text is the empty list.
@@ -41,7 +62,16 @@ export function parseCpuset(text: string, opts: CpusetOptions = {}): CpuList {
     const range = parseRange(negated ? item.slice(1) : item, item, text, maxCpu);
     (negated ? exclude : include).push(range);
   }
-  return subtract(merge(include), merge(exclude));
+  const merged = merge(include);
+  if (budget !== null) {
+    let size = 0;
+    for (const r of merged) size += r.hi - r.lo + 1;
+    if (size > budget.remaining) {
+      throw new Error(`${invalid(text)}: the CPU lists of this input name more than ${budget.total} CPU ids in total`);
+    }
+    budget.remaining -= size;
+  }
+  return subtract(merged, merge(exclude));
 }
 
 /** Compact form of a CPU list, e.g. [0,1,2,3,8] -> "0-3,8"; [] -> "". Inverse of parseCpuset. */

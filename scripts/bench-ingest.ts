@@ -12,14 +12,16 @@
 // The posters use node:http with keep-alive (as many sockets as posters): fetch (undici) costs
 // the shared two cores about three times as much per request, which the server would pay for.
 // Knobs: BENCH_HOSTS (500), BENCH_SECONDS (20), BENCH_BATCH (20), BENCH_WORKERS (16),
-// BENCH_FILL_MINUTES (15; 0 skips phases 3 and 4), BENCH_FORMAT (compact | full).
+// BENCH_FILL_MINUTES (15; 0 skips phases 3 and 4), BENCH_FORMAT (compact | full); the overload
+// phase (bench-ingest-overload.ts) has its own: BENCH_OVERLOAD_POSTERS (300), BENCH_OVERLOAD_SECONDS.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startServer, type TestServer } from '../test/integration/helpers/server';
 import { startPostgres } from '../test/integration/helpers/postgres';
 import { dataDirBytes } from './bench/disk';
 import { framePool, type HostFrames } from './bench/ingest-frames';
-import { closePosters, push } from './bench/post';
+import { closePosters, ingestBody, push } from './bench/post';
+import { overloadPhase } from './bench-ingest-overload';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -99,6 +101,18 @@ async function main(): Promise<void> {
         `  ${BATCH} frames per request: ${many.fps.toFixed(0)} frames/s = ${((many.fps * pool.threads) / 1e6).toFixed(2)}M thread-samples/s${pg ? '' : ' (target >= 1M)'} over ${many.secs.toFixed(1)} s; per request p50 ${many.p50.toFixed(1)} ms, p99 ${many.p99.toFixed(1)} ms; ${load()}`,
       );
     }
+
+    await overloadPhase({
+      token: TOKEN,
+      hosts: HOSTS,
+      env: pg ? { DATABASE_URL: pg.url } : {},
+      body: (i, at, withStructure) => {
+        const hf = hosts[i];
+        if (hf === undefined) throw new Error(`no host ${i}`);
+        return ingestBody(hf, [hf.frame(Math.floor(at / 1000), at)], withStructure);
+      },
+    });
+
     if (FILL_MINUTES > 0) {
       // A fresh server for the window and the disk: only these frames in it.
       await server.stop();

@@ -10,9 +10,9 @@
 //  - first-load JavaScript of each page (script bytes over the wire and decoded).
 // Knobs: BENCH_LOADS (5), BENCH_LIVE_SECONDS (30), BENCH_WIDTH x BENCH_HEIGHT (1920 x 1080),
 // BENCH_PROFILE=1 prints the functions with the most self time in the browser while live.
-import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
+import { pushFrames } from '../test/integration/helpers/push-frames';
 import { startServer } from '../test/integration/helpers/server';
 import { SyntheticHost, VCPUS_PER_VM, VMS } from './bench-ui/synthetic-host';
 
@@ -37,23 +37,6 @@ function pct(xs: readonly number[], p: number): number {
 }
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const kb = (x: number) => `${(x / 1024).toFixed(0)} KiB`;
-
-async function post(url: string, frames: unknown[]): Promise<void> {
-  const body = gzipSync(JSON.stringify({ frames }));
-  for (;;) {
-    const res = await fetch(`${url}/api/v1/ingest`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
-      body,
-    });
-    if (res.status === 503) {
-      await new Promise((r) => setTimeout(r, 200));
-      continue;
-    }
-    if (!res.ok) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-    return;
-  }
-}
 
 async function scriptBytes(page: Page): Promise<{ transfer: number; decoded: number; files: number }> {
   return page.evaluate(() => {
@@ -130,11 +113,11 @@ async function main(): Promise<void> {
   for (let i = 0; i < HISTORY_S; i++) {
     batch.push(synth.frame(now - (HISTORY_S - i) * 1000, i));
     if (batch.length === BATCH) {
-      await post(server.url, batch);
+      await pushFrames(server.url, TOKEN, batch);
       batch = [];
     }
   }
-  if (batch.length > 0) await post(server.url, batch);
+  if (batch.length > 0) await pushFrames(server.url, TOKEN, batch);
   console.log(`replayed ${HISTORY_S} frames in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const historyMs: number[] = [];
@@ -154,7 +137,7 @@ async function main(): Promise<void> {
   const feeder = (async () => {
     while (live) {
       const started = Date.now();
-      await post(server.url, [synth.frame(started, frameNo++)]);
+      await pushFrames(server.url, TOKEN, [synth.frame(started, frameNo++)]);
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
     }
   })();

@@ -18,7 +18,17 @@ function newestMtime(p) {
   return newest;
 }
 
+/** dist/ (the agent CLI, the analyze worker, the server's front door: scripts/build-agent.mjs) when older than lib/. */
+export function buildBundlesIfNeeded() {
+  const outs = ['dist/vcpumap-agent.mjs', 'dist/analyze-worker.mjs', 'dist/front-door.mjs'].map((f) => path.join(root, f));
+  const src = newestMtime(path.join(root, 'lib'));
+  if (outs.every((f) => existsSync(f) && statSync(f).mtimeMs >= src)) return;
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts/build-agent.mjs')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`scripts/build-agent.mjs failed (exit ${r.status})`);
+}
+
 export function buildIfNeeded() {
+  buildBundlesIfNeeded();
   const buildId = path.join(root, '.next', 'BUILD_ID');
   const inputs = ['app', 'components', 'lib', 'public', 'instrumentation.ts', 'next.config.js', 'package.json', 'postcss.config.mjs']
     .map((f) => path.join(root, f))

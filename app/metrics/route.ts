@@ -1,4 +1,4 @@
 import { getMetrics } from '@/lib/server/api/metrics';
 
 export const dynamic = 'force-dynamic';
-export const GET = (): Promise<Response> => getMetrics();
+export const GET = (req: Request): Promise<Response> => getMetrics(req);

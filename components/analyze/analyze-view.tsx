@@ -16,24 +16,45 @@ const FIELDS = [
 ] as const;
 
 type Key = (typeof FIELDS)[number]['key'];
+
+/** The API's error body: `{ error, fields? }`, fields named by their key in the request. */
+function readFailure(json: unknown): { error: string | null; fields: Partial<Record<Key, string>> } {
+  if (typeof json !== 'object' || json === null) return { error: null, fields: {} };
+  const error = 'error' in json && typeof json.error === 'string' ? json.error : null;
+  const fields: Partial<Record<Key, string>> = {};
+  const raw = 'fields' in json && typeof json.fields === 'object' && json.fields !== null ? json.fields : {};
+  for (const f of FIELDS) {
+    const v: unknown = Reflect.get(raw, f.key);
+    if (typeof v === 'string') fields[f.key] = v;
+  }
+  return { error, fields };
+}
 const NO_WAITS = { byTid: new Map<number, readonly number[]>() };
 
 export function AnalyzeView() {
   const [text, setText] = useState<Record<Key, string>>({ ps: '', queryCpusFast: '', libvirtXml: '', pins: '', topology: '' });
   const [result, setResult] = useState<Snapshot | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** Field -> why it could not be read, from the 400's `fields`. */
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<Key, string>>>({});
   const [busy, setBusy] = useState(false);
   const [cpu, setCpu] = useState<number | null>(null);
 
   const submit = async () => {
     setBusy(true);
+    // A new answer replaces the old one whatever it is: never an old result under a new error.
     setError(null);
+    setFieldErrors({});
+    setResult(null);
+    setCpu(null);
     try {
       const body = Object.fromEntries(Object.entries(text).filter(([, v]) => v.trim() !== ''));
       const res = await fetch('/api/v1/analyze', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const json: unknown = await res.json();
+      const json: unknown = await res.json().catch(() => null);
       if (!res.ok) {
-        setError(typeof json === 'object' && json !== null && 'error' in json && typeof json.error === 'string' ? json.error : `${res.status} ${res.statusText}`);
+        const failure = readFailure(json);
+        setError(failure.error ?? `${res.status} ${res.statusText}`);
+        setFieldErrors(failure.fields);
         return;
       }
       // Our own API's answer, a Snapshot (docs/api.md).
@@ -59,18 +80,25 @@ export function AnalyzeView() {
         {FIELDS.map((f) => (
           <label key={f.key} className="block text-sm">
             <span className="font-mono">{f.label}</span>
-            {f.required ? <span className="text-red-600"> (required)</span> : null}
+            {f.required ? <span className="text-red-700 dark:text-red-400"> (required)</span> : null}
             <textarea
               value={text[f.key]}
               required={f.required}
               rows={f.rows}
               spellCheck={false}
+              aria-invalid={fieldErrors[f.key] !== undefined}
+              aria-describedby={fieldErrors[f.key] !== undefined ? `analyze-error-${f.key}` : undefined}
               onChange={(e) => {
                 const v = e.currentTarget.value;
                 setText((t) => ({ ...t, [f.key]: v }));
               }}
-              className="mt-1 w-full rounded border border-slate-300 bg-white p-2 font-mono text-xs dark:border-slate-700 dark:bg-slate-900"
+              className={`mt-1 w-full rounded border bg-white p-2 font-mono text-xs dark:bg-slate-900 ${fieldErrors[f.key] !== undefined ? 'border-red-600' : 'border-slate-300 dark:border-slate-700'}`}
             />
+            {fieldErrors[f.key] !== undefined ? (
+              <span id={`analyze-error-${f.key}`} data-field-error={f.key} className="mt-1 block whitespace-pre-line text-xs text-red-700 dark:text-red-300">
+                {fieldErrors[f.key]}
+              </span>
+            ) : null}
           </label>
         ))}
         <div className="flex items-end">
@@ -80,7 +108,7 @@ export function AnalyzeView() {
         </div>
       </form>
       {error !== null ? (
-        <p role="alert" className="mt-4 rounded border border-red-500 p-3 text-red-700 dark:text-red-300">
+        <p role="alert" className="mt-4 whitespace-pre-line rounded border border-red-500 p-3 text-red-700 dark:text-red-300">
           {error}
         </p>
       ) : null}
@@ -91,7 +119,7 @@ export function AnalyzeView() {
           {result.vms.map((vm) => (
             <section key={`${vm.name}:${vm.pid}`} aria-label={vm.name}>
               <h2 className="mb-1 font-mono font-semibold break-all">{vm.name}</h2>
-              <VcpuTable vm={vm} intervalMs={null} waits={NO_WAITS} />
+              <VcpuTable vm={vm} intervalMs={null} waits={NO_WAITS} unobserved={result.unobserved ?? []} />
             </section>
           ))}
         </div>

@@ -1,22 +1,33 @@
 'use client';
-// One React wrapper for the live heatmaps (STYLE 8). Cells come from a pure geometry function.
-// Zoomed out, they are written as pixels (drawCellsToPixels) into an offscreen ring of 1-px
-// columns (lib/heatmap/column-ring.ts): a new tick draws one column, a redraw copies the visible
-// columns (one or two drawImage calls) and outlines the violation cells at display scale.
-// Zoomed in (wide columns, few cells), the visible cells are drawn at display scale by the path
-// renderer (drawCells), outlines included. A new history (epoch), row count or colour config
-// redraws every column, in chunks across animation frames so that no task gets long.
+// One React wrapper for the live heatmaps (STYLE 8), with three speeds: a new size only redraws
+// at the new size, a new config (history epoch, rows, colours) rebuilds the cell layer, new data
+// draws only the new columns. The cell layer is ring-canvas.ts, what is drawn over it is
+// overlays.ts, the viewport (zoom, pan, keys, drag, hit-testing) is lib/heatmap/viewport.ts; this
+// file only wires them to the DOM. A full redraw runs in chunks across animation frames so that
+// no task gets long. The zoomed view is reported as times (onZoom) for the URL, and taken back.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type WheelEvent } from 'react';
 import { TimeAxis } from './time-axis';
-import { drawCells } from '@/lib/heatmap/canvas-renderer';
-import { drawCellsToPixels, paletteBytes } from '@/lib/heatmap/pixel-renderer';
-import { ringCapacity, ringSegments } from '@/lib/heatmap/column-ring';
-import { CellFlag, type TimelineCells } from '@/lib/heatmap/timeline-cells';
+import { drawBrush, drawColumnMarks, drawCursor, drawRowBands, drawSelectedRow, drawViolationOutlines, type OverlayFrame } from './overlays';
+import { chunkColumns, RingCanvas, type Geometry, type RingConfig } from './ring-canvas';
+import {
+  brushTicks,
+  cellAtPoint,
+  cellCentre,
+  heatKey,
+  panColumns,
+  panStep,
+  threadInRow,
+  viewOfTimes,
+  viewTimes,
+  visibleColumns,
+  zoomColumns,
+  zoomSpan,
+  type ColumnView,
+  type HeatCursor,
+} from '@/lib/heatmap/viewport';
 import type { LiveHistory } from '@/lib/ui/live-history';
-import type { History } from '@/lib/server/store/store';
 
-/** Cells for history ticks [x0, x1) laid out in width x height px (1 px per column here). */
-export type Geometry = (h: History, x0: number, x1: number, width: number, height: number) => TimelineCells;
+export type { Geometry } from './ring-canvas';
 
 export interface HeatHit {
   readonly tick: number; // index into history.ticks
@@ -26,11 +37,17 @@ export interface HeatHit {
   readonly y: number;
 }
 
+/** A zoomed view as times [from, to) (epoch ms). */
+export interface ZoomSpan {
+  readonly from: number;
+  readonly to: number;
+}
+
 export interface HeatCanvasProps {
   readonly live: LiveHistory;
   readonly rows: number;
   readonly geometry: Geometry;
-  /** Changing it redraws every column (e.g. the theme or the row order changed). */
+  /** Changing it redraws every column (e.g. the theme, the row order or the highlight changed). */
   readonly configKey: string;
   readonly palette: readonly string[];
   readonly background: string;
@@ -40,62 +57,48 @@ export interface HeatCanvasProps {
   readonly selectedRow?: number | null;
   /** History tick indexes to mark with a dashed vertical line and a ▼ (e.g. hot-plugs). */
   readonly columnMarks?: readonly number[];
+  /** Rows that start a band (socket, NUMA node): a thin line above each. */
+  readonly bandRows?: readonly number[];
+  readonly bandColor?: string;
+  /** The zoomed view (from the URL); null or absent: the whole window. */
+  readonly zoom?: ZoomSpan | null;
+  /** The user zoomed or panned (reported once the view settles), or reset the zoom (null). */
+  readonly onZoom?: (zoom: ZoomSpan | null) => void;
   readonly onHover?: (hit: HeatHit | null) => void;
   /** A dragged window, as history tick indexes [x0, x1). */
   readonly onBrush?: (x0: number, x1: number) => void;
   readonly onSelectRow?: (row: number) => void;
 }
 
-interface Ring {
-  off: HTMLCanvasElement;
-  ctx: CanvasRenderingContext2D;
-  cap: number;
-  offH: number;
-  epoch: number;
-  rows: number;
-  configKey: string;
-  paletteBytes: Uint8Array;
-  drawnTo: number; // columns [.., drawnTo) are in the ring (absolute column numbers)
-  violations: Map<number, number[]>; // absolute column -> rows with a violation cell
-  firstDone: boolean;
-}
+/** Wait this long after the last zoom or pan before reporting it (the URL is written once). */
+const ZOOM_REPORT_MS = 250;
 
-/** Zoomed in this far (css px per tick) with at most this many cells, cells are drawn at display scale. */
-const EXACT_MIN_COL_PX = 6;
-const EXACT_MAX_CELLS = 20_000;
-
-/** Columns per chunk of a full redraw: about 40k cells per animation frame. */
-function chunkColumns(rows: number): number {
-  return Math.max(8, Math.floor(40_000 / Math.max(1, rows)));
-}
+const spanKey = (z: ZoomSpan | null | undefined): string => (z === null || z === undefined ? '' : `${z.from}~${z.to}`);
 
 export function HeatCanvas(props: HeatCanvasProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const ringRef = useRef<Ring | null>(null);
+  const ringRef = useRef<RingCanvas | null>(null);
   const propsRef = useRef(props);
   propsRef.current = props;
   const [width, setWidth] = useState(0);
   const widthRef = useRef(0);
   widthRef.current = width;
-  // Zoomed view as absolute columns [a0, a1); null: every column of the history.
-  const viewRef = useRef<{ a0: number; a1: number } | null>(null);
-  const cursorRef = useRef<{ abs: number; row: number } | null>(null);
+  // Zoomed view as absolute columns; null: every column of the history.
+  const viewRef = useRef<ColumnView | null>(null);
+  const cursorRef = useRef<HeatCursor | null>(null);
   const brushRef = useRef<{ from: number; to: number } | null>(null);
   const frameRef = useRef<number | null>(null);
+  const firstDoneRef = useRef(false);
   const [zoomed, setZoomed] = useState(false);
   const [axis, setAxis] = useState<{ from: number; to: number } | null>(null);
 
-  const visible = useCallback((): { a0: number; a1: number } => {
+  const visible = useCallback((): ColumnView => {
     const { base, history } = propsRef.current.live;
-    const end = base + history.ticks.length;
-    const v = viewRef.current;
-    if (v === null) return { a0: base, a1: end };
-    const span = Math.min(v.a1 - v.a0, end - base);
-    const a0 = Math.max(base, Math.min(v.a0, end - span));
-    return { a0, a1: a0 + span };
+    return visibleColumns({ base, count: history.ticks.length }, viewRef.current);
   }, []);
 
+  /** Draws the visible columns and the overlays at display scale. */
   const blit = useCallback(() => {
     const canvas = canvasRef.current;
     const ring = ringRef.current;
@@ -103,9 +106,8 @@ export function HeatCanvas(props: HeatCanvasProps) {
     const w = widthRef.current;
     if (canvas === null || ring === null || w <= 0) return;
     const dpr = window.devicePixelRatio || 1;
-    const cssH = p.rows * p.rowHeight;
     const W = Math.round(w * dpr);
-    const H = Math.max(1, Math.round(cssH * dpr));
+    const H = Math.max(1, Math.round(p.rows * p.rowHeight * dpr));
     if (canvas.width !== W || canvas.height !== H) {
       canvas.width = W;
       canvas.height = H;
@@ -116,118 +118,40 @@ export function HeatCanvas(props: HeatCanvasProps) {
     ctx.imageSmoothingEnabled = false;
     ctx.fillStyle = p.background;
     ctx.fillRect(0, 0, W, H);
-    const { a0, a1: want } = visible();
-    const a1 = Math.min(want, ring.drawnTo);
-    const span = want - a0;
+    const view = visible();
+    const span = view.a1 - view.a0;
     if (span <= 0) return;
-    const ticks = p.live.history.ticks;
-    const tFrom = ticks[a0 - p.live.base];
-    const tLast = ticks[want - 1 - p.live.base];
-    if (tFrom !== undefined && tLast !== undefined) {
-      const step = ticks.length > 1 ? ((ticks[ticks.length - 1] ?? 0) - (ticks[0] ?? 0)) / (ticks.length - 1) : 1000;
-      const tTo = tLast + step;
-      setAxis((cur) => (cur !== null && cur.from === tFrom && cur.to === tTo ? cur : { from: tFrom, to: tTo }));
-    }
+    const { base, history } = p.live;
+    const t = viewTimes(history.ticks, base, view);
+    if (t !== null) setAxis((cur) => (cur !== null && cur.from === t.from && cur.to === t.to ? cur : t));
+    // What is in view, for tests and benchmarks: columns and their first and last tick times.
+    canvas.setAttribute('data-view-columns', String(span));
+    canvas.setAttribute('data-view', `${history.ticks[view.a0 - base] ?? ''}~${history.ticks[view.a1 - 1 - base] ?? ''}`);
     const colW = W / span;
-    const rowH = p.rowHeight * dpr;
-    if (colW >= EXACT_MIN_COL_PX * dpr && (a1 - a0) * p.rows <= EXACT_MAX_CELLS) {
-      // Zoomed in: the visible cells at display scale with the path renderer, outlines included.
-      const base = p.live.base;
-      const cells = p.geometry(p.live.history, a0 - base, a1 - base, (a1 - a0) * colW, H);
-      drawCells(ctx, cells, p.palette, { makePath: () => new Path2D(), width: W, height: H, clear: false, violationColor: p.markColor, violationWidth: Math.max(1, 2 * dpr) });
-    } else {
-      for (const seg of ringSegments(ring.cap, a0, Math.max(0, a1 - a0))) {
-        ctx.drawImage(ring.off, seg.src, 0, seg.len, ring.offH, seg.dst * colW, 0, seg.len * colW, H);
-      }
-      ctx.strokeStyle = p.markColor;
-      ctx.lineWidth = Math.max(1, Math.min(2 * dpr, colW / 3, rowH / 3));
-      const lw = ctx.lineWidth;
-      ctx.beginPath();
-      for (const [abs, rows] of ring.violations) {
-        if (abs < a0 || abs >= a1) continue;
-        const x = (abs - a0) * colW;
-        for (const r of rows) ctx.rect(x + lw / 2, r * rowH + lw / 2, Math.max(1, colW - lw), Math.max(1, rowH - lw));
-      }
-      ctx.stroke();
-    }
-    if (p.columnMarks !== undefined && p.columnMarks.length > 0) {
-      ctx.save();
-      ctx.setLineDash([4 * dpr, 3 * dpr]);
-      ctx.lineWidth = Math.max(1, dpr);
-      ctx.fillStyle = p.markColor;
-      for (const t of p.columnMarks) {
-        const abs = p.live.base + t;
-        if (abs < a0 || abs >= want) continue;
-        const x = Math.round((abs - a0) * colW) + 0.5;
-        ctx.beginPath();
-        ctx.moveTo(x, 0);
-        ctx.lineTo(x, H);
-        ctx.stroke();
-        const s = 5 * dpr;
-        ctx.beginPath();
-        ctx.moveTo(x - s, 0);
-        ctx.lineTo(x + s, 0);
-        ctx.lineTo(x, s * 1.4);
-        ctx.closePath();
-        ctx.fill();
-      }
-      ctx.restore();
-    }
-    if (p.selectedRow !== null && p.selectedRow !== undefined) {
-      ctx.lineWidth = Math.max(1, dpr);
-      ctx.strokeRect(0.5, p.selectedRow * rowH + 0.5, W - 1, Math.max(1, rowH - 1));
-    }
-    const cur = cursorRef.current;
-    if (cur !== null && cur.abs >= a0 && cur.abs < want) {
-      ctx.lineWidth = 2 * dpr;
-      ctx.strokeRect((cur.abs - a0) * colW, cur.row * rowH, Math.max(2, colW), Math.max(2, rowH));
-    }
-    const b = brushRef.current;
-    if (b !== null) {
-      const lo = Math.min(b.from, b.to);
-      const hi = Math.max(b.from, b.to) + 1;
-      ctx.globalAlpha = 0.25;
-      ctx.fillStyle = p.markColor;
-      ctx.fillRect((lo - a0) * colW, 0, (hi - lo) * colW, H);
-      ctx.globalAlpha = 1;
-    }
+    const f: OverlayFrame = { width: W, height: H, a0: view.a0, a1: view.a1, colW, rowH: p.rowHeight * dpr, dpr };
+    const exact = ring.blit(ctx, view, { W, H, colW, dpr, markColor: p.markColor }, p.geometry, history, base);
+    if (!exact) drawViolationOutlines(ctx, f, ring.violations, ring.drawnTo, p.markColor);
+    drawRowBands(ctx, f, p.bandRows ?? [], p.bandColor ?? p.markColor);
+    drawColumnMarks(ctx, f, (p.columnMarks ?? []).map((m) => base + m), p.markColor);
+    if (p.selectedRow !== null && p.selectedRow !== undefined) drawSelectedRow(ctx, f, p.selectedRow, p.markColor);
+    if (cursorRef.current !== null) drawCursor(ctx, f, cursorRef.current, p.markColor);
+    if (brushRef.current !== null) drawBrush(ctx, f, brushRef.current, p.markColor);
   }, [visible]);
 
-  /** Draws columns [from, to) (absolute) of the current history into the ring. */
-  const drawColumns = useCallback((ring: Ring, from: number, to: number) => {
-    const p = propsRef.current;
-    const { base, history } = p.live;
-    for (const seg of ringSegments(ring.cap, from, to - from)) {
-      const i0 = from - base + seg.dst;
-      const cells = p.geometry(history, i0, i0 + seg.len, seg.len, ring.offH);
-      // 1-px columns: pixels written directly beat paths (putImageData also clears what was there).
-      const img = ring.ctx.createImageData(seg.len, ring.offH);
-      drawCellsToPixels(img, cells, ring.paletteBytes);
-      ring.ctx.putImageData(img, seg.src, 0);
-      for (let a = from + seg.dst; a < from + seg.dst + seg.len; a++) ring.violations.delete(a);
-      for (let k = 0; k < cells.count; k++) {
-        if (((cells.flags[k] ?? 0) & CellFlag.VIOLATION) === 0) continue;
-        const abs = base + (cells.tick[k] ?? 0);
-        const list = ring.violations.get(abs) ?? [];
-        list.push(cells.row[k] ?? 0);
-        ring.violations.set(abs, list);
-      }
-    }
-    for (const abs of ring.violations.keys()) if (abs < base || abs < to - ring.cap) ring.violations.delete(abs);
-  }, []);
-
+  /** Draws the next chunk of missing columns into the ring, then the view; again next frame until done. */
   const pump = useCallback(() => {
     frameRef.current = null;
     const ring = ringRef.current;
     if (ring === null) return;
-    const { base, history } = propsRef.current.live;
+    const p = propsRef.current;
+    const { base, history } = p.live;
     const target = base + history.ticks.length;
     const t0 = performance.now();
     if (ring.drawnTo < base) ring.drawnTo = base;
-    const to = Math.min(target, ring.drawnTo + chunkColumns(ring.rows));
-    const incremental = ring.firstDone && to > ring.drawnTo;
+    const to = Math.min(target, ring.drawnTo + chunkColumns(ring.config.rows));
+    const incremental = firstDoneRef.current && to > ring.drawnTo;
     if (to > ring.drawnTo) {
-      drawColumns(ring, ring.drawnTo, to);
+      ring.drawColumns(p.geometry, history, base, ring.drawnTo, to);
       ring.drawnTo = to;
     }
     blit();
@@ -236,161 +160,149 @@ export function HeatCanvas(props: HeatCanvasProps) {
       frameRef.current = requestAnimationFrame(pump);
       return;
     }
-    if (!ring.firstDone) {
-      ring.firstDone = true;
+    if (!firstDoneRef.current) {
+      firstDoneRef.current = true;
       performance.mark('vcpumap:heatmap-ready');
     } else if (incremental) {
       performance.measure('vcpumap:heatmap-redraw', { start: t0, end: t1 });
     }
     canvasRef.current?.setAttribute('data-drawn-columns', String(ring.drawnTo - base));
-  }, [blit, drawColumns]);
+  }, [blit]);
 
   const schedule = useCallback(() => {
     frameRef.current ??= requestAnimationFrame(pump);
   }, [pump]);
 
-  // New data, rows or config: rebuild the ring or draw the new columns.
+  const ringConfig = (): RingConfig => {
+    const p = propsRef.current;
+    return { epoch: p.live.epoch, rows: p.rows, rowHeight: p.rowHeight, configKey: p.configKey, palette: p.palette, columns: p.live.history.ticks.length };
+  };
+  const rebuild = useCallback(() => {
+    const ring = RingCanvas.build(ringConfig(), propsRef.current.live.base, ringRef.current);
+    if (ring !== null) ringRef.current = ring;
+    // Set again once every column of the new ring is drawn.
+    canvasRef.current?.removeAttribute('data-drawn-columns');
+  }, []);
+
+  // A new config: a new ring, drawn from scratch.
+  const { epoch } = props.live;
+  const { rows, rowHeight, configKey, palette } = props;
   useEffect(() => {
-    const { live, rows, configKey, rowHeight } = props;
-    const n = live.history.ticks.length;
-    let ring = ringRef.current;
-    const offH = Math.max(1, rows * Math.max(1, Math.min(8, Math.ceil(rowHeight))));
-    if (ring === null || ring.epoch !== live.epoch || ring.rows !== rows || ring.configKey !== configKey || n > ring.cap || ring.offH !== offH) {
-      const cap = ringCapacity(n);
-      const off = ring !== null && ring.cap === cap && ring.offH === offH ? ring.off : document.createElement('canvas');
-      off.width = cap;
-      off.height = offH;
-      const ctx = off.getContext('2d');
-      if (ctx === null) return;
-      ring = { off, ctx, cap, offH, epoch: live.epoch, rows, configKey, paletteBytes: paletteBytes(props.palette), drawnTo: live.base, violations: new Map(), firstDone: ring?.firstDone ?? false };
-      ringRef.current = ring;
-    }
+    const ring = ringRef.current;
+    const cfg = ringConfig();
+    if (ring === null || !ring.fits(cfg) || ring.config.palette.join() !== palette.join()) rebuild();
     schedule();
-  }, [props, schedule]);
+  }, [epoch, rows, rowHeight, configKey, palette, rebuild, schedule]);
+
+  // New data: the new columns only (a new ring when it has outgrown the old one).
+  const { live } = props;
+  useEffect(() => {
+    const ring = ringRef.current;
+    if (ring !== null && !ring.fits(ringConfig())) rebuild();
+    schedule();
+  }, [live, rebuild, schedule]);
+
+  // A new size or new overlays: the same cells drawn again.
+  const { selectedRow, columnMarks, bandRows } = props;
+  useEffect(() => {
+    blit();
+  }, [width, selectedRow, columnMarks, bandRows, blit]);
 
   useEffect(() => {
     const el = containerRef.current;
     if (el === null) return;
-    const ro = new ResizeObserver((entries) => {
-      const w = Math.floor(entries[0]?.contentRect.width ?? 0);
-      setWidth(w);
-    });
+    const ro = new ResizeObserver((entries) => setWidth(Math.floor(entries[0]?.contentRect.width ?? 0)));
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
 
+  // The zoomed view from the URL (a reload, Back), unless it is the one this canvas reported.
+  const reportedRef = useRef<string | null>(null);
+  const reportTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const zoomKey = spanKey(props.zoom);
+  const syncedRef = useRef<string | null>(null);
   useEffect(() => {
+    const sync = `${epoch}|${zoomKey}`;
+    if (syncedRef.current === sync) return;
+    const sameEpoch = syncedRef.current?.startsWith(`${epoch}|`) ?? false;
+    syncedRef.current = sync;
+    if (sameEpoch && reportedRef.current === zoomKey) return;
+    const z = propsRef.current.zoom;
+    const { base, history } = propsRef.current.live;
+    viewRef.current = z === null || z === undefined ? null : viewOfTimes(history.ticks, base, z);
+    setZoomed(viewRef.current !== null);
     blit();
-  }, [width, blit, props.selectedRow]);
+  }, [epoch, zoomKey, blit]);
 
   useEffect(
     () => () => {
       if (frameRef.current !== null) cancelAnimationFrame(frameRef.current);
+      if (reportTimer.current !== null) clearTimeout(reportTimer.current);
     },
     [],
   );
 
-  const hitAt = useCallback(
-    (abs: number, row: number): HeatHit | null => {
-      const p = propsRef.current;
-      const { base, history } = p.live;
-      const tick = abs - base;
-      if (tick < 0 || tick >= history.ticks.length || row < 0 || row >= p.rows) return null;
-      const cells = p.geometry(history, tick, tick + 1, 1, Math.max(1, p.rows));
-      let thread: number | null = null;
-      for (let k = 0; k < cells.count; k++) if (cells.row[k] === row) thread = cells.thread[k] ?? null;
-      const { a0, a1 } = visible();
-      const colW = widthRef.current / Math.max(1, a1 - a0);
-      return { tick, row, thread, x: (abs - a0 + 0.5) * colW, y: (row + 0.5) * p.rowHeight };
-    },
-    [visible],
-  );
+  /** Shows `view` and reports it once the user stops zooming or panning. */
+  const setView = (view: ColumnView | null, now = false) => {
+    viewRef.current = view;
+    setZoomed(view !== null);
+    blit();
+    const report = () => {
+      reportTimer.current = null;
+      const { base, history } = propsRef.current.live;
+      const v = viewRef.current;
+      const span = v === null ? null : zoomSpan(history.ticks, base, v);
+      reportedRef.current = spanKey(span);
+      propsRef.current.onZoom?.(span);
+    };
+    if (reportTimer.current !== null) clearTimeout(reportTimer.current);
+    if (now) report();
+    else reportTimer.current = setTimeout(report, ZOOM_REPORT_MS);
+  };
 
-  const posToCell = (e: MouseEvent<HTMLCanvasElement>): { abs: number; row: number } => {
+  const range = () => ({ base: propsRef.current.live.base, count: propsRef.current.live.history.ticks.length });
+
+  const hitAt = (cell: HeatCursor): HeatHit | null => {
+    const p = propsRef.current;
+    const { base, history } = p.live;
+    const tick = cell.abs - base;
+    if (tick < 0 || tick >= history.ticks.length || cell.row < 0 || cell.row >= p.rows) return null;
+    const thread = threadInRow(p.geometry(history, tick, tick + 1, 1, Math.max(1, p.rows)), cell.row);
+    return { tick, row: cell.row, thread, ...cellCentre(visible(), widthRef.current, p.rowHeight, cell) };
+  };
+
+  const posToCell = (e: MouseEvent<HTMLCanvasElement>): HeatCursor => {
     const r = e.currentTarget.getBoundingClientRect();
-    const { a0, a1 } = visible();
-    const abs = a0 + Math.floor(((e.clientX - r.left) / Math.max(1, r.width)) * (a1 - a0));
-    const row = Math.floor((e.clientY - r.top) / props.rowHeight);
-    return { abs: Math.min(a1 - 1, Math.max(a0, abs)), row };
-  };
-
-  const zoom = (factor: number, centre: number | null) => {
-    const { base, history } = propsRef.current.live;
-    const n = history.ticks.length;
-    const { a0, a1 } = visible();
-    const span = a1 - a0;
-    const newSpan = Math.max(4, Math.min(n, Math.round(span * factor)));
-    if (newSpan >= n) {
-      viewRef.current = null;
-      setZoomed(false);
-    } else {
-      const c = centre ?? (a0 + a1) / 2;
-      const start = Math.round(c - ((c - a0) / Math.max(1, span)) * newSpan);
-      viewRef.current = { a0: Math.max(base, Math.min(start, base + n - newSpan)), a1: 0 };
-      viewRef.current.a1 = viewRef.current.a0 + newSpan;
-      setZoomed(true);
-    }
-    blit();
-  };
-
-  const pan = (columns: number) => {
-    const v = viewRef.current;
-    if (v === null) return;
-    viewRef.current = { a0: v.a0 + columns, a1: v.a1 + columns };
-    viewRef.current = visible();
-    blit();
+    return cellAtPoint(visible(), r.width, props.rowHeight, e.clientX - r.left, e.clientY - r.top);
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLCanvasElement>) => {
-    const { a0, a1 } = visible();
-    const cur = cursorRef.current ?? { abs: a1 - 1, row: 0 };
-    let next = cur;
-    const rows = props.rows;
-    switch (e.key) {
-      case 'ArrowLeft':
-        if (e.shiftKey) pan(-Math.max(1, Math.round((a1 - a0) / 10)));
-        else next = { ...cur, abs: Math.max(a0, cur.abs - 1) };
-        break;
-      case 'ArrowRight':
-        if (e.shiftKey) pan(Math.max(1, Math.round((a1 - a0) / 10)));
-        else next = { ...cur, abs: Math.min(a1 - 1, cur.abs + 1) };
-        break;
-      case 'ArrowUp':
-        next = { ...cur, row: Math.max(0, cur.row - 1) };
-        break;
-      case 'ArrowDown':
-        next = { ...cur, row: Math.min(rows - 1, cur.row + 1) };
-        break;
-      case 'Home':
-        next = { ...cur, abs: a0 };
-        break;
-      case 'End':
-        next = { ...cur, abs: a1 - 1 };
-        break;
-      case '+':
-      case '=':
-        zoom(0.5, cur.abs);
-        break;
-      case '-':
-        zoom(2, cur.abs);
-        break;
-      case 'Enter':
-      case ' ':
-        props.onSelectRow?.(cur.row);
-        break;
-      case 'Escape':
-        viewRef.current = null;
-        setZoomed(false);
+    const k = heatKey(e.key, e.shiftKey, cursorRef.current, visible(), props.rows);
+    if (k === null) return;
+    switch (k.kind) {
+      case 'reset':
+        // Not prevented: the page's Escape (clear the selection) sees it too.
         cursorRef.current = null;
         props.onHover?.(null);
-        blit();
+        setView(null, true);
         return;
-      default:
-        return;
+      case 'pan':
+        setView(panColumns(range(), viewRef.current, k.columns));
+        break;
+      case 'zoom':
+        setView(zoomColumns(range(), viewRef.current, k.factor, k.centre));
+        break;
+      case 'select':
+        props.onSelectRow?.(k.row);
+        break;
+      case 'cursor':
+        cursorRef.current = k.cursor;
+        break;
     }
     e.preventDefault();
-    cursorRef.current = next;
-    props.onHover?.(hitAt(next.abs, next.row));
+    const cur = cursorRef.current ?? { abs: visible().a1 - 1, row: 0 };
+    cursorRef.current = cur;
+    props.onHover?.(hitAt(cur));
     blit();
   };
 
@@ -405,27 +317,25 @@ export function HeatCanvas(props: HeatCanvasProps) {
       brushRef.current = { ...brushRef.current, to: c.abs };
       blit();
     }
-    props.onHover?.(hitAt(c.abs, c.row));
+    props.onHover?.(hitAt(c));
   };
   const onMouseUp = (e: MouseEvent<HTMLCanvasElement>) => {
     const b = brushRef.current;
     brushRef.current = null;
     if (b === null) return;
     const c = posToCell(e);
-    const base = propsRef.current.live.base;
-    const lo = Math.min(b.from, c.abs);
-    const hi = Math.max(b.from, c.abs);
-    if (hi - lo >= 2) props.onBrush?.(lo - base, hi - base + 1);
+    const ticks = brushTicks(b.from, c.abs, propsRef.current.live.base);
+    if (ticks !== null) props.onBrush?.(ticks.x0, ticks.x1);
     else props.onSelectRow?.(c.row);
     blit();
   };
   const onWheel = (e: WheelEvent<HTMLCanvasElement>) => {
     if (!e.ctrlKey && !e.shiftKey) return; // plain wheel scrolls the page
-    const { a0, a1 } = visible();
-    if (e.shiftKey) pan(Math.sign(e.deltaY || e.deltaX) * Math.max(1, Math.round((a1 - a0) / 10)));
+    const view = visible();
+    if (e.shiftKey) setView(panColumns(range(), viewRef.current, Math.sign(e.deltaY || e.deltaX) * panStep(view)));
     else {
       const r = e.currentTarget.getBoundingClientRect();
-      zoom(e.deltaY < 0 ? 0.7 : 1.4, a0 + ((e.clientX - r.left) / Math.max(1, r.width)) * (a1 - a0));
+      setView(zoomColumns(range(), viewRef.current, e.deltaY < 0 ? 0.7 : 1.4, view.a0 + ((e.clientX - r.left) / Math.max(1, r.width)) * (view.a1 - view.a0)));
     }
   };
 
@@ -451,15 +361,7 @@ export function HeatCanvas(props: HeatCanvasProps) {
       />
       {axis !== null ? <TimeAxis from={axis.from} to={axis.to} width={width} /> : <div className="h-5" />}
       {zoomed ? (
-        <button
-          type="button"
-          className="absolute right-1 top-1 rounded bg-slate-800/80 px-2 py-0.5 text-xs text-white"
-          onClick={() => {
-            viewRef.current = null;
-            setZoomed(false);
-            blit();
-          }}
-        >
+        <button type="button" className="absolute right-1 top-1 rounded bg-slate-800/90 px-2 py-0.5 text-xs text-white" onClick={() => setView(null, true)}>
           Reset zoom
         </button>
       ) : null}

@@ -7,7 +7,7 @@ export function TimeAxis({ from, to, width }: { readonly from: number; readonly 
   const ticks = x.ticks(Math.max(2, Math.floor(width / 110)));
   const fmt = x.tickFormat();
   return (
-    <svg width={width} height={20} className="block text-slate-500" aria-hidden>
+    <svg width={width} height={20} className="block text-slate-600 dark:text-slate-400" aria-hidden>
       {ticks.map((t) => (
         <g key={t.getTime()} transform={`translate(${x(t)},0)`}>
           <line y2={4} stroke="currentColor" />

@@ -1,16 +1,22 @@
 'use client';
-// The host timeline heatmap: a row per pCPU (topology order), a column per tick, coloured by the
-// VM whose vCPU ran there; stale cells faded, off-pin cells outlined. Drag to choose a window,
-// Ctrl+wheel or +/- to zoom, Shift+wheel or Shift+arrows to pan, arrows to move a cursor.
+// The host timeline heatmap: a row per pCPU (topology order, socket and NUMA node bands beside it),
+// a column per tick, coloured by the VM whose vCPU ran there, or by state (on pin, off pin,
+// unpinned, stale); a chosen VM's cells in full colour and the rest dimmed; stale cells faded,
+// off-pin cells outlined. Drag to choose a window, Ctrl+wheel or +/- to zoom, Shift+wheel or
+// Shift+arrows to pan (the zoom is in the URL), arrows to move a cursor.
 import { useCallback, useMemo, useState } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
-import { orderCpus, timelineCells, type TopologyCpu } from '@/lib/heatmap/timeline-cells';
-import { palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
+import { axisLabels, bandStarts, cpuBands } from '@/lib/heatmap/bands';
+import { cellState, STATE_LABELS, statePalette, withDimmed } from '@/lib/heatmap/cell-colors';
+import { orderCpus, timelineCells, type TimelineColoring, type TopologyCpu } from '@/lib/heatmap/timeline-cells';
+import { fnv1a32, palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
 import type { LiveHistory } from '@/lib/ui/live-history';
 import type { History } from '@/lib/server/store/store';
 import { cpuText, threadIndex, threadLabel } from '@/lib/ui/describe';
 import { formatTime } from '@/lib/ui/format';
-import { HeatCanvas, type HeatHit } from '../heat/heat-canvas';
+import type { ColorMode } from '@/lib/ui/url-state';
+import { BandAxis } from '../heat/band-axis';
+import { HeatCanvas, type HeatHit, type ZoomSpan } from '../heat/heat-canvas';
 import { Tooltip } from '../heat/tooltip';
 import { canvasColors, useTheme } from '../use-theme';
 
@@ -20,6 +26,10 @@ interface Props {
   readonly selectedCpu: number | null;
   readonly onSelectCpu: (cpu: number) => void;
   readonly onBrush: (from: number, to: number) => void;
+  readonly chosenVm: string | null;
+  readonly colorMode: ColorMode;
+  readonly zoom: ZoomSpan | null;
+  readonly onZoom: (zoom: ZoomSpan | null) => void;
 }
 
 /** Topology CPUs plus any pCPU the history's vCPUs were seen on that the topology lacks. */
@@ -36,10 +46,29 @@ function rowTopology(snapshot: Snapshot, history: History): TopologyCpu[] {
   return [...snapshot.topology.cpus, ...[...extra].map((cpu) => ({ cpu, socket: Number.MAX_SAFE_INTEGER, node: 0, core: cpu, siblings: [cpu] }))];
 }
 
-export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush }: Props) {
+/** The vCPU pins of a snapshot by history thread key, and a key that changes only when a pin does. */
+function snapshotPins(snapshot: Snapshot): { key: string; pins: Map<string, readonly number[] | null> } {
+  const pins = new Map<string, readonly number[] | null>();
+  const parts: string[] = [];
+  for (const vm of snapshot.vms) {
+    for (const v of vm.vcpus) {
+      const k = `${vm.name}:${vm.pid}:${v.tid}`;
+      pins.set(k, v.pin);
+      parts.push(`${k}=${v.pin?.join(',') ?? '-'}`);
+    }
+  }
+  return { key: parts.join(' '), pins };
+}
+
+/** Row labels at least this far apart (px), 11 px text. */
+const LABEL_GAP = 14;
+
+export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush, chosenVm, colorMode, zoom, onZoom }: Props) {
   const theme = useTheme();
   const look = canvasColors(theme);
-  const colors = palette(theme);
+  const byState = colorMode === 'state';
+  const base = byState ? statePalette(theme) : palette(theme);
+  const colors = useMemo(() => withDimmed(base, look.background), [base, look.background]);
   const [hit, setHit] = useState<HeatHit | null>(null);
   const epoch = live.epoch;
   const topoKey = snapshot.topology.cpus.map((c) => c.cpu).join(',');
@@ -48,6 +77,19 @@ export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush
   const rowCpus = useMemo(() => orderCpus(cpus), [cpus]);
   const rows = rowCpus.length;
   const rowHeight = Math.max(3, Math.min(22, Math.floor(520 / Math.max(1, rows))));
+  const sockets = useMemo(() => cpuBands(rowCpus, cpus, 'socket'), [rowCpus, cpus]);
+  const nodes = useMemo(() => cpuBands(rowCpus, cpus, 'node'), [rowCpus, cpus]);
+  const bandRows = useMemo(() => [...new Set([...bandStarts(sockets), ...bandStarts(nodes)])], [sockets, nodes]);
+  const labels = useMemo(() => axisLabels(rows, rowHeight, LABEL_GAP).map((r) => ({ at: r, text: String(rowCpus[r] ?? '') })), [rows, rowHeight, rowCpus]);
+
+  // By state only: the pins change rarely, so the colouring (and the ring) is rebuilt only when one does.
+  const pinsNow = byState ? snapshotPins(snapshot) : null;
+  const pinKey = pinsNow === null ? '' : `${pinsNow.key.length}:${fnv1a32(pinsNow.key).toString(36)}`;
+  const pins = useMemo(() => pinsNow?.pins ?? new Map<string, readonly number[] | null>(), [pinKey]);
+  const coloring = useMemo<TimelineColoring>(
+    () => ({ chosenVm, dimOffset: base.length, pinOf: byState ? (key: string) => pins.get(key) ?? null : null }),
+    [chosenVm, base.length, byState, pins],
+  );
   const colorCache = useMemo(() => new Map<string, number>(), []);
   const colorOf = useCallback(
     (vm: string) => {
@@ -60,9 +102,11 @@ export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush
     },
     [colorCache],
   );
-  const geometry = useCallback((h: History, x0: number, x1: number, w: number, hh: number) => timelineCells(h, cpus, { width: w, height: hh, x0, x1 }, colorOf), [cpus, colorOf]);
+  const geometry = useCallback(
+    (h: History, x0: number, x1: number, w: number, hh: number) => timelineCells(h, cpus, { width: w, height: hh, x0, x1 }, colorOf, coloring),
+    [cpus, colorOf, coloring],
+  );
   const threads = useMemo(() => threadIndex(snapshot), [snapshot]);
-  const labelEvery = Math.ceil(11 / rowHeight);
   const selectedRow = selectedCpu === null ? null : rowCpus.indexOf(selectedCpu);
 
   let tip: string[] | null = null;
@@ -81,32 +125,29 @@ export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush
             `thread ${th.tid} on pCPU ${cpu ?? '?'}${ran === 0 ? ' (stale: did not run this tick)' : ''}`,
             at === undefined ? '' : formatTime(at),
             now === undefined ? 'thread gone now' : `now: ${threadLabel(now.thread)}, pin ${cpuText(now.thread.pin)}, affinity ${cpuText(now.thread.affinity)}`,
+            byState && cpu !== undefined ? `state: ${STATE_LABELS[cellState(ran !== 0, pins.get(th.key) ?? null, cpu, false)] ?? '?'}` : '',
           ];
   }
 
   return (
-    <div className="relative flex" data-testid="host-timeline">
-      <div className="relative w-10 shrink-0 text-right font-mono text-[10px] leading-none text-slate-500" style={{ height: rows * rowHeight }} aria-hidden>
-        {rowCpus.map((cpu, r) =>
-          r % labelEvery === 0 ? (
-            <span key={cpu} className="absolute right-1" style={{ top: r * rowHeight + Math.max(0, (rowHeight - 10) / 2) }}>
-              {cpu}
-            </span>
-          ) : null,
-        )}
-      </div>
+    <div className="relative flex" data-testid="host-timeline" data-row-cpus={rowCpus.join(',')}>
+      <BandAxis orientation="rows" step={rowHeight} count={rows} sockets={sockets} nodes={nodes} labels={labels} />
       <div className="relative min-w-0 flex-1">
         <HeatCanvas
           live={live}
           rows={rows}
           geometry={geometry}
-          configKey={`${theme}:${rowCpus.join(',')}`}
+          configKey={`${theme}:${rowCpus.join(',')}:${colorMode}:${chosenVm ?? ''}:${pinKey}`}
           palette={colors}
           background={look.background}
           markColor={look.mark}
+          bandRows={bandRows}
+          bandColor={look.grid}
           rowHeight={rowHeight}
-          label={`Timeline of ${rows} pCPUs over ${live.history.ticks.length} ticks, coloured by VM. Arrow keys move a cursor, Enter selects the pCPU, plus and minus zoom.`}
+          label={`Timeline of ${rows} pCPUs over ${live.history.ticks.length} ticks, coloured by ${byState ? 'state' : 'VM'}${chosenVm !== null ? `, ${chosenVm} highlighted` : ''}. Arrow keys move a cursor, Enter selects the pCPU, plus and minus zoom.`}
           selectedRow={selectedRow !== null && selectedRow >= 0 ? selectedRow : null}
+          zoom={zoom}
+          onZoom={onZoom}
           onHover={setHit}
           onSelectRow={(r) => {
             const cpu = rowCpus[r];

@@ -1,13 +1,17 @@
 'use client';
-// The host view: violations first, then the topology grid, the timeline heatmap, the vCPU x pCPU
-// matrix and the VMs. State (window, selected pCPU) is in the URL.
-import { useCallback, useRef } from 'react';
+// The host view: violations first, then the legend, the topology grid, the timeline heatmap, the
+// vCPU x pCPU matrix and the VMs. State (window, selected pCPU, chosen VM, colouring, zoom) is in
+// the URL; Escape clears the selection (the chosen VM and the pCPU).
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
 import { formatAge, formatTime, isStale } from '@/lib/ui/format';
+import type { ColorMode } from '@/lib/ui/url-state';
 import { ConnectionIndicator } from '../live/connection-indicator';
 import { useHostData } from '../use-host-data';
 import { useNow } from '../use-now';
 import { useViewState } from '../use-view-state';
+import type { ZoomSpan } from '../heat/heat-canvas';
+import { HostLegend } from './host-legend';
 import { HostTimeline } from './host-timeline';
 import { TopologyGrid } from './topology-grid';
 import { VcpuMatrixView } from './vcpu-matrix-view';
@@ -37,6 +41,29 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
     (cpu: number) => setViewUrl({ ...viewRef.current, cpu: viewRef.current.cpu === cpu ? null : cpu }, 'replace'),
     [setViewUrl],
   );
+  const chooseVm = useCallback((vm: string | null) => setViewUrl({ ...viewRef.current, vm }, 'replace'), [setViewUrl]);
+  const setColorMode = useCallback((color: ColorMode) => setViewUrl({ ...viewRef.current, color }, 'replace'), [setViewUrl]);
+  const setZoom = useCallback((zoom: ZoomSpan | null) => setViewUrl({ ...viewRef.current, zoom }, 'replace'), [setViewUrl]);
+
+  // Escape anywhere on the page clears the selection; in a search box with text it clears the text first.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const t = e.target;
+      if ((t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement) && t.value !== '') return;
+      const v = viewRef.current;
+      if (v.vm !== null || v.cpu !== null) setViewUrl({ ...v, vm: null, cpu: null }, 'replace');
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [setViewUrl]);
+
+  const vmKey = snapshot.vms.map((v) => `${v.name}\u0000${v.vcpus.length}`).join('\u0001');
+  const legendVms = useMemo(() => {
+    const counts = new Map<string, number>();
+    for (const vm of snapshot.vms) counts.set(vm.name, (counts.get(vm.name) ?? 0) + vm.vcpus.length);
+    return [...counts].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([name, vcpus]) => ({ name, vcpus }));
+  }, [vmKey]);
 
   const share = (): string => {
     const t = live?.history.ticks ?? [];
@@ -57,20 +84,24 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
         </span>
       </div>
       <div className="mt-2">
-        <WindowBar window={view.window} onLive={() => setViewUrl({ ...view, window: null }, 'push')} onShare={share} />
+        <WindowBar window={view.window} onLive={() => setViewUrl({ ...view, window: null, zoom: null }, 'push')} onShare={share} />
       </div>
 
       <Section title="Violations" testId="violations">
         <ViolationsTable violations={snapshot.violations} now={now} caption={view.window === null ? 'In force now' : `In force at ${formatTime(snapshot.at)}`} />
       </Section>
 
-      <Section title="Topology" testId="topology">
-        <TopologyGrid snapshot={snapshot} selected={view.cpu} onSelect={selectCpu} />
+      <Section title="Legend" testId="legend">
+        <HostLegend vms={legendVms} chosenVm={view.vm} colorMode={view.color} onChoose={chooseVm} onColorMode={setColorMode} />
       </Section>
 
-      <Section title="Timeline: pCPU by tick, coloured by VM" testId="timeline">
-        <p className="mb-1 text-xs text-slate-500 dark:text-slate-400">
-          Faded: the thread did not run that tick (its pCPU is its last one). Outlined: off-pin. Drag to choose a window; Ctrl+wheel or +/− to zoom.
+      <Section title="Topology" testId="topology">
+        <TopologyGrid snapshot={snapshot} selected={view.cpu} onSelect={selectCpu} chosenVm={view.vm} colorMode={view.color} />
+      </Section>
+
+      <Section title={`Timeline: pCPU by tick, coloured by ${view.color === 'state' ? 'state' : 'VM'}`} testId="timeline">
+        <p className="mb-1 text-xs text-slate-600 dark:text-slate-400">
+          Faded: the thread did not run that tick (its pCPU is its last one). Outlined: off-pin. Drag to choose a window; Ctrl+wheel or +/− to zoom, Shift+wheel to pan.
         </p>
         {historyError !== null ? (
           <p role="alert" className="text-red-700 dark:text-red-400">
@@ -86,17 +117,21 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
             snapshot={snapshot}
             selectedCpu={view.cpu}
             onSelectCpu={selectCpu}
-            onBrush={(from, to) => setViewUrl({ ...view, window: { from, to } }, 'push')}
+            onBrush={(from, to) => setViewUrl({ ...view, window: { from, to }, zoom: null }, 'push')}
+            chosenVm={view.vm}
+            colorMode={view.color}
+            zoom={view.zoom}
+            onZoom={setZoom}
           />
         )}
       </Section>
 
       <Section title="vCPU × pCPU: share of the window" testId="matrix">
-        {live !== null && live.history.ticks.length > 0 ? <VcpuMatrixView live={live} snapshot={snapshot} /> : <p>No frames in this window.</p>}
+        {live !== null && live.history.ticks.length > 0 ? <VcpuMatrixView live={live} snapshot={snapshot} chosenVm={view.vm} colorMode={view.color} /> : <p>No frames in this window.</p>}
       </Section>
 
       <Section title="VMs" testId="vms">
-        <VmList host={host} vms={snapshot.vms} violations={snapshot.violations} />
+        <VmList host={host} vms={snapshot.vms} violations={snapshot.violations} chosenVm={view.vm} onChoose={chooseVm} />
       </Section>
     </div>
   );

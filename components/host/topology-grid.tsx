@@ -1,20 +1,31 @@
 'use client';
-// The host's topology: socket, NUMA node, core, SMT thread. Each pCPU shows the VM and vCPU on it
-// now (colour and text), its load, pin sets as a dashed outline, and violations by shape (a
-// triangle and a thick outline) as well as colour. Every cell is a button with a full accessible
-// name, so the grid is usable by keyboard and screen reader.
-import { memo } from 'react';
+// The host's topology: socket, NUMA node, core, SMT thread. Each pCPU shows what runs on it now
+// (VM name and vCPU as text, and the VM's colour or, by state, on pin / off pin / unpinned / stale /
+// host load), its load, pin sets as a dashed outline, and violations by shape (a triangle and a
+// thick outline) as well as colour. A chosen VM's cells are outlined and the rest dimmed. The grid
+// is one tab stop: arrow keys move between pCPUs (roving tabindex), Enter or a click selects one.
+// Every cell's accessible name starts with its visible text.
+import { memo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Snapshot, SnapshotCpu } from '@/lib/model/snapshot';
+import { CellState, cellState, DIM_KEEP, mix, statePalette, textOn } from '@/lib/heatmap/cell-colors';
 import { orderCpus } from '@/lib/heatmap/timeline-cells';
 import { palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
 import { cpuText, occupants, pinnedBy, threadLabel } from '@/lib/ui/describe';
-import { useTheme } from '../use-theme';
+import { isRovingKey, rovingTarget } from '@/lib/ui/roving';
+import type { ColorMode } from '@/lib/ui/url-state';
+import { canvasColors, useTheme } from '../use-theme';
 
 interface Props {
   readonly snapshot: Snapshot;
   readonly selected: number | null;
   readonly onSelect: (cpu: number) => void;
+  /** The chosen VM: its cells outlined, every other VM's dimmed. */
+  readonly chosenVm?: string | null;
+  readonly colorMode?: ColorMode;
 }
+
+/** A pCPU without a vCPU this busy (0..1) counts as host load. */
+const HOST_LOAD_BUSY = 0.25;
 
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): [K, T[]][] {
   const out: [K, T[]][] = [];
@@ -27,9 +38,11 @@ function groupBy<T, K>(items: readonly T[], key: (t: T) => K): [K, T[]][] {
   return out;
 }
 
-function TopologyGridView({ snapshot, selected, onSelect }: Props) {
+function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, colorMode = 'vm' }: Props) {
   const theme = useTheme();
-  const colors = palette(theme);
+  const vmColors = palette(theme);
+  const stateColors = statePalette(theme);
+  const look = canvasColors(theme);
   const byCpu = new Map(snapshot.topology.cpus.map((c) => [c.cpu, c]));
   const ordered = orderCpus(snapshot.topology.cpus)
     .map((c) => byCpu.get(c))
@@ -39,16 +52,39 @@ function TopologyGridView({ snapshot, selected, onSelect }: Props) {
   const violated = new Map<number, string[]>();
   for (const v of snapshot.violations) for (const p of v.pcpus) violated.set(p, [...(violated.get(p) ?? []), v.kind]);
 
+  const boxRef = useRef<HTMLDivElement>(null);
+  const [focusCpu, setFocusCpu] = useState<number | null>(null);
+  const tabCpu = [focusCpu, selected, ordered[0]?.cpu].find((c) => c !== null && c !== undefined && byCpu.has(c));
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (!isRovingKey(e.key)) return;
+    const buttons = [...(boxRef.current?.querySelectorAll<HTMLButtonElement>('button[data-cpu]') ?? [])];
+    const from = buttons.findIndex((b) => b === document.activeElement);
+    if (from < 0) return;
+    const to = buttons[rovingTarget(buttons.map((b) => b.getBoundingClientRect()), from, e.key)];
+    if (to === undefined) return;
+    e.preventDefault();
+    to.focus();
+    setFocusCpu(Number(to.dataset.cpu));
+  };
+
   return (
-    <div className="flex flex-wrap gap-3" data-testid="topology-grid">
+    <div
+      ref={boxRef}
+      role="group"
+      aria-label="pCPUs by socket, NUMA node and core. Arrow keys move between pCPUs; Enter selects one."
+      className="flex flex-wrap gap-3"
+      data-testid="topology-grid"
+      onKeyDown={onKeyDown}
+    >
       {groupBy(ordered, (c) => c.socket).map(([socket, inSocket]) => (
         <section key={socket} className="rounded border border-slate-300 p-2 dark:border-slate-700" aria-label={`Socket ${socket}`}>
-          <h3 className="mb-1 text-xs font-semibold uppercase text-slate-500">Socket {socket}</h3>
+          <h3 className="mb-1 text-xs font-semibold uppercase text-slate-600 dark:text-slate-400">Socket {socket}</h3>
           <div className="flex flex-wrap gap-2">
             {groupBy(inSocket, (c) => c.node).map(([node, inNode]) => (
               <section key={node} className="rounded border border-dotted border-slate-400 p-1.5 dark:border-slate-600" aria-label={`NUMA node ${node}`}>
-                <h4 className="mb-1 text-xs text-slate-500">Node {node}</h4>
-                <div className="flex max-w-[40rem] flex-wrap gap-1">
+                <h4 className="mb-1 text-xs text-slate-600 dark:text-slate-400">Node {node}</h4>
+                <div className="flex flex-wrap gap-1">
                   {groupBy(
                     [...inNode].sort((a, b) => a.core - b.core || a.cpu - b.cpu),
                     (c) => c.core,
@@ -58,10 +94,25 @@ function TopologyGridView({ snapshot, selected, onSelect }: Props) {
                         const here = on.get(c.cpu) ?? [];
                         const top = here[0];
                         const vcpu = top?.thread.role === 'vcpu' ? top : undefined;
-                        const color = vcpu !== undefined ? colors[vmColorIndex(vcpu.vm.name)] : undefined;
                         const pinned = pins.get(c.cpu) ?? [];
                         const kinds = violated.get(c.cpu) ?? [];
-                        const label = [
+                        const hostLoad = vcpu === undefined && c.busy !== null && c.busy >= HOST_LOAD_BUSY;
+                        let color: string | undefined;
+                        if (colorMode === 'state') {
+                          if (vcpu !== undefined) color = stateColors[cellState(vcpu.thread.ran, vcpu.thread.pin, c.cpu, false)];
+                          else if (hostLoad) color = stateColors[CellState.HOST_LOAD];
+                        } else if (vcpu !== undefined) color = vmColors[vmColorIndex(vcpu.vm.name)];
+                        const chosen = chosenVm !== null && vcpu?.vm.name === chosenVm;
+                        const dim = chosenVm !== null && !chosen && color !== undefined;
+                        if (color !== undefined && dim) color = mix(color, look.background, DIM_KEEP);
+                        // What the cell shows, in order: its accessible name starts with the same text.
+                        const shown = [
+                          String(c.cpu),
+                          c.isolated ? 'iso' : '',
+                          vcpu !== undefined ? vcpu.vm.name : '',
+                          vcpu !== undefined ? (vcpu.thread.ran ? `vCPU ${vcpu.thread.vcpu ?? '?'}` : `v${vcpu.thread.vcpu ?? '?'} stale`) : hostLoad ? `busy ${Math.round((c.busy ?? 0) * 100)}%` : '',
+                        ];
+                        const details = [
                           `pCPU ${c.cpu}`,
                           here.length === 0
                             ? 'nothing of a VM on it'
@@ -70,33 +121,43 @@ function TopologyGridView({ snapshot, selected, onSelect }: Props) {
                           c.isolated ? 'isolated' : '',
                           c.busy !== null ? `${Math.round(c.busy * 100)}% busy` : '',
                           kinds.length > 0 ? `violations: ${[...new Set(kinds)].join(', ')}` : '',
-                        ]
-                          .filter((s) => s !== '')
-                          .join('. ');
+                        ].filter((s) => s !== '');
+                        const label = `${shown.filter((s) => s !== '').join(' ')}: ${details.join('. ')}`;
                         return (
                           <button
                             key={c.cpu}
                             type="button"
                             data-cpu={c.cpu}
+                            data-vm={vcpu?.vm.name}
+                            data-highlight={chosen ? '1' : undefined}
+                            data-dim={dim ? '1' : undefined}
+                            tabIndex={c.cpu === tabCpu ? 0 : -1}
                             aria-label={label}
                             aria-pressed={selected === c.cpu}
                             title={label}
                             onClick={() => onSelect(c.cpu)}
-                            className={`relative flex h-10 w-9 flex-col items-center justify-center overflow-hidden rounded-sm bg-white text-[10px] leading-tight text-slate-900 dark:bg-slate-900 dark:text-slate-100 ${
+                            onFocus={() => setFocusCpu(c.cpu)}
+                            className={`relative flex h-12 w-[4.75rem] flex-col items-stretch justify-center overflow-hidden rounded-sm bg-white px-1 text-left text-[11px] leading-tight text-slate-900 dark:bg-slate-900 dark:text-slate-100 ${
                               pinned.length > 0 ? 'outline-dashed outline-2 -outline-offset-2 outline-slate-500' : ''
-                            } ${kinds.length > 0 ? 'ring-2 ring-inset ring-red-600' : ''} ${selected === c.cpu ? 'ring-4 ring-sky-500' : ''}`}
-                            style={color !== undefined ? { backgroundColor: color, color: '#000' } : undefined}
+                            } ${kinds.length > 0 ? 'ring-2 ring-inset ring-red-600' : ''} ${selected === c.cpu ? 'ring-4 ring-sky-500' : ''} ${
+                              chosen ? 'z-10 shadow-[0_0_0_3px_#000] dark:shadow-[0_0_0_3px_#fff]' : ''
+                            }`}
+                            style={color !== undefined ? { backgroundColor: color, color: textOn(color) } : undefined}
                           >
-                            <span className="font-mono font-semibold">{c.cpu}</span>
-                            {vcpu !== undefined ? <span className={vcpu.thread.ran ? '' : 'opacity-60'}>v{vcpu.thread.vcpu ?? '?'}</span> : null}
-                            {c.isolated ? <span className="absolute left-0.5 top-0 text-[8px]">iso</span> : null}
+                            {/* Spaces between the parts: the text of the cell reads as its accessible name starts. */}
+                            <span className="flex items-baseline gap-1">
+                              <span className="font-mono font-semibold">{c.cpu}</span>{' '}
+                              {c.isolated ? <span className="text-[10px]">iso</span> : null}
+                            </span>{' '}
+                            {vcpu !== undefined ? <span className="truncate font-medium">{vcpu.vm.name}</span> : null}{' '}
+                            {shown[3] !== '' ? <span className="truncate">{shown[3]}</span> : null}
                             {kinds.length > 0 ? (
-                              <span aria-hidden className="absolute right-0 top-0 text-[9px] text-red-700">
+                              <span aria-hidden className="absolute right-0.5 top-0 text-[10px]">
                                 ▲
                               </span>
                             ) : null}
                             {c.busy !== null ? (
-                              <span aria-hidden className="absolute bottom-0 left-0 h-0.5 bg-slate-900/70 dark:bg-white/70" style={{ width: `${Math.round(c.busy * 100)}%` }} />
+                              <span aria-hidden className="absolute bottom-0 left-0 h-0.5 bg-current opacity-70" style={{ width: `${Math.round(c.busy * 100)}%` }} />
                             ) : null}
                           </button>
                         );
@@ -113,5 +174,5 @@ function TopologyGridView({ snapshot, selected, onSelect }: Props) {
   );
 }
 
-/** Re-rendered for a new snapshot or selection only, not for every tick of the page's clock. */
+/** Re-rendered for a new snapshot, selection, chosen VM or colouring only, not for every tick of the page's clock. */
 export const TopologyGrid = memo(TopologyGridView);

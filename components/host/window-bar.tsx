@@ -41,7 +41,7 @@ export function WindowBar({ window: win, onLive, onShare }: Props) {
         Share
       </button>
       {copied !== null ? (
-        <span role="status" className="break-all text-xs text-slate-500">
+        <span role="status" className="break-all text-xs text-slate-600 dark:text-slate-400">
           {copied}
         </span>
       ) : null}

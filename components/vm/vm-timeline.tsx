@@ -9,11 +9,23 @@ import { vcpuAppearances, vmRows, vmTimelineCells } from '@/lib/heatmap/vm-timel
 import type { History } from '@/lib/server/store/store';
 import type { LiveHistory } from '@/lib/ui/live-history';
 import { formatTime } from '@/lib/ui/format';
-import { HeatCanvas, type HeatHit } from '../heat/heat-canvas';
+import { HeatCanvas, type HeatHit, type ZoomSpan } from '../heat/heat-canvas';
 import { Tooltip } from '../heat/tooltip';
 import { canvasColors, useTheme } from '../use-theme';
+import type { ThreadRole } from '@/lib/model/types';
 
-export function VmTimeline({ live, snapshot, vm, onBrush }: { readonly live: LiveHistory; readonly snapshot: Snapshot; readonly vm: string; readonly onBrush: (from: number, to: number) => void }) {
+const ROLE_SHORT: Readonly<Record<ThreadRole, string>> = { vcpu: 'vCPU', emulator: 'emu', iothread: 'io', vhost: 'vhost', other: 'other', unknown: '?' };
+
+interface Props {
+  readonly live: LiveHistory;
+  readonly snapshot: Snapshot;
+  readonly vm: string;
+  readonly onBrush: (from: number, to: number) => void;
+  readonly zoom: ZoomSpan | null;
+  readonly onZoom: (zoom: ZoomSpan | null) => void;
+}
+
+export function VmTimeline({ live, snapshot, vm, onBrush, zoom, onZoom }: Props) {
   const theme = useTheme();
   const look = canvasColors(theme);
   const h = live.history;
@@ -29,7 +41,7 @@ export function VmTimeline({ live, snapshot, vm, onBrush }: { readonly live: Liv
   const labelOf = (th: number): string => {
     const t = h.threads[th];
     if (t === undefined) return '?';
-    return t.role === 'vcpu' ? `vCPU ${t.vcpu ?? '?'}` : `${t.role === 'emulator' ? 'emu' : t.role === 'iothread' ? 'io' : 'other'}: ${t.name}`;
+    return t.role === 'vcpu' ? `vCPU ${t.vcpu ?? '?'}` : `${ROLE_SHORT[t.role]}: ${t.name}`;
   };
 
   let tip: string[] | null = null;
@@ -44,7 +56,7 @@ export function VmTimeline({ live, snapshot, vm, onBrush }: { readonly live: Liv
   return (
     <div>
       <div className="relative flex" data-testid="vm-timeline">
-        <div className="w-28 shrink-0 text-right text-[11px] leading-none text-slate-500" aria-hidden>
+        <div className="w-28 shrink-0 text-right text-[11px] leading-none text-slate-600 dark:text-slate-400" aria-hidden>
           {rows.map((th) => (
             <div key={th} className="truncate pr-2" style={{ height: rowHeight, lineHeight: `${rowHeight}px` }}>
               {labelOf(th)}
@@ -63,6 +75,8 @@ export function VmTimeline({ live, snapshot, vm, onBrush }: { readonly live: Liv
             rowHeight={rowHeight}
             label={`Timeline of the ${rows.length} threads of ${vm}, coloured by pCPU`}
             columnMarks={plugs.map((p) => p.tick)}
+            zoom={zoom}
+            onZoom={onZoom}
             onHover={setHit}
             onBrush={(x0, x1) => {
               const from = h.ticks[x0];
@@ -84,7 +98,7 @@ export function VmTimeline({ live, snapshot, vm, onBrush }: { readonly live: Liv
       </div>
       <ul className="mt-2 text-sm" data-testid="hotplug-events">
         {plugs.length === 0 ? (
-          <li className="text-slate-500">No vCPU hot-plugged in this window (a hot-plug shows as ▼ and a dashed line on the timeline).</li>
+          <li className="text-slate-600 dark:text-slate-400">No vCPU hot-plugged in this window (a hot-plug shows as ▼ and a dashed line on the timeline).</li>
         ) : (
           plugs.map((p) => (
             <li key={p.thread}>

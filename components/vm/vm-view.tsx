@@ -4,6 +4,8 @@
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
+import type { VcpuIdentitySource } from '@/lib/model/types';
+import { cpuText } from '@/lib/ui/describe';
 import { formatAge, formatTime } from '@/lib/ui/format';
 import { hostPath } from '@/lib/ui/url-state';
 import { ConnectionIndicator } from '../live/connection-indicator';
@@ -16,9 +18,12 @@ import { VcpuTable, waitShare } from './vcpu-table';
 import { VmTimeline } from './vm-timeline';
 
 const WAIT_POINTS = 300;
+const IDENTIFIED_BY: Readonly<Record<VcpuIdentitySource, string>> = { qmp: 'QMP', libvirt: 'libvirt', 'thread-name': 'thread names' };
 
 export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readonly host: string; readonly vm: string; readonly initialSnapshot: Snapshot; readonly initialNow: number }) {
   const [view, setViewUrl] = useViewState();
+  const viewRef = useRef(view);
+  viewRef.current = view;
   const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow);
   const now = useNow(initialNow);
   const vm = snapshot.vms.find((v) => v.name === name);
@@ -61,7 +66,7 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
         </span>
       </div>
       <div className="mt-2">
-        <WindowBar window={view.window} onLive={() => setViewUrl({ ...view, window: null }, 'push')} onShare={share} />
+        <WindowBar window={view.window} onLive={() => setViewUrl({ ...view, window: null, zoom: null }, 'push')} onShare={share} />
       </div>
       {vm === undefined ? (
         <p role="alert" className="mt-4">
@@ -72,8 +77,17 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
           <p className="mt-2 text-sm">
             {vm.source === 'libvirt' ? 'libvirt domain' : 'QEMU process'} pid {vm.pid}
             {vm.uuid !== null ? `, uuid ${vm.uuid}` : ''}; intent from {vm.intent}
-            {vm.dedicated ? ', dedicated' : ''}; {vm.vcpus.length} vCPUs{vm.maxVcpus !== null ? ` of ${vm.maxVcpus}` : ''}.
+            {vm.dedicated ? ', dedicated' : ''}; {vm.vcpus.length} vCPUs{vm.maxVcpus !== null ? ` of ${vm.maxVcpus}` : ''}
+            {vm.identity !== undefined && vm.identity !== 'unknown' ? `, identified by ${IDENTIFIED_BY[vm.identity]}` : ''}
+            {vm.cgroup ? `; cpuset cgroup ${vm.cgroup.path} (${cpuText(vm.cgroup.cpus)})` : ''}.
           </p>
+          {vm.identity === 'unknown' ? (
+            <p data-testid="identity-unknown" className="mt-2 rounded border border-amber-600 p-2 text-sm dark:border-amber-400">
+              Its vCPU threads cannot be identified: no QMP socket answers, QEMU runs without debug-threads=on and libvirt does not
+              know it. None of its threads is judged against its pins. Start QEMU with <code>-name guest=NAME,debug-threads=on</code> or
+              with a QMP socket (<code>-qmp unix:PATH,server=on,wait=off</code>).
+            </p>
+          ) : null}
           <section className="mt-6" aria-label="Violations">
             <ViolationsTable violations={snapshot.violations.filter((v) => v.vms.includes(name))} now={now} caption="Violations of this VM" />
           </section>
@@ -90,7 +104,14 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
         ) : live === null ? (
           <p>Loading the history…</p>
         ) : (
-          <VmTimeline live={live} snapshot={snapshot} vm={name} onBrush={(from, to) => setViewUrl({ ...view, window: { from, to } }, 'push')} />
+          <VmTimeline
+            live={live}
+            snapshot={snapshot}
+            vm={name}
+            onBrush={(from, to) => setViewUrl({ ...view, window: { from, to }, zoom: null }, 'push')}
+            zoom={view.zoom}
+            onZoom={(zoom) => setViewUrl({ ...viewRef.current, zoom }, 'replace')}
+          />
         )}
       </section>
     </div>

@@ -1,12 +1,16 @@
 // vcpumap-agent: samples this host's QEMU vCPU threads and prints or pushes snapshots.
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from './agent';
-import { parseDuration } from './duration';
+import { parseByteSize, parseDuration } from './duration';
+import type { FrameQueue } from './frame-queue';
 import { createLogger, errorText } from './log';
 import { Pusher } from './pusher';
+import { Spool } from './spool';
 import { runLoop } from './run-loop';
 import { snapshotJsonLine } from '../model/snapshot-json';
+import type { Snapshot } from '../model/snapshot';
 
 const USAGE = `usage: vcpumap-agent [options]
   --interval D       sampling interval, e.g. 100ms, 1s (default 1s)
@@ -19,7 +23,13 @@ const USAGE = `usage: vcpumap-agent [options]
   --print            print snapshots as JSON on stdout (one per line unless --once)
   --server URL       push snapshots to a vcpumap server
   --token T          agent token for --server (or VCPUMAP_AGENT_TOKEN)
+  --spool DIR        where frames wait until the server stored them, across restarts
+                     (default /var/lib/vcpumap/spool/HOST; "none": in memory only)
+  --spool-max-bytes N  bound of the spool, e.g. 256MiB (default); the oldest frames go first
   --help`;
+
+/** Default spool of an agent: one directory per reported host name. */
+export const DEFAULT_SPOOL_ROOT = '/var/lib/vcpumap/spool';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const log = createLogger();
@@ -38,6 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         print: { type: 'boolean', default: false },
         server: { type: 'string' },
         token: { type: 'string' },
+        spool: { type: 'string' },
+        'spool-max-bytes': { type: 'string', default: '256MiB' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -67,11 +79,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('vcpumap-agent: nothing to do: give --print and/or --server URL\n');
     return 2;
   }
+  let spoolMaxBytes: number;
+  try {
+    spoolMaxBytes = parseByteSize(args['spool-max-bytes']);
+  } catch (err) {
+    process.stderr.write(`vcpumap-agent: --spool-max-bytes: ${errorText(err)}\n`);
+    return 2;
+  }
+  const host = args.host ?? hostname();
 
   let agent: Agent;
   try {
     agent = await Agent.create({
-      host: args.host ?? hostname(),
+      host,
       intervalMs,
       procRoot: args['proc-root'],
       sysRoot: args['sys-root'],
@@ -84,17 +104,35 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`vcpumap-agent: ${errorText(err)}\n`);
     return 1;
   }
-  const pusher = args.server !== undefined && token ? new Pusher({ url: args.server, token, log }) : null;
+  // --once pushes one frame and says whether it got through: no spool unless one is named.
+  let queue: FrameQueue | undefined;
+  if (args.server !== undefined && args.spool !== 'none' && !(args.once && args.spool === undefined)) {
+    const dir = args.spool ?? path.join(DEFAULT_SPOOL_ROOT, encodeURIComponent(host));
+    try {
+      const spool = Spool.open({ dir, maxBytes: spoolMaxBytes });
+      queue = spool;
+      if (spool.recovered > 0 || spool.repairedBytes > 0) {
+        log('info', `spool ${dir}: ${spool.recovered} frames from an earlier run, sent first${spool.repairedBytes > 0 ? `; cut a torn record of ${spool.repairedBytes} bytes` : ''}`);
+      }
+    } catch (err) {
+      agent.close();
+      process.stderr.write(`vcpumap-agent: --spool ${dir}: ${errorText(err)} (give --spool DIR, or --spool none to keep frames in memory only)\n`);
+      return 1;
+    }
+  }
+  const pusher = args.server !== undefined && token ? new Pusher({ url: args.server, token, log, ...(queue ? { queue } : {}) }) : null;
 
   if (args.once) {
     agent.sample();
     await new Promise((r) => setTimeout(r, intervalMs));
-    const snapshot = agent.sample();
+    const snapshot = await agent.next();
     agent.close();
     if (args.print) process.stdout.write(JSON.stringify(snapshot, null, 2) + '\n');
     if (pusher) {
       pusher.enqueue(snapshot);
-      if (!(await pusher.flush(15_000))) {
+      const ok = await pusher.flush(15_000);
+      await pusher.close();
+      if (!ok) {
         log('error', `could not push to ${args.server}`);
         return 1;
       }
@@ -105,15 +143,22 @@ export async function main(argv: readonly string[]): Promise<number> {
   const stop = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
   log('info', `sampling every ${intervalMs} ms${pusher ? `, pushing to ${args.server}` : ''}`);
-  await runLoop(intervalMs, stop.signal, () => {
-    const snapshot = agent.sample();
+  const emit = (snapshot: Snapshot): void => {
+    // Queued (spooled) before it is printed: a printed frame is one the agent will deliver.
+    pusher?.enqueue(snapshot);
     // In parts, in order: a stream keeps the order of writes, and the big middle part is the
     // cached bytes of the VMs, written as they are.
     if (args.print) for (const part of snapshotJsonLine(snapshot)) process.stdout.write(part);
-    pusher?.enqueue(snapshot);
-    pusher?.kick();
+  };
+  await runLoop(intervalMs, stop.signal, () => {
+    const next = agent.next();
+    return next instanceof Promise ? next.then(emit) : emit(next);
   }, (err) => log('error', `tick failed: ${errorText(err)}`, 'tick'));
   agent.close();
-  if (pusher && pusher.pending > 0) await pusher.flush(5000);
+  if (pusher) {
+    if (pusher.pending > 0) await pusher.flush(5000);
+    await pusher.close();
+    log('info', `stopped: ${pusher.sentFrames} frames sent, ${pusher.pending} left queued, ${pusher.droppedFrames} dropped`);
+  }
   return 0;
 }

@@ -1,10 +1,11 @@
-// Watches libvirt's status directory (/run/libvirt/qemu/*.xml). A file is parsed again only
-// when its mtime or size changed: libvirt rewrites it on start, hot-plug and re-pin.
+// Reads libvirt's status directory (/run/libvirt/qemu/*.xml). A file is parsed again only when
+// its inode, mtime or size changed: libvirt rewrites it on start, hot-plug and re-pin.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { parseStatusXml, type LibvirtStatus } from '../libvirt/domain-xml';
 import { isGone } from './gone';
 
 interface Entry {
+  readonly ino: number; // libvirt writes a new file and renames it over the old one
   readonly mtimeMs: number;
   readonly size: number;
   readonly status: LibvirtStatus | null; // null: unreadable, error already reported
@@ -42,8 +43,8 @@ export class LibvirtStatusDir {
         throw err;
       }
       let entry = this.entries.get(name);
-      if (!entry || entry.mtimeMs !== st.mtimeMs || entry.size !== st.size) {
-        entry = { mtimeMs: st.mtimeMs, size: st.size, status: this.parse(path) };
+      if (!entry || entry.ino !== st.ino || entry.mtimeMs !== st.mtimeMs || entry.size !== st.size) {
+        entry = { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size, status: this.parse(path) };
         this.entries.set(name, entry);
       }
       if (entry.status) byPid.set(entry.status.pid, entry.status);

@@ -12,7 +12,9 @@
 //   process, which therefore ran. It is listed again when the count changes or every
 //   `fullEveryMs`, so hot-plugged vCPUs appear at once.
 // - status (the affinity) is re-read every `affinityEveryMs`, and at once when a thread is seen
-//   on a CPU outside the affinity read last time.
+//   on a CPU outside the affinity read last time. A sample says when a mask (or a scheduling
+//   policy, from the same stat read) changed, so that the agent can re-read the intent at once:
+//   a mask must be judged against the intent as it stands after the change.
 // - when nothing changed, the same threads array is returned, so "this VM is idle" is one
 //   comparison for the snapshot builder.
 import { closeSync, fstatSync, openSync, readdirSync } from 'node:fs';
@@ -30,6 +32,8 @@ export interface ProcessSample {
   readonly threads: readonly ThreadSample[];
   /** Sorted thread ids: changes when a vCPU is hot-plugged or a worker comes and goes. */
   readonly tidKey: string;
+  /** A thread's kernel mask or scheduling policy changed in this sample (not on a thread's first read). */
+  readonly placementChanged: boolean;
 }
 
 export interface ProcessThreadsOptions {
@@ -54,7 +58,8 @@ export class ProcessThreads {
   private links = -1;
   private listedAt = Number.NEGATIVE_INFINITY;
   private relistNow = true;
-  private last: ProcessSample = { threads: [], tidKey: '' };
+  private last: ProcessSample = { threads: [], tidKey: '', placementChanged: false };
+  private placementChanged = false;
 
   constructor(
     readonly procRoot: string,
@@ -65,6 +70,7 @@ export class ProcessThreads {
   /** One sample of every thread, or null when the process has exited. */
   sample(now: number): ProcessSample | null {
     const taskDir = `${this.procRoot}/${this.pid}/task`;
+    this.placementChanged = false;
     let changed = false;
     let relisted = false;
     if (this.relistNow || now - this.listedAt >= this.opts.fullEveryMs) {
@@ -93,14 +99,47 @@ export class ProcessThreads {
       }
       changed = true;
     }
-    if (!changed && !ran) return this.last;
+    if (!changed && !ran) return this.last.placementChanged ? this.keep() : this.last;
+    return this.collect();
+  }
+
+  /**
+   * Re-reads every thread's affinity now (the intent changed: is the mask already the new one?);
+   * the same sample when no mask changed.
+   */
+  rereadAffinity(now: number): ProcessSample {
+    this.placementChanged = false;
+    let changed = false;
+    const t = this.table;
+    for (let i = 0; i < t.size; i++) {
+      const before = t.samples[i];
+      if (before === null || before === undefined) continue;
+      const after = this.readAffinity(t, i, before, now);
+      if (after === null) {
+        this.lose(t, i);
+        changed = true;
+      } else if (after !== before) {
+        t.samples[i] = after;
+        changed = true;
+      }
+    }
+    return changed ? this.collect() : this.keep();
+  }
+
+  private collect(): ProcessSample {
     const threads: ThreadSample[] = [];
     const t3 = this.table;
     for (let i = 0; i < t3.size; i++) {
       const s = t3.samples[i];
       if (s) threads.push(s);
     }
-    this.last = { threads, tidKey: t3.tidKey };
+    this.last = { threads, tidKey: t3.tidKey, placementChanged: this.placementChanged };
+    return this.last;
+  }
+
+  /** The last threads, with this sample's placementChanged. */
+  private keep(): ProcessSample {
+    if (this.last.placementChanged !== this.placementChanged) this.last = { ...this.last, placementChanged: this.placementChanged };
     return this.last;
   }
 
@@ -180,28 +219,50 @@ export class ProcessThreads {
       // The first read starts each thread at a random phase, so the periodic refreshes of many
       // threads spread over the period instead of all landing on one tick.
       t.statReadAt[i] = before === null ? now - Math.random() * this.opts.fullEveryMs : now;
-      const fresh = threadSample(t.tids[i] ?? -1, stat.comm, stat.state, stat.processor, stat.utime, stat.stime, runNs, waitNs, timeslices, t.affinity[i] ?? []);
+      const fresh = threadSample(
+        t.tids[i] ?? -1,
+        stat.comm,
+        stat.state,
+        stat.processor,
+        stat.utime,
+        stat.stime,
+        runNs,
+        waitNs,
+        timeslices,
+        t.affinity[i] ?? [],
+        stat.policy,
+        stat.rtPriority,
+      );
+      if (sample !== null && (sample.policy !== fresh.policy || sample.rtPriority !== fresh.rtPriority)) this.placementChanged = true;
       // A refresh that finds nothing new keeps the same object: "unchanged" stays cheap to see.
       if (sample === null || !sameSample(sample, fresh)) sample = fresh;
     }
     const affinity = t.affinity[i] ?? [];
     if (now - (t.affinityReadAt[i] ?? 0) >= this.opts.affinityEveryMs || !affinity.includes(sample.pcpu)) {
-      const len = preadWhole(t.statusFd[i] ?? -1);
-      if (len < 0) return this.lose(t, i);
-      const text = cpusAllowedListText(scratchBytes(), len);
-      t.affinityReadAt[i] = before === null ? now - Math.random() * this.opts.affinityEveryMs : now;
-      if (text !== t.affinityText[i]) {
-        const fresh = parseCpusAllowedList(text);
-        t.affinityText[i] = text;
-        if (!sameCpus(fresh, affinity)) {
-          t.affinity[i] = fresh;
-          const s = sample;
-          sample = threadSample(s.tid, s.name, s.state, s.pcpu, s.utime, s.stime, s.runNs, s.waitNs, s.timeslices, fresh);
-        }
-      }
+      const read = this.readAffinity(t, i, sample, now);
+      if (read === null) return this.lose(t, i);
+      sample = read;
     }
     t.samples[i] = sample;
     return idle && sample === before ? IDLE : RAN;
+  }
+
+  /** Reads row i's Cpus_allowed_list: `sample` with the new mask, the same object when unchanged, null when the thread exited. */
+  private readAffinity(t: ThreadTable, i: number, sample: ThreadSample, now: number): ThreadSample | null {
+    const len = preadWhole(t.statusFd[i] ?? -1);
+    if (len < 0) return null;
+    const text = cpusAllowedListText(scratchBytes(), len);
+    const first = t.affinityText[i] === '';
+    t.affinityReadAt[i] = first ? now - Math.random() * this.opts.affinityEveryMs : now;
+    if (text === t.affinityText[i]) return sample;
+    const affinity = t.affinity[i] ?? [];
+    const fresh = parseCpusAllowedList(text);
+    t.affinityText[i] = text;
+    if (sameCpus(fresh, affinity)) return sample;
+    t.affinity[i] = fresh;
+    if (!first) this.placementChanged = true;
+    const s = sample;
+    return threadSample(s.tid, s.name, s.state, s.pcpu, s.utime, s.stime, s.runNs, s.waitNs, s.timeslices, fresh, s.policy ?? null, s.rtPriority ?? null);
   }
 
   /** Row i's thread exited: close its files and leave it out until the next listing. */
@@ -257,8 +318,10 @@ function threadSample(
   waitNs: number | null,
   timeslices: number | null,
   affinity: CpuList,
+  policy: number | null,
+  rtPriority: number | null,
 ): ThreadSample {
-  return { tid, name, state, pcpu, utime, stime, runNs, waitNs, timeslices, affinity };
+  return { tid, name, state, pcpu, utime, stime, runNs, waitNs, timeslices, affinity, policy, rtPriority };
 }
 
 function sameSample(a: ThreadSample, b: ThreadSample): boolean {
@@ -271,6 +334,8 @@ function sameSample(a: ThreadSample, b: ThreadSample): boolean {
     a.runNs === b.runNs &&
     a.waitNs === b.waitNs &&
     a.timeslices === b.timeslices &&
-    a.affinity === b.affinity
+    a.affinity === b.affinity &&
+    a.policy === b.policy &&
+    a.rtPriority === b.rtPriority
   );
 }

@@ -1,4 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
@@ -8,6 +11,7 @@ import { frameSnapshot } from '../wire/frame';
 import { hostFrames } from '../../test/support/snapshot-factory';
 import { extractStructure, structureHash, structureJson, type StructureBody } from '../wire/structure-body';
 import { Pusher } from './pusher';
+import { Spool } from './spool';
 
 /** What the store is given, as the snapshots it will serve. */
 const resolveSnapshots = (...args: Parameters<typeof resolveFrames>): Snapshot[] => resolveFrames(...args).map(frameSnapshot);
@@ -187,5 +191,84 @@ describe('Pusher', () => {
     p.enqueue(s);
     expect(await p.flush(5000)).toBe(true);
     expect(got[0]?.frames).toEqual([s]);
+  });
+
+  it('keeps frames in its spool across a restart and sends them, oldest first, once the server is back', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vcpumap-pusher-spool-'));
+    const snaps = hostFrames({ host: 'hv-9', seed: 2 }, 6);
+    // First run: the server is away; the agent is stopped hard (no flush, no close).
+    const first = new Pusher({ url: 'http://127.0.0.1:9', token: 't', log: quiet, queue: Spool.open({ dir, maxBytes: 1 << 20 }) });
+    for (const s of snaps.slice(0, 4)) first.enqueue(s);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(first.pending).toBe(4);
+    // Second run on the same spool, with the server up.
+    const stored: Snapshot[] = [];
+    const held = new Map<string, StructureBody>();
+    const url = await listen((req, body) => {
+      const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body).toString() : body.toString();
+      const batch = parseIngestBody(JSON.parse(text));
+      for (const st of batch.structures) held.set(structureHash(structureJson(extractStructure(st))), extractStructure(st));
+      stored.push(...resolveSnapshots(batch, (_h, hash) => held.get(hash)));
+      return [202];
+    });
+    const spool = Spool.open({ dir, maxBytes: 1 << 20 });
+    expect(spool.recovered).toBe(4);
+    const second = new Pusher({ url, token: 't', log: quiet, queue: spool });
+    for (const s of snaps.slice(4)) second.enqueue(s);
+    expect(await second.flush(5000)).toBe(true);
+    expect(stored.map((s) => s.at)).toEqual(snaps.map((s) => s.at));
+    expect(stored).toEqual(snaps);
+    await second.close();
+  });
+
+  it('splits a batch the server finds too large (413) instead of dropping its frames, and drops a single frame that is', async () => {
+    const sizes: number[] = [];
+    const got: number[] = [];
+    const url = await listen((req, body) => {
+      const frames = decode(req, body).frames;
+      sizes.push(frames.length);
+      if (frames.length > 2) return [413];
+      got.push(...frames.map((f) => f.at));
+      return [202];
+    });
+    const p = new Pusher({ url, token: 't', log: quiet, batchMax: 8, compact: false });
+    for (let i = 0; i < 8; i++) p.enqueue(snap(i));
+    expect(await p.flush(5000)).toBe(true);
+    expect(sizes.some((n) => n > 2)).toBe(true); // a 413 happened
+    expect(p.droppedFrames).toBe(0);
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+
+    const logs: string[] = [];
+    const refusing = await listen(() => [413]);
+    const q = new Pusher({ url: refusing, token: 't', log: (_l, m) => logs.push(m), compact: false });
+    q.enqueue(snap(1));
+    await q.flush(3000);
+    expect(q.pending).toBe(0);
+    expect(q.droppedFrames).toBe(1);
+    expect(logs.some((m) => /rejected 1 frames \(HTTP 413\)/.test(m))).toBe(true);
+  });
+
+  it('carries its counters in each body and logs drops once a minute with counts', async () => {
+    const agents: unknown[] = [];
+    const url = await listen((req, body) => {
+      const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body).toString() : body.toString();
+      agents.push((JSON.parse(text) as { agent: unknown }).agent);
+      return [202];
+    });
+    const logs: string[] = [];
+    const p = new Pusher({ url: 'http://127.0.0.1:9', token: 't', log: (_l, m) => logs.push(m), maxFrames: 3, compact: false });
+    for (let i = 0; i < 10; i++) p.enqueue(snap(i));
+    const drops = logs.filter((m) => /dropped the \d+ oldest frames/.test(m));
+    expect(drops).toHaveLength(1); // the first drop is logged at once, the rest wait for the minute
+    expect(drops[0]).toMatch(/frames queued .* sent, \d+ dropped since start/);
+    const q = new Pusher({ url, token: 't', log: quiet, compact: false });
+    q.enqueue(snap(1));
+    expect(await q.flush(3000)).toBe(true);
+    q.enqueue(snap(2));
+    expect(await q.flush(3000)).toBe(true);
+    expect(agents).toEqual([
+      { spooled: 1, sent: 0, dropped: 0 },
+      { spooled: 1, sent: 1, dropped: 0 },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CellState } from './cell-colors';
 import { cellAt, CellFlag, orderCpus, timelineCells } from './timeline-cells';
 import { history, offPin, rng, topology, type ThreadSpec } from './test-helpers';
 import { vmColorIndex } from './vm-colors';
@@ -168,5 +169,36 @@ describe('timelineCells at scale', () => {
     expect(cells.count).toBeGreaterThan(100_000);
     expect(cells.count).toBeLessThanOrEqual(256 * nTicks);
     expect(hits).toBeGreaterThan(0);
+  });
+});
+
+describe('timelineCells colouring: a chosen VM and by state', () => {
+  // Rows are pCPUs 0..3; a: vCPU on pCPU 1 (pinned 1), b: roams 2 -> 3 (pinned 2), c: unpinned on 0, stale at tick 1.
+  const h = history(
+    [
+      { vm: 'a', tid: 1, pcpu: [1, 1] },
+      { vm: 'b', tid: 2, pcpu: [2, 3] },
+      { vm: 'c', tid: 3, pcpu: [0, 0], ran: [1, 0] },
+    ],
+    [offPin('a', 1, 1, 1)],
+  );
+  const vp = { width: 2, height: 4, x0: 0, x1: 2 };
+  const colorOf = (vm: string) => ({ a: 0, b: 1, c: 2 })[vm] ?? 3;
+  const byCell = (cells: ReturnType<typeof timelineCells>) => Array.from({ length: cells.count }, (_, k) => `t${cells.tick[k]} r${cells.row[k]} c${cells.color[k]}`);
+
+  it('dims every VM but the chosen one by the palette size, same-coloured VMs included', () => {
+    const cells = timelineCells(h, topology(1, 4), vp, (vm) => (vm === 'c' ? 0 : colorOf(vm)), { chosenVm: 'a', dimOffset: 12 });
+    expect(byCell(cells)).toEqual(['t0 r0 c12', 't0 r1 c0', 't0 r2 c13', 't1 r0 c12', 't1 r1 c0', 't1 r3 c13']);
+  });
+
+  it('colours by state against the pins: on pin, off pin (outside the pin or in a violation), unpinned, stale', () => {
+    const pins: Record<string, readonly number[]> = { 'a:1000:1': [1], 'b:1000:2': [2] };
+    const cells = timelineCells(h, topology(1, 4), vp, colorOf, { pinOf: (key) => pins[key] ?? null });
+    const S = CellState;
+    expect(byCell(cells)).toEqual([`t0 r0 c${S.UNPINNED}`, `t0 r1 c${S.ON_PIN}`, `t0 r2 c${S.ON_PIN}`, `t1 r0 c${S.STALE}`, `t1 r1 c${S.OFF_PIN}`, `t1 r3 c${S.OFF_PIN}`]);
+    // With a chosen VM the state colours are dimmed the same way.
+    const dim = timelineCells(h, topology(1, 4), vp, colorOf, { pinOf: (key) => pins[key] ?? null, chosenVm: 'b', dimOffset: 5 });
+    expect(byCell(dim)[1]).toBe(`t0 r1 c${S.ON_PIN + 5}`);
+    expect(byCell(dim)[2]).toBe(`t0 r2 c${S.ON_PIN}`);
   });
 });

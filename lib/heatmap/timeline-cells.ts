@@ -2,6 +2,7 @@
 // a cell where a vCPU thread was on that pCPU at that tick, coloured by its VM. The renderer
 // (canvas-renderer.ts) only draws these cells; tooltips hit-test them with cellAt.
 import { CellBuilder } from './cell-builder';
+import { cellState } from './cell-colors';
 import type { SnapshotCpu } from '../model/snapshot';
 import type { History } from '../server/store/store';
 
@@ -98,6 +99,18 @@ export function covers(intervals: readonly number[] | null, start: number, end: 
   return false;
 }
 
+/** How cells are coloured beyond colorOf: a chosen VM (the rest dimmed), or by state. */
+export interface TimelineColoring {
+  /** Cells of every other VM get their colour index + dimOffset (the dimmed half of the palette). */
+  readonly chosenVm?: string | null;
+  readonly dimOffset?: number;
+  /**
+   * Colour by state (cell-colors.ts CellState) instead of by VM: the pin of a thread by its history
+   * key (null: no pin). Off pin is judged against this pin, or the thread's off-pin violations.
+   */
+  readonly pinOf?: ((key: string) => readonly number[] | null) | null;
+}
+
 /**
  * The cells of the visible ticks. For each tick and pCPU at most one cell: of the vCPU threads that
  * report that pCPU, the one that ran wins, then the lower thread index. Non-vCPU threads are ignored.
@@ -107,6 +120,7 @@ export function timelineCells(
   cpus: readonly TopologyCpu[],
   viewport: Viewport,
   colorOf: (vm: string) => number,
+  coloring: TimelineColoring = {},
 ): TimelineCells {
   const vp = checkViewport(viewport, history.ticks.length);
   const nCols = vp.x1 - vp.x0;
@@ -135,7 +149,11 @@ export function timelineCells(
   }
   const nRows = rowKeys.length;
 
-  const colorOfThread = Uint16Array.from(history.threads, (t) => colorOf(t.vm));
+  const byState = coloring.pinOf !== null && coloring.pinOf !== undefined;
+  const pinOfThread = byState ? history.threads.map((t) => coloring.pinOf?.(t.key) ?? null) : [];
+  const colorOfThread = Uint16Array.from(history.threads, (t) => (byState ? 0 : colorOf(t.vm)));
+  const chosen = coloring.chosenVm ?? null;
+  const dimOfThread = Uint16Array.from(history.threads, (t) => (chosen !== null && t.vm !== chosen ? (coloring.dimOffset ?? 0) : 0));
   const violations = offPinIntervals(history);
   const out = new CellBuilder(vp, nRows, nCols * Math.min(nRows, vcpuThreads.length));
 
@@ -173,8 +191,10 @@ export function timelineCells(
       const th = winner[r] ?? -1;
       if (th < 0) continue;
       winner[r] = -1;
-      const flags = (winnerRan[r] === 0 ? CellFlag.STALE : 0) | (covers(violations[th] ?? null, start, start + step) ? CellFlag.VIOLATION : 0);
-      out.cell(r, colorOfThread[th] ?? 0, flags, th);
+      const violation = covers(violations[th] ?? null, start, start + step);
+      const flags = (winnerRan[r] === 0 ? CellFlag.STALE : 0) | (violation ? CellFlag.VIOLATION : 0);
+      const color = byState ? cellState(winnerRan[r] === 1, pinOfThread[th] ?? null, rowKeys[r] ?? -1, violation) : (colorOfThread[th] ?? 0);
+      out.cell(r, color + (dimOfThread[th] ?? 0), flags, th);
     }
   }
   return out.finish(rowKeys);

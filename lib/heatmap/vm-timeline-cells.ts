@@ -5,7 +5,7 @@ import type { History } from '../server/store/store';
 import { CellBuilder } from './cell-builder';
 import { CellFlag, checkViewport, covers, offPinIntervals, type TimelineCells, type Viewport } from './timeline-cells';
 
-const ROLE_ORDER = { vcpu: 0, emulator: 1, iothread: 2, other: 3 } as const;
+const ROLE_ORDER = { vcpu: 0, emulator: 1, iothread: 2, vhost: 3, other: 4, unknown: 5 } as const;
 
 /** Thread indexes of `vm` in row order: vCPUs by index, then the other roles, then by tid. */
 export function vmRows(history: History, vm: string): number[] {

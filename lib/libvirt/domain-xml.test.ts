@@ -7,6 +7,8 @@ import { parseDomainXml, parseStatusXml, type LibvirtDomain } from './domain-xml
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/libvirt-9.0-qemu-7.2');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
 
+const dom = (inner: string, attrs = "type='kvm'"): string => `<domain ${attrs}><name>x</name>${inner}</domain>`;
+
 const TOPO = { sockets: 2, dies: 1, cores: 2, threads: 1 };
 
 /** The probe VMs: 4 vCPUs max, 2 online at boot, vCPU 0 -> pCPU 0, vCPU 1 -> pCPU 1, emulator on 0-1. */
@@ -22,6 +24,7 @@ const probeIntent: VmIntent = {
   dedicated: false,
   memoryNodes: null,
   guestCells: [[0, 1, 2, 3]],
+  vcpusched: new Map(),
 };
 
 describe('parseDomainXml', () => {
@@ -50,6 +53,23 @@ describe('parseDomainXml', () => {
     // the hot-plugged vCPU 2 has no <vcpupin>: it may run anywhere (virsh vcpupin shows 0-1)
     expect([...after.intent.vcpupin.keys()]).toEqual([0, 1]);
     expect(after.intent.vcpuDefault).toBeNull();
+  });
+
+  it('reads <vcpusched> into one intended policy per vCPU', () => {
+    const d = parseDomainXml(
+      dom(
+        "<vcpu>4</vcpu><cputune><vcpupin vcpu='0' cpuset='0'/>" +
+          "<vcpusched vcpus='0-2,^1' scheduler='fifo' priority='10'/><vcpusched vcpus='1' scheduler='batch'/></cputune>",
+      ),
+    );
+    expect(d.intent.vcpusched).toEqual(
+      new Map([
+        [0, { policy: 'fifo', priority: 10 }],
+        [1, { policy: 'batch', priority: 0 }],
+        [2, { policy: 'fifo', priority: 10 }],
+      ]),
+    );
+    expect(parseDomainXml(fixture('probe1.xml')).intent.vcpusched).toEqual(new Map());
   });
 
   it('reads the IOThread and its pin of probe2', () => {
@@ -112,6 +132,7 @@ describe('parseDomainXml', () => {
         [4, 5, 6, 7],
         [],
       ],
+      vcpusched: new Map(),
     });
   });
 
@@ -123,7 +144,6 @@ describe('parseDomainXml', () => {
   });
 
   describe('hostile or broken input', () => {
-    const dom = (inner: string, attrs = "type='kvm'"): string => `<domain ${attrs}><name>x</name>${inner}</domain>`;
     it.each([
       ['not XML', 'hello', /not well-formed XML: .*line 1/],
       ['empty', '', /not well-formed XML/],
@@ -152,7 +172,16 @@ describe('parseDomainXml', () => {
       ['short uuid', dom('<uuid>1234</uuid>'), /32 hex digits/],
       ['cell ids with a gap', dom("<vcpu>2</vcpu><cpu><numa><cell id='0' cpus='0'/><cell id='2' cpus='1'/></numa></cpu>"), /NUMA cell ids must be 0..1/],
       ['cell cpus beyond vcpus', dom("<vcpu>2</vcpu><cpu><numa><cell id='0' cpus='0-2'/></numa></cpu>"), /exceeds the maximum 1/],
-      ['-qmp without value', dom("<qemu:commandline><qemu:arg value='-qmp'/></qemu:commandline>", "type='kvm' xmlns:qemu='x'"), /-qmp is the last one/],
+      ['vcpusched without priority', dom("<vcpu>2</vcpu><cputune><vcpusched vcpus='0' scheduler='rr'/></cputune>"), /vcpusched: scheduler rr needs a priority from 1 to 99/],
+      ['vcpusched priority 0', dom("<vcpu>2</vcpu><cputune><vcpusched vcpus='0' scheduler='fifo' priority='0'/></cputune>"), /priority 0 is not from 1 to 99/],
+      ['vcpusched unknown scheduler', dom("<vcpu>2</vcpu><cputune><vcpusched vcpus='0' scheduler='deadline'/></cputune>"), /scheduler "deadline" is not one of fifo, rr, batch, idle/],
+      ['vcpusched beyond vcpus', dom("<vcpu>2</vcpu><cputune><vcpusched vcpus='0-2' scheduler='idle'/></cputune>"), /vcpusched\/@vcpus: .*exceeds the maximum 1/],
+      [
+        'vcpusched overlap',
+        dom("<vcpu>2</vcpu><cputune><vcpusched vcpus='0-1' scheduler='idle'/><vcpusched vcpus='1' scheduler='batch'/></cputune>"),
+        /sets the scheduler of vCPU 1 a second time/,
+      ],
+      ['-qmp without value', dom("<qemu:commandline><qemu:arg value='-qmp'/></qemu:commandline>", "type='kvm' xmlns:qemu='x'"), /<qemu:commandline>: QEMU option -qmp has no argument/],
       ['unknown entity', dom('<uuid>&foo;</uuid>'), /unsupported entity or stray "&" "&foo;" at domain\/uuid/],
       ['prototype pollution', dom('<__proto__/>'), /could not be parsed/],
     ])('rejects %s', (_what, xml, re) => {

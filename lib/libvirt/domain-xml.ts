@@ -4,8 +4,9 @@
 
 import { z } from 'zod';
 import { parseCpuset } from '../cpuset';
-import type { CpuList, VmIntent } from '../model/types';
-import { qmpSocketsFromArgs } from './qemu-commandline';
+import { schedIntentOf } from '../model/sched-policy';
+import type { CpuList, SchedIntent, VmIntent } from '../model/types';
+import { parseQemuArgs } from '../qemu/cmdline';
 import { attr, child, children, parseXml, requiredAttr, requiredChild, type XmlElement } from './xml-tree';
 
 export interface LibvirtTopology {
@@ -97,7 +98,7 @@ function domainFrom(dom: XmlElement): LibvirtDomain {
     intent: intentOf(dom, vcpuMax, vcpuCpuset),
     topology: topologyOf(cpu),
     iothreads: iothreadsEl ? intText(iothreadsEl, 0) : iothreadIds ? children(iothreadIds, 'iothread').length : 0,
-    extraQmpSockets: qmpSocketsFromArgs(qemuArgs(dom)),
+    extraQmpSockets: qmpSocketsOf(qemuArgs(dom)),
   };
 }
 
@@ -141,7 +142,23 @@ function intentOf(dom: XmlElement, vcpuMax: number, vcpuCpuset: CpuList | null):
     // nodeset is absent with placement='auto' (numad decides at run time).
     memoryNodes: memory ? optionalCpuset(memory, 'nodeset') : null,
     guestCells: guestCellsOf(child(dom, 'cpu'), vcpuMax),
+    vcpusched: cputune ? vcpuschedOf(cputune, vcpuMax) : new Map(),
   };
+}
+
+/** `<vcpusched vcpus='0-3,^2' scheduler='fifo' priority='1'/>`: vCPU index -> policy; no overlaps. */
+function vcpuschedOf(cputune: XmlElement, vcpuMax: number): ReadonlyMap<number, SchedIntent> {
+  const out = new Map<number, SchedIntent>();
+  for (const el of children(cputune, 'vcpusched')) {
+    const where = `libvirt XML: ${el.path}`;
+    const priority = attr(el, 'priority') === null ? null : intAttr(el, 'priority', 0);
+    const want = schedIntentOf(requiredAttr(el, 'scheduler'), priority, where);
+    for (const index of cpusetAttr(el, 'vcpus', vcpuMax - 1)) {
+      if (out.has(index)) throw new Error(`${where} sets the scheduler of vCPU ${index} a second time`);
+      out.set(index, want);
+    }
+  }
+  return new Map([...out].sort((a, b) => a[0] - b[0]));
 }
 
 /** Cells in id order; libvirt requires ids 0..N-1. A cell without cpus= is memory-only. */
@@ -169,6 +186,14 @@ function topologyOf(cpu: XmlElement | null): LibvirtTopology | null {
     cores: intAttr(t, 'cores', 1),
     threads: intAttr(t, 'threads', 1),
   };
+}
+
+function qmpSocketsOf(args: readonly string[]): readonly string[] {
+  try {
+    return parseQemuArgs(args).qmpSockets;
+  } catch (err) {
+    throw new Error(`libvirt XML: <qemu:commandline>: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }
 
 /** Values of <qemu:arg value=...> in order, whatever prefix the document binds to the qemu namespace. */

@@ -1,9 +1,18 @@
 // Joins one tick's observation with the previous one into the host snapshot: thread roles, pins,
 // whether each thread ran in the interval, and the violations. Pure: no clock, no I/O.
-import { SNAPSHOT_VERSION, type Snapshot, type SnapshotCpu, type SnapshotThread, type SnapshotVcpu, type SnapshotVm } from './snapshot';
+import { schedPolicyName } from './sched-policy';
+import {
+  SNAPSHOT_VERSION,
+  type Snapshot,
+  type SnapshotCgroup,
+  type SnapshotCpu,
+  type SnapshotThread,
+  type SnapshotVcpu,
+  type SnapshotVm,
+} from './snapshot';
 import { threadActivity, type ThreadActivity } from './thread-activity';
 import { assignThreads } from './thread-roles';
-import type { HostObservation, ThreadSample, VmObservation } from './types';
+import type { CgroupCpuset, HostObservation, ThreadRole, ThreadSample, VmObservation } from './types';
 import { detectViolations, type JudgedVm } from './violations';
 import { byName } from './violations/context';
 
@@ -30,14 +39,14 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
     for (const vm of prev.obs.vms) prevVms.set(vm.pid, vm);
     for (const vm of prev.snapshot.vms) prevBuilt.set(vm.pid, vm);
   }
-  const judged: JudgedVm[] = obs.vms
-    .map((vm) => {
+  const judged: JudgedVm[] = withoutStarters(
+    obs.vms.map((vm) => {
       const before = prevVms.get(vm.pid) ?? null;
       const built = prevBuilt.get(vm.pid);
       const reuse = before !== null && built !== undefined && idleAndUnchanged(vm, before, built);
-      return { vm: reuse ? built : buildVm(vm, before), intent: vm.intent };
-    })
-    .sort((a, b) => byName(a.vm.name, b.vm.name) || a.vm.pid - b.vm.pid);
+      return { vm: reuse ? built : buildVm(vm, before), intent: vm.intent, cgroups: vm.threadCgroups ?? NO_CGROUPS };
+    }),
+  ).sort((a, b) => byName(a.vm.name, b.vm.name) || a.vm.pid - b.vm.pid);
   const topology = buildTopology(obs);
   const before = comparable && prev !== null ? prev : null;
   const vmsUnchanged =
@@ -62,6 +71,20 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
   };
 }
 
+const NO_CGROUPS: ReadonlyMap<number, CgroupCpuset> = new Map();
+
+/**
+ * A QEMU process with no vCPU thread yet (its identity known, so "no vCPU" is a fact) that shares
+ * its name with one that has vCPU threads is not a VM of its own: the short-lived parent of a
+ * daemonizing QEMU, or a process still starting. Two VMs of one name would make names in URLs and
+ * violation ids ambiguous.
+ */
+function withoutStarters(vms: readonly JudgedVm[]): JudgedVm[] {
+  const running = new Set<string>();
+  for (const j of vms) if (j.vm.vcpus.length > 0) running.add(j.vm.name);
+  return vms.filter((j) => j.vm.vcpus.length > 0 || j.vm.identity === 'unknown' || !running.has(j.vm.name));
+}
+
 /**
  * True when building `vm` again would give exactly `built`, the previous tick's result: the same
  * sample objects (the agent reuses a thread's sample when it has not run), the same identity and
@@ -77,7 +100,10 @@ function idleAndUnchanged(vm: VmObservation, before: VmObservation, built: Snaps
     vm.name !== before.name ||
     vm.uuid !== before.uuid ||
     vm.source !== before.source ||
-    vm.maxVcpus !== before.maxVcpus
+    vm.maxVcpus !== before.maxVcpus ||
+    vm.namesThreads !== before.namesThreads ||
+    vm.identityCovers !== before.identityCovers ||
+    vm.cgroup !== before.cgroup
   ) {
     return false;
   }
@@ -110,49 +136,23 @@ function buildVm(vm: VmObservation, prev: VmObservation | null): SnapshotVm {
   if (prev !== null) for (const t of prev.threads) prevThreads.set(t.tid, t);
   const vcpus: SnapshotVcpu[] = [];
   const threads: SnapshotThread[] = [];
-  for (const { sample, role, pin } of assignThreads(vm)) {
+  const assigned = assignThreads(vm);
+  for (const { sample, role, pin } of assigned.threads) {
     const activity = threadActivity(sample, prevThreads.get(sample.tid) ?? null);
     switch (role.kind) {
       case 'vcpu': {
-        threads.push({
-          tid: sample.tid,
-          role: 'vcpu',
-          name: sample.name,
-          pcpu: sample.pcpu,
-          affinity: sample.affinity,
-          pin,
-          ran: activity.ran,
-          state: sample.state,
-          vcpu: role.index,
-        });
+        threads.push(threadOf(sample, 'vcpu', pin, activity, role.index, undefined));
         vcpus.push(vcpuOf(sample, role.index, role.source, role.props, pin, activity));
         break;
       }
       case 'iothread':
-        threads.push({
-          tid: sample.tid,
-          role: 'iothread',
-          name: sample.name,
-          pcpu: sample.pcpu,
-          affinity: sample.affinity,
-          pin,
-          ran: activity.ran,
-          state: sample.state,
-          iothread: role.id,
-        });
+        threads.push(threadOf(sample, 'iothread', pin, activity, undefined, role.id));
         break;
       case 'emulator':
+      case 'vhost':
       case 'other':
-        threads.push({
-          tid: sample.tid,
-          role: role.kind,
-          name: sample.name,
-          pcpu: sample.pcpu,
-          affinity: sample.affinity,
-          pin,
-          ran: activity.ran,
-          state: sample.state,
-        });
+      case 'unknown':
+        threads.push(threadOf(sample, role.kind, pin, activity, undefined, undefined));
         break;
     }
   }
@@ -164,9 +164,49 @@ function buildVm(vm: VmObservation, prev: VmObservation | null): SnapshotVm {
     intent: vm.intent?.source ?? 'none',
     dedicated: vm.intent?.dedicated ?? false,
     maxVcpus: vm.maxVcpus,
+    identity: assigned.identity,
+    cgroup: vm.cgroup === undefined || vm.cgroup === null ? null : cgroupOf(vm.cgroup),
     vcpus: vcpus.sort((a, b) => a.index - b.index),
     threads: threads.sort((a, b) => a.tid - b.tid),
   };
+}
+
+const cgroupCache = new WeakMap<CgroupCpuset, SnapshotCgroup>();
+
+/** One snapshot object per cgroup read, so that an unchanged VM keeps the same object. */
+function cgroupOf(c: CgroupCpuset): SnapshotCgroup {
+  let out = cgroupCache.get(c);
+  if (out === undefined) {
+    out = { path: c.path, file: c.file, cpus: c.cpus };
+    cgroupCache.set(c, out);
+  }
+  return out;
+}
+
+/**
+ * A thread of the snapshot; keys in contract order, optional ones only when known. Literals, not
+ * spreads: this runs for every thread of every VM that changed, each tick.
+ */
+function threadOf(
+  sample: ThreadSample,
+  role: ThreadRole,
+  pin: SnapshotThread['pin'],
+  activity: ThreadActivity,
+  vcpu: number | undefined,
+  iothread: string | undefined,
+): SnapshotThread {
+  const { tid, name, pcpu, affinity, state } = sample;
+  const ran = activity.ran;
+  const policy = sample.policy === undefined || sample.policy === null ? null : schedPolicyName(sample.policy);
+  if (policy === null) {
+    if (vcpu !== undefined) return { tid, role, name, pcpu, affinity, pin, ran, state, vcpu };
+    if (iothread !== undefined) return { tid, role, name, pcpu, affinity, pin, ran, state, iothread };
+    return { tid, role, name, pcpu, affinity, pin, ran, state };
+  }
+  const priority = sample.rtPriority ?? 0;
+  if (vcpu !== undefined) return { tid, role, name, pcpu, affinity, pin, ran, state, policy, priority, vcpu };
+  if (iothread !== undefined) return { tid, role, name, pcpu, affinity, pin, ran, state, policy, priority, iothread };
+  return { tid, role, name, pcpu, affinity, pin, ran, state, policy, priority };
 }
 
 function vcpuOf(

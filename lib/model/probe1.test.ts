@@ -48,6 +48,7 @@ const INTENT: VmIntent = {
   dedicated: false,
   memoryNodes: null,
   guestCells: [[0, 1, 2, 3]],
+  vcpusched: new Map(),
 };
 
 function observation(at: number, threads: readonly ThreadSample[], vcpus: readonly VcpuIdentity[]): HostObservation {

@@ -1,6 +1,6 @@
 // The host snapshot: the documented, stable contract (docs/api.md) that the agent prints and
 // pushes and that the server serves at GET /api/v1/hosts/{host}/snapshot.
-import type { CpuList, IntentSource, ThreadRole, VcpuIdentitySource } from './types';
+import type { CpuList, IntentSource, SchedPolicy, ThreadRole, VcpuIdentitySource, VmIdentity } from './types';
 
 export const SNAPSHOT_VERSION = 1;
 
@@ -38,6 +38,8 @@ export interface SnapshotThread {
   readonly pin: CpuList | null;
   readonly ran: boolean;
   readonly state: string;
+  readonly policy?: SchedPolicy; // stat field 41; absent when not read (pasted ps, older agents)
+  readonly priority?: number; // stat field 40: real-time priority, 0 unless fifo or rr
   readonly vcpu?: number; // for role "vcpu"
   readonly iothread?: string; // for role "iothread": QMP id, e.g. "iothread1"
 }
@@ -50,8 +52,18 @@ export interface SnapshotVm {
   readonly intent: IntentSource;
   readonly dedicated: boolean;
   readonly maxVcpus: number | null;
+  /** How the vCPU threads were tied to indexes; "unknown": they could not be, and nothing of the VM is judged. Absent from older agents. */
+  readonly identity?: VmIdentity;
+  /** The VM's cpuset cgroup; null when none was found. Absent from older agents. */
+  readonly cgroup?: SnapshotCgroup | null;
   readonly vcpus: readonly SnapshotVcpu[]; // ascending by index
   readonly threads: readonly SnapshotThread[]; // every thread of the process, vCPUs included
+}
+
+export interface SnapshotCgroup {
+  readonly path: string; // e.g. "/machine/qemu-1-web.libvirt-qemu"
+  readonly file: string; // the file read: v2 cpuset.cpus.effective, v1 cpuset.cpus
+  readonly cpus: CpuList;
 }
 
 export type ViolationKind =
@@ -63,7 +75,8 @@ export type ViolationKind =
   | 'smt-sibling-shared'
   | 'numa-split'
   | 'isolation-mismatch'
-  | 'overcommit';
+  | 'overcommit'
+  | 'sched-policy-drift';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -83,6 +96,12 @@ export interface Violation {
   readonly lastSeen: number; // epoch ms
 }
 
+/**
+ * An observation a snapshot does not carry: `affinity` (every `affinity` is [] for "unknown") and
+ * `runQueue` (every `runNs` and `waitNs` is null). Only pasted text (/analyze) lacks them.
+ */
+export type Unobserved = 'affinity' | 'runQueue';
+
 export interface Snapshot {
   readonly version: typeof SNAPSHOT_VERSION;
   readonly host: string;
@@ -95,4 +114,6 @@ export interface Snapshot {
   };
   readonly vms: readonly SnapshotVm[];
   readonly violations: readonly Violation[];
+  /** What this snapshot could not observe; absent when it observed everything (every agent frame). */
+  readonly unobserved?: readonly Unobserved[];
 }

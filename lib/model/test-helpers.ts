@@ -5,12 +5,14 @@ import { readHostTopology } from '../sysfs/topology';
 import { buildSnapshot } from './build-snapshot';
 import type { Snapshot, Violation, ViolationKind } from './snapshot';
 import type {
+  CgroupCpuset,
   CpuList,
   HostObservation,
   HostTopology,
   IntentSource,
   IothreadIdentity,
   PcpuLoad,
+  SchedIntent,
   ThreadSample,
   VcpuIdentity,
   VmIntent,
@@ -33,6 +35,8 @@ export interface ThreadOpts {
   readonly stime?: number;
   readonly runNs?: number | null;
   readonly waitNs?: number | null;
+  readonly policy?: number | null; // stat field 41 (default 0, SCHED_OTHER; null: not read)
+  readonly rtPriority?: number; // stat field 40
 }
 
 export function sample(tid: number, name: string, o: ThreadOpts = {}): ThreadSample {
@@ -47,6 +51,8 @@ export function sample(tid: number, name: string, o: ThreadOpts = {}): ThreadSam
     waitNs: o.waitNs === undefined ? 0 : o.waitNs,
     timeslices: 0,
     affinity: cpus(o.affinity ?? '0'),
+    policy: o.policy === undefined ? 0 : o.policy,
+    rtPriority: o.rtPriority ?? 0,
   };
 }
 
@@ -69,6 +75,7 @@ export interface IntentOpts {
   readonly dedicated?: boolean;
   readonly memoryNodes?: string;
   readonly guestCells?: readonly string[];
+  readonly vcpusched?: Readonly<Record<number, SchedIntent>>;
 }
 
 export function intent(o: IntentOpts = {}): VmIntent {
@@ -83,6 +90,7 @@ export function intent(o: IntentOpts = {}): VmIntent {
     dedicated: o.dedicated ?? false,
     memoryNodes: o.memoryNodes === undefined ? null : cpus(o.memoryNodes),
     guestCells: (o.guestCells ?? []).map(cpus),
+    vcpusched: new Map(Object.entries(o.vcpusched ?? {}).map(([k, v]) => [Number(k), v])),
   };
 }
 
@@ -93,6 +101,10 @@ export interface VmOpts {
   readonly source?: 'qemu' | 'libvirt';
   readonly uuid?: string | null;
   readonly maxVcpus?: number | null;
+  readonly namesThreads?: boolean;
+  readonly identityCovers?: ReadonlySet<number> | null;
+  readonly cgroup?: CgroupCpuset | null;
+  readonly threadCgroups?: ReadonlyMap<number, CgroupCpuset>;
 }
 
 export function vm(name: string, pid: number, threads: readonly ThreadSample[], o: VmOpts = {}): VmObservation {
@@ -106,6 +118,24 @@ export function vm(name: string, pid: number, threads: readonly ThreadSample[], 
     iothreads: o.iothreads ?? [],
     intent: o.intent === undefined ? null : o.intent,
     maxVcpus: o.maxVcpus === undefined ? null : o.maxVcpus,
+    ...(o.namesThreads !== undefined ? { namesThreads: o.namesThreads } : {}),
+    ...(o.identityCovers !== undefined ? { identityCovers: o.identityCovers } : {}),
+    ...(o.cgroup !== undefined ? { cgroup: o.cgroup } : {}),
+    ...(o.threadCgroups !== undefined ? { threadCgroups: o.threadCgroups } : {}),
+  };
+}
+
+/** A cpuset cgroup as the agent reads it (v1 unless told). */
+export function cgroup(path: string, cpuset: string, o: { readonly tasks?: number; readonly version?: 1 | 2 } = {}): CgroupCpuset {
+  const version = o.version ?? 1;
+  const dir = version === 1 ? `/sys/fs/cgroup/cpuset${path}` : `/sys/fs/cgroup${path}`;
+  return {
+    path,
+    version,
+    file: `${dir}/${version === 1 ? 'cpuset.cpus' : 'cpuset.cpus.effective'}`,
+    writeFile: `${dir}/cpuset.cpus`,
+    cpus: cpus(cpuset),
+    tasks: o.tasks ?? 1,
   };
 }
 

@@ -4,7 +4,7 @@ import { intent, mainThread, sample, vcpuThread, vm } from './test-helpers';
 import type { ThreadAssignment } from './thread-roles';
 
 function roles(v: Parameters<typeof assignThreads>[0]): Record<number, ThreadAssignment> {
-  return Object.fromEntries(assignThreads(v).map((a) => [a.sample.tid, a.role]));
+  return Object.fromEntries(assignThreads(v).threads.map((a) => [a.sample.tid, a.role]));
 }
 
 describe('vcpuIndexFromName', () => {
@@ -51,9 +51,62 @@ describe('assignThreads', () => {
     expect(r[100]).toEqual({ kind: 'emulator' });
   });
 
-  it('never guesses vCPUs as "everything but the main thread"', () => {
-    const v = vm('a', 100, [mainThread(100), sample(101, 'qemu-system-x86'), sample(102, 'call_rcu')]);
-    expect(assignThreads(v).every((a) => a.role.kind === 'emulator')).toBe(true);
+  it('never guesses vCPUs as "everything but the main thread": without identity or names every thread is unknown', () => {
+    const v = vm('a', 100, [mainThread(100), sample(101, 'qemu-system-x86'), sample(102, 'call_rcu'), sample(103, 'kvm-nx-lpage-re')], {
+      intent: intent({ vcpupin: { 0: '1', 1: '1' }, emulatorpin: '0' }),
+    });
+    const a = assignThreads(v);
+    expect(a.identity).toBe('unknown');
+    expect(a.threads.map((t) => [t.sample.tid, t.role.kind, t.pin])).toEqual([
+      [100, 'unknown', null],
+      [101, 'unknown', null],
+      [102, 'unknown', null],
+      [103, 'other', null], // a kernel helper is known by its name
+    ]);
+  });
+
+  it('says how the vCPUs were identified', () => {
+    const named = vm('a', 100, [mainThread(100), vcpuThread(0, 101)]);
+    expect(assignThreads(named).identity).toBe('thread-name');
+    const qmp = vm('a', 100, [mainThread(100), sample(101, 'qemu-system-x86')], { vcpus: [{ index: 0, tid: 101, source: 'qmp' }] });
+    expect(assignThreads(qmp).identity).toBe('qmp');
+    const lv = vm('a', 100, [mainThread(100), vcpuThread(0, 101)], { vcpus: [{ index: 0, tid: 101, source: 'libvirt' }] });
+    expect(assignThreads(lv).identity).toBe('libvirt');
+    // debug-threads=on but no vCPU thread yet (QEMU still starting): the names will tell.
+    const starting = vm('a', 100, [mainThread(100), sample(101, 'call_rcu')], { namesThreads: true });
+    expect(assignThreads(starting)).toMatchObject({ identity: 'thread-name', threads: [{ role: { kind: 'emulator' } }, { role: { kind: 'emulator' } }] });
+    // An IOThread name shows debug-threads=on as well.
+    expect(assignThreads(vm('a', 100, [mainThread(100), sample(104, 'IO mon_iothread')])).identity).toBe('thread-name');
+  });
+
+  it('does not take a thread newer than the last QMP answer for an emulator thread', () => {
+    const v = vm('a', 100, [mainThread(100), sample(101, 'qemu-system-x86'), sample(102, 'qemu-system-x86')], {
+      vcpus: [{ index: 0, tid: 101, source: 'qmp' }],
+      identityCovers: new Set([100, 101]),
+      intent: intent({ vcpupin: { 0: '1' }, emulatorpin: '0' }),
+    });
+    const a = assignThreads(v);
+    expect(a.identity).toBe('qmp');
+    expect(a.threads.map((t) => [t.sample.tid, t.role.kind, t.pin])).toEqual([
+      [100, 'emulator', [0]],
+      [101, 'vcpu', [1]],
+      [102, 'unknown', null], // maybe a hot-plugged vCPU QMP has not been asked about yet
+    ]);
+    // With debug-threads=on a new vCPU would be named: an unnamed new thread is an emulator thread.
+    expect(assignThreads({ ...v, namesThreads: true }).threads.map((t) => t.role.kind)).toEqual(['emulator', 'vcpu', 'emulator']);
+  });
+
+  it('finds vhost workers of this VM, pinned with the emulator', () => {
+    const v = vm('a', 100, [mainThread(100), vcpuThread(0, 101), sample(300, 'vhost-100'), sample(301, 'vhost-999')], {
+      intent: intent({ vcpupin: { 0: '1' }, emulatorpin: '0' }),
+    });
+    const a = assignThreads(v);
+    expect(a.threads.map((t) => [t.sample.tid, t.role.kind, t.pin])).toEqual([
+      [100, 'emulator', [0]],
+      [101, 'vcpu', [1]],
+      [300, 'vhost', [0]],
+      [301, 'emulator', [0]], // another process's name: not a vhost worker of this VM
+    ]);
   });
 
   it('ignores identities whose thread is gone', () => {
@@ -103,12 +156,12 @@ describe('assignThreads', () => {
       ],
       { intent: intent({ vcpupin: { 0: '2', 1: '3' }, vcpuDefault: '4-5', emulatorpin: '0-1', iothreadpin: { 1: '6' } }) },
     );
-    const pins = Object.fromEntries(assignThreads(v).map((a) => [a.sample.tid, a.pin]));
+    const pins = Object.fromEntries(assignThreads(v).threads.map((a) => [a.sample.tid, a.pin]));
     expect(pins).toEqual({ 100: [0, 1], 101: [2], 102: [3], 103: [4, 5], 104: [6], 105: [0, 1], 106: null });
   });
 
   it('has no pins without an intent', () => {
     const v = vm('a', 100, [mainThread(100), vcpuThread(0, 101)]);
-    expect(assignThreads(v).map((a) => a.pin)).toEqual([null, null]);
+    expect(assignThreads(v).threads.map((a) => a.pin)).toEqual([null, null]);
   });
 });

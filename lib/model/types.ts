@@ -38,9 +38,25 @@ export interface VmIntent {
   readonly memoryNodes: CpuList | null;
   /** Guest NUMA cells (`<cpu><numa><cell cpus>`): each cell's vCPU indexes. Empty when none. */
   readonly guestCells: readonly CpuList[];
+  /** vCPU index -> intended scheduling policy (libvirt `<vcpusched>`); vCPUs not listed are not judged. */
+  readonly vcpusched: ReadonlyMap<number, SchedIntent>;
 }
 
-export type ThreadRole = 'vcpu' | 'emulator' | 'iothread' | 'other';
+/** Scheduling policies, as the kernel numbers them in stat field 41 (see schedPolicyName). */
+export type SchedPolicy = 'other' | 'fifo' | 'rr' | 'batch' | 'idle' | 'deadline' | 'ext';
+
+/** An intended scheduling policy: libvirt's `<vcpusched scheduler priority>` names. */
+export interface SchedIntent {
+  readonly policy: 'fifo' | 'rr' | 'batch' | 'idle';
+  readonly priority: number; // 1-99 for fifo and rr, 0 for batch and idle
+}
+
+/**
+ * vcpu, emulator, iothread, other (kernel helpers in the process), vhost (`vhost-<pid>` workers of
+ * the VM's virtio devices, placed with the emulator), unknown (a thread that cannot be told from a
+ * vCPU: the VM's vCPUs cannot be identified, or the thread is newer than the last QMP answer).
+ */
+export type ThreadRole = 'vcpu' | 'emulator' | 'iothread' | 'vhost' | 'other' | 'unknown';
 
 /** One read of one thread of a QEMU process. Counters are cumulative since the thread started. */
 export interface ThreadSample {
@@ -54,10 +70,25 @@ export interface ThreadSample {
   readonly waitNs: number | null; // schedstat field 2: ns waiting on a run queue
   readonly timeslices: number | null; // schedstat field 3
   readonly affinity: CpuList; // Cpus_allowed_list
+  readonly policy?: number | null; // stat field 41; absent or null when not read (pasted ps)
+  readonly rtPriority?: number | null; // stat field 40
 }
 
 /** How a vCPU index was tied to a host thread. */
 export type VcpuIdentitySource = 'qmp' | 'libvirt' | 'thread-name';
+
+/** How a VM's vCPU threads were tied to vCPU indexes; "unknown" when they could not be. */
+export type VmIdentity = VcpuIdentitySource | 'unknown';
+
+/** A cgroup's cpuset as read from the cgroup file system. */
+export interface CgroupCpuset {
+  readonly path: string; // the cgroup, e.g. "/machine/qemu-1-web.libvirt-qemu/vcpu0"
+  readonly version: 1 | 2;
+  readonly file: string; // the file read: v2 cpuset.cpus.effective, v1 cpuset.cpus (absolute)
+  readonly writeFile: string; // the file that sets it: cpuset.cpus in the same directory
+  readonly cpus: CpuList;
+  readonly tasks: number; // threads in the cgroup (of any process)
+}
 
 export interface VcpuIdentity {
   readonly index: number; // QMP cpu-index / libvirt vcpu id
@@ -83,6 +114,21 @@ export interface VmObservation {
   readonly iothreads: readonly IothreadIdentity[];
   readonly intent: VmIntent | null;
   readonly maxVcpus: number | null;
+  /**
+   * QEMU names its vCPU threads (`-name ...,debug-threads=on`), also before they exist. Absent:
+   * only the names seen tell.
+   */
+  readonly namesThreads?: boolean;
+  /**
+   * The threads `vcpus` was asked for (the last QMP answer): a thread outside it is younger than
+   * the answer and may be a hot-plugged vCPU, so it is not taken for an emulator thread. Absent or
+   * null: `vcpus` covers every thread.
+   */
+  readonly identityCovers?: ReadonlySet<number> | null;
+  /** The deepest cgroup (cpuset controller) holding every thread of the VM; null when unknown. */
+  readonly cgroup?: CgroupCpuset | null;
+  /** Each thread's own cgroup, by tid, as read on discovery and when a mask changed. */
+  readonly threadCgroups?: ReadonlyMap<number, CgroupCpuset>;
 }
 
 export interface PcpuLoad {

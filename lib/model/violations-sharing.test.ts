@@ -169,4 +169,28 @@ describe('overcommit', () => {
       intent: intent({ vcpupin: { 1: '2', 2: '2', 3: '2' } }),
     })])).violations).toEqual([]);
   });
+
+  it('counts only the wait of vCPUs last seen on the pin set, not wait queued elsewhere', () => {
+    // Issue 9's case: vCPUs 0 and 1 pinned to pCPU 1; vCPU 0 moved by taskset to pCPU 0, where it
+    // spins and waits. Nothing contends on pCPU 1.
+    const moved = (waitOn1: number) =>
+      lastTick(2, (t) =>
+        host(topo, [
+          vm(
+            'a',
+            100,
+            [
+              vcpuThread(0, 101, { affinity: '0', pcpu: 0, ...running(t, 0.54) }),
+              vcpuThread(1, 102, { affinity: '1', pcpu: 1, ...running(t, waitOn1) }),
+            ],
+            { intent: intent({ vcpupin: { 0: '1', 1: '1' } }) },
+          ),
+        ]),
+      );
+    expect(ofKind(moved(0), 'overcommit')).toEqual([]);
+    // vCPU 1, still on pCPU 1, waiting there is contention on the set.
+    const contended = ofKind(moved(0.2), 'overcommit');
+    expect(contended.map((v) => [v.pcpus, v.tids])).toEqual([[[1], [101, 102]]]);
+    expect(contended[0]?.message).toMatch(/one waited 200\.0 ms \(20% of the 1000 ms interval\) on the run queue there/);
+  });
 });

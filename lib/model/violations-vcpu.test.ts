@@ -15,11 +15,16 @@ import {
   vcpuThread,
   vm,
 } from './test-helpers';
+import type { Snapshot } from './snapshot';
 import type { HostObservation } from './types';
 
 const topo = flatTopology(8);
 
-/** VM "a" with vCPU 0 pinned to pCPU 2 (affinity 2): where it ran at each tick, or null = halted. */
+/**
+ * VM "a" with vCPU 0 pinned to pCPU 2: where it ran at each tick, or null = halted. Its kernel
+ * affinity is 2 while it runs on 2, and 0-7 (a taskset widened it) when it runs elsewhere: the
+ * kernel never runs a thread outside its mask.
+ */
 function offPinScenario(where: readonly (number | null)[], name = 'a', source: 'qemu' | 'libvirt' = 'libvirt') {
   let runNs = 0;
   let pcpu = 2;
@@ -28,7 +33,7 @@ function offPinScenario(where: readonly (number | null)[], name = 'a', source: '
       runNs += 1e6;
       pcpu = cpu;
     }
-    const threads = [mainThread(100, { affinity: '0-1' }), vcpuThread(0, 101, { pcpu, affinity: '2', runNs })];
+    const threads = [mainThread(100, { affinity: '0-1' }), vcpuThread(0, 101, { pcpu, affinity: pcpu === 2 ? '2' : '0-7', runNs })];
     return host(topo, [vm(name, 100, threads, { source, intent: intent({ vcpupin: { 0: '2' }, emulatorpin: '0-1' }) })], { tick });
   });
   return run(obs);
@@ -37,7 +42,7 @@ function offPinScenario(where: readonly (number | null)[], name = 'a', source: '
 describe('off-pin', () => {
   it('reports a vCPU that ran outside its pin', () => {
     const s = offPinScenario([2, 5]).at(-1);
-    expect(s?.violations).toEqual([
+    expect(s === undefined ? [] : ofKind(s, 'off-pin')).toEqual([
       {
         id: 'off-pin:a:vcpu0',
         kind: 'off-pin',
@@ -47,7 +52,7 @@ describe('off-pin', () => {
         vcpu: 0,
         tid: 101,
         pcpus: [5],
-        message: expect.stringMatching(/"a" vCPU 0 \(TID 101\) ran on pCPU 5, outside its pin 2 .*taskset/),
+        message: expect.stringMatching(/"a" vCPU 0 \(TID 101\) ran on pCPU 5, outside its pin 2 \(kernel affinity 0-7\).*taskset/),
         fix: 'virsh vcpupin a 0 2 --live',
         since: T0 + TICK_MS,
         lastSeen: T0 + TICK_MS,
@@ -57,6 +62,20 @@ describe('off-pin', () => {
 
   it('does not report a vCPU that ran inside its pin', () => {
     expect(offPinScenario([2, 2]).at(-1)?.violations).toEqual([]);
+  });
+
+  it('does not judge a last CPU outside the current mask: the vCPU ran there before a re-pin', () => {
+    // virsh vcpupin a 0 3 --live in the interval: it ran on 2 under the old mask, then slept;
+    // the mask and the status XML now say 3. Nothing ran outside the pin as it stands.
+    const s = lastTick(2, (tick) =>
+      host(topo, [
+        vm('a', 100, [vcpuThread(0, 101, { pcpu: 2, affinity: tick === 0 ? '2' : '3', runNs: (tick + 1) * 1e6 })], {
+          intent: intent({ vcpupin: { 0: tick === 0 ? '2' : '3' } }),
+        }),
+      ]),
+    );
+    expect(s.vms[0]?.vcpus[0]?.ran).toBe(true);
+    expect(s.violations).toEqual([]);
   });
 
   it('does not judge a stale pcpu: first sample, or a vCPU that did not run', () => {
@@ -93,16 +112,18 @@ describe('off-pin', () => {
   });
 
   it('quotes hostile domain names in the fix', () => {
-    const xss = offPinScenario([2, 5], '<img src=x onerror=alert(1)>').at(-1);
-    expect(xss?.violations[0]?.fix).toBe(`virsh vcpupin '<img src=x onerror=alert(1)>' 0 2 --live`);
-    expect(xss?.violations[0]?.vm).toBe('<img src=x onerror=alert(1)>');
-    const quote = offPinScenario([2, 5], "it's").at(-1);
-    expect(quote?.violations[0]?.fix).toBe(`virsh vcpupin 'it'\\''s' 0 2 --live`);
-    expect(quote?.violations[0]?.id).toBe("off-pin:it's:vcpu0");
+    const offPin = (s: Snapshot | undefined) => (s === undefined ? undefined : ofKind(s, 'off-pin')[0]);
+    const xss = offPin(offPinScenario([2, 5], '<img src=x onerror=alert(1)>').at(-1));
+    expect(xss?.fix).toBe(`virsh vcpupin '<img src=x onerror=alert(1)>' 0 2 --live`);
+    expect(xss?.vm).toBe('<img src=x onerror=alert(1)>');
+    const quote = offPin(offPinScenario([2, 5], "it's").at(-1));
+    expect(quote?.fix).toBe(`virsh vcpupin 'it'\\''s' 0 2 --live`);
+    expect(quote?.id).toBe("off-pin:it's:vcpu0");
   });
 
   it('uses taskset on the thread for plain QEMU', () => {
-    expect(offPinScenario([2, 5], "it's", 'qemu').at(-1)?.violations[0]?.fix).toBe('taskset -pc 2 101');
+    const s = offPinScenario([2, 5], "it's", 'qemu').at(-1);
+    expect(s === undefined ? undefined : ofKind(s, 'off-pin')[0]?.fix).toBe('taskset -pc 2 101');
   });
 });
 
@@ -206,7 +227,7 @@ describe('ordering', () => {
         vm(
           'a',
           100,
-          [vcpuThread(1, 102, { affinity: '3', pcpu: 6, ...running(tick) }), vcpuThread(0, 101, { affinity: '0-7' })],
+          [vcpuThread(1, 102, { affinity: '0-7', pcpu: 6, ...running(tick) }), vcpuThread(0, 101, { affinity: '0-7' })],
           { intent: intent({ vcpupin: { 0: '2', 1: '3' } }) },
         ),
       ]),
@@ -214,6 +235,7 @@ describe('ordering', () => {
     expect(s.violations.map((v) => `${v.severity} ${v.kind} ${v.vm} ${v.vcpu ?? ''}`)).toEqual([
       'critical off-pin a 1',
       'critical affinity-drift a 0',
+      'critical affinity-drift a 1',
       'critical affinity-drift b 1',
       'warning unpinned-vcpu b 0',
     ]);

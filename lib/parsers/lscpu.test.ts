@@ -25,7 +25,7 @@ describe('parseLscpu', () => {
 
   it('follows the header column order and tolerates missing columns', () => {
     const t = parseLscpu('# Socket,CPU\n0,1\n0,0\r\n');
-    expect(t.cpus.map((c) => [c.cpu, c.socket, c.node, c.core])).toEqual([[0, 0, 0, 0], [1, 0, 0, 0]]);
+    expect(t.cpus.map((c) => [c.cpu, c.socket, c.node, c.core])).toEqual([[0, 0, 0, 0], [1, 0, 0, 1]]); // no Core column: no SMT known
   });
 
   it('rejects what is not lscpu -p output', () => {
@@ -37,5 +37,15 @@ describe('parseLscpu', () => {
 
   it('builds a flat topology', () => {
     expect(flatTopology(1).cpus.map((c) => c.cpu)).toEqual([0, 1]);
+  });
+});
+
+describe('parseLscpu on hostile input', () => {
+  it('refuses CPU ids past the contract and cores with absurd sibling counts, sharing one list per core', () => {
+    expect(() => parseLscpu('# CPU,Core\n9000,0\n')).toThrow(/cpu "9000" is not a number from 0 to 8191/);
+    const oneCore = '# CPU,Core,Socket\n' + Array.from({ length: 100 }, (_, i) => `${i},0,0`).join('\n');
+    expect(() => parseLscpu(oneCore)).toThrow(/more than 64 CPUs/);
+    const t = parseLscpu(TWO_SOCKET_SMT);
+    expect(t.cpus[0]?.siblings).toBe(t.cpus[4]?.siblings);
   });
 });

@@ -4,6 +4,11 @@ import type { CpuTopo, HostTopology } from '../model/types';
 
 type Column = 'cpu' | 'core' | 'socket' | 'node';
 
+/** The snapshot contract's highest CPU id. */
+const MAX_CPU = 8191;
+/** Hardware threads one core may have (SMT8 is the most shipped); more is a broken paste. */
+const MAX_SIBLINGS = 64;
+
 export function parseLscpu(text: string): HostTopology {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   let header: string[] | null = null;
@@ -21,13 +26,20 @@ export function parseLscpu(text: string): HostTopology {
     const h: readonly string[] = header;
     const get = (col: Column): number => {
       const at = h.indexOf(col);
-      if (at < 0) return col === 'cpu' ? NaN : 0; // no such column: one socket, one node
+      if (at < 0) return NaN; // no such column
       const cell = cells[at]?.trim() ?? '';
       const n = cell === '' ? 0 : Number(cell);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`lscpu -p: line ${i + 1}: ${col} "${cell}" is not a CPU number`);
+      const max = col === 'cpu' ? MAX_CPU : 65535;
+      if (!Number.isInteger(n) || n < 0 || n > max) {
+        throw new Error(`lscpu -p: line ${i + 1}: ${col} ${JSON.stringify(cell.slice(0, 20))} is not a number from 0 to ${max}`);
+      }
       return n;
     };
-    rows.push({ cpu: get('cpu'), core: get('core'), socket: get('socket'), node: get('node') });
+    const cpu = get('cpu');
+    const orZero = (n: number): number => (Number.isNaN(n) ? 0 : n);
+    // No Core column: each CPU its own core (no SMT known); no Socket or Node: one of each.
+    const core = get('core');
+    rows.push({ cpu, core: Number.isNaN(core) ? cpu : core, socket: orZero(get('socket')), node: orZero(get('node')) });
   });
   if (rows.length === 0) throw new Error('lscpu -p: no CPU lines found (paste the output of `lscpu -p`)');
   const seen = new Set<number>();
@@ -35,12 +47,17 @@ export function parseLscpu(text: string): HostTopology {
     if (seen.has(r.cpu)) throw new Error(`lscpu -p: CPU ${r.cpu} is listed twice`);
     seen.add(r.cpu);
   }
-  // SMT siblings: CPUs sharing socket and core.
+  // SMT siblings: CPUs sharing socket and core; one sorted list per core, shared by its CPUs.
   const byCore = new Map<string, number[]>();
   for (const r of rows) {
     const k = `${r.socket}:${r.core}`;
-    byCore.set(k, [...(byCore.get(k) ?? []), r.cpu]);
+    const list = byCore.get(k);
+    if (list === undefined) byCore.set(k, [r.cpu]);
+    else if (list.push(r.cpu) > MAX_SIBLINGS) {
+      throw new Error(`lscpu -p: core ${r.core} of socket ${r.socket} lists more than ${MAX_SIBLINGS} CPUs; check the Core and Socket columns`);
+    }
   }
+  for (const list of byCore.values()) list.sort((a, b) => a - b);
   const cpus: CpuTopo[] = rows
     .map((r) => ({
       cpu: r.cpu,
@@ -48,7 +65,7 @@ export function parseLscpu(text: string): HostTopology {
       die: 0,
       core: r.core,
       node: r.node,
-      siblings: [...(byCore.get(`${r.socket}:${r.core}`) ?? [r.cpu])].sort((a, b) => a - b),
+      siblings: byCore.get(`${r.socket}:${r.core}`) ?? [r.cpu],
     }))
     .sort((a, b) => a.cpu - b.cpu);
   return { cpus, isolated: [], nohzFull: [] };

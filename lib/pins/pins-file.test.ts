@@ -30,7 +30,31 @@ describe('parsePinsFile', () => {
       dedicated: true,
       memoryNodes: null,
       guestCells: [],
+      vcpusched: new Map(),
     });
+  });
+
+  it('reads vcpusched in libvirt\'s names, one entry per group of vCPUs', () => {
+    const vms = parsePinsFile(
+      'vms:\n  rt:\n    vcpupin: { "0": 2, "1": 3 }\n    vcpusched:\n      - { vcpus: "0-2,^1", scheduler: fifo, priority: 1 }\n      - { vcpus: 1, scheduler: idle }\n',
+    );
+    expect(vms.get('rt')?.vcpusched).toEqual(
+      new Map([
+        [0, { policy: 'fifo', priority: 1 }],
+        [1, { policy: 'idle', priority: 0 }],
+        [2, { policy: 'fifo', priority: 1 }],
+      ]),
+    );
+  });
+
+  it.each([
+    ['- { vcpus: "0", scheduler: fifo }', /vms\.rt\.vcpusched\[0\]: scheduler fifo needs a priority from 1 to 99/],
+    ['- { vcpus: "0", scheduler: rr, priority: 100 }', /priority 100 is not from 1 to 99/],
+    ['- { vcpus: "0", scheduler: deadline }', /vms\.rt\.vcpusched\[0\]\.scheduler: expected fifo, rr, batch or idle/],
+    ['- { vcpus: "0", scheduler: idle, nice: 3 }', /unknown key "nice"/],
+    ['- { vcpus: "0-1", scheduler: idle }\n      - { vcpus: 1, scheduler: batch }', /vms\.rt\.vcpusched: vCPU 1 is in two entries/],
+  ])('rejects vcpusched %j', (entry, msg) => {
+    expect(() => parsePinsFile(`vms:\n  rt:\n    vcpusched:\n      ${entry}\n`)).toThrow(msg);
   });
 
   it('expresses the cputune of the captured probe1/probe2 guests', () => {
@@ -67,7 +91,7 @@ describe('parsePinsFile', () => {
 describe('parsePinsFile errors name the VM and key', () => {
   it.each([
     ['vms:\n  web-1:\n    vcpupin: { "0": "2-" }\n', 'pins file: vms.web-1.vcpupin."0": invalid cpuset "2-": range "2-" has no end'],
-    ['vms:\n  web-1:\n    vcpupinn: { "0": "2" }\n', 'pins file: vms.web-1: unknown key "vcpupinn" (allowed: vcpupin, emulatorpin, iothreadpin, dedicated, numatune)'],
+    ['vms:\n  web-1:\n    vcpupinn: { "0": "2" }\n', 'pins file: vms.web-1: unknown key "vcpupinn" (allowed: vcpupin, emulatorpin, iothreadpin, dedicated, numatune, vcpusched)'],
     ['vm:\n  web-1: {}\n', 'pins file: top level: unknown key "vm" (allowed: vms)'],
     ['vms:\n  web-1:\n    vcpupin: { "-1": "2" }\n', 'pins file: vms.web-1.vcpupin."-1": vCPU index must be a non-negative integer'],
     ['vms:\n  web-1:\n    vcpupin: { "x": "2" }\n', 'pins file: vms.web-1.vcpupin."x": vCPU index'],
@@ -99,7 +123,7 @@ describe('parsePinsFile errors name the VM and key', () => {
       [
         'pins file /etc/vcpumap/pins.yaml: vms.a.vcpupin."0": invalid cpuset "x": "x" is not a CPU number or range',
         'pins file /etc/vcpumap/pins.yaml: vms."b.c".emulatorpin: invalid cpuset "1,,2": empty item at position 2 (stray comma?)',
-        'pins file /etc/vcpumap/pins.yaml: vms."b.c": unknown key "nope" (allowed: vcpupin, emulatorpin, iothreadpin, dedicated, numatune)',
+        'pins file /etc/vcpumap/pins.yaml: vms."b.c": unknown key "nope" (allowed: vcpupin, emulatorpin, iothreadpin, dedicated, numatune, vcpusched)',
       ].join('\n'),
     );
   });

@@ -9,10 +9,14 @@
 //       iothreadpin: { "1": "0-1" }     # IOThread id (1-based, libvirt numbering) -> cpuset
 //       dedicated: true                 # no other VM may use these pCPUs
 //       numatune: "0"                   # host NUMA nodes holding the guest memory
+//       vcpusched:                      # libvirt <vcpusched>: real-time policy of vCPUs
+//         - { vcpus: "0-1", scheduler: fifo, priority: 1 }
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import type { CpuList, VmIntent } from '../model/types';
+import type { CpuList, SchedIntent, VmIntent } from '../model/types';
 import { parseCpuset } from '../cpuset';
+import { schedIntentOf } from '../model/sched-policy';
+import { duplicateKeyInJson, duplicateKeyInYaml } from './duplicate-keys';
 
 /** A cpuset string (`"0-3,^2"`) or a single CPU number; parsed, must select at least one id. */
 const cpusetSchema = z
@@ -36,12 +40,29 @@ const cpusetSchema = z
 const vcpuIndex = z.string().regex(/^(0|[1-9][0-9]{0,5})$/, 'vCPU index must be a non-negative integer such as "0"');
 const iothreadId = z.string().regex(/^[1-9][0-9]{0,5}$/, 'IOThread id must be a positive integer (libvirt counts from 1)');
 
+/** libvirt's `<vcpusched vcpus scheduler priority>`, one entry per group of vCPUs. */
+const vcpuschedSchema = z
+  .strictObject({
+    vcpus: cpusetSchema,
+    scheduler: z.enum(['fifo', 'rr', 'batch', 'idle'], { error: 'expected fifo, rr, batch or idle' }),
+    priority: z.number().int().optional(),
+  })
+  .transform((e, ctx): { readonly vcpus: CpuList; readonly want: SchedIntent } => {
+    try {
+      return { vcpus: e.vcpus, want: schedIntentOf(e.scheduler, e.priority ?? null, 'vcpusched') };
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message.replace(/^vcpusched: /, '') : String(err) });
+      return z.NEVER;
+    }
+  });
+
 const vmSchema = z.strictObject({
   vcpupin: z.record(vcpuIndex, cpusetSchema).optional(),
   emulatorpin: cpusetSchema.optional(),
   iothreadpin: z.record(iothreadId, cpusetSchema).optional(),
   dedicated: z.boolean().optional(),
   numatune: cpusetSchema.optional(),
+  vcpusched: z.array(vcpuschedSchema).max(4096).optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -67,7 +88,9 @@ export function parsePinsFile(text: string, fileName?: string): ReadonlyMap<stri
 
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((i) => `${label}: ${formatPath(i.path)}: ${describeIssue(i)}`).join('\n'));
+    const shown = parsed.error.issues.slice(0, 20).map((i) => `${label}: ${formatPath(i.path)}: ${describeIssue(i)}`);
+    const more = parsed.error.issues.length > 20 ? [`${label}: and ${parsed.error.issues.length - 20} more problems`] : [];
+    throw new Error([...shown, ...more].join('\n'));
   }
 
   const out = new Map<string, VmIntent>();
@@ -81,9 +104,21 @@ export function parsePinsFile(text: string, fileName?: string): ReadonlyMap<stri
       dedicated: vm.dedicated ?? false,
       memoryNodes: vm.numatune ?? null,
       guestCells: [],
+      vcpusched: vcpuschedMap(vm.vcpusched ?? [], `${label}: vms.${name}.vcpusched`),
     });
   }
   return out;
+}
+
+function vcpuschedMap(entries: readonly { readonly vcpus: CpuList; readonly want: SchedIntent }[], where: string): ReadonlyMap<number, SchedIntent> {
+  const out = new Map<number, SchedIntent>();
+  for (const e of entries) {
+    for (const index of e.vcpus) {
+      if (out.has(index)) throw new Error(`${where}: vCPU ${index} is in two entries`);
+      out.set(index, e.want);
+    }
+  }
+  return new Map([...out].sort((a, b) => a[0] - b[0]));
 }
 
 function loadJson(text: string, label: string): unknown {
@@ -94,18 +129,33 @@ function loadJson(text: string, label: string): unknown {
     throw new Error(`${label}: invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
   // JSON.parse keeps the last of two equal keys; a duplicated VM or vCPU is a mistake to report.
-  const dup = parseDocument(text, { uniqueKeys: true }).errors.find((e) => e.code === 'DUPLICATE_KEY');
-  if (dup !== undefined) throw new Error(`${label}: ${dup.message}`);
+  const dup = duplicateKeyInJson(text);
+  if (dup !== null) throw new Error(`${label}: ${dup}`);
   return data;
 }
 
+/** Aliases a pins file may use: enough to share a pin map, too few for an expansion bomb. */
+const MAX_ALIASES = 100;
+
+/** Where an alias (`*name`) may start: a rough count, never under the real one, made before parsing. */
+const ALIAS_START = /(?:^|[\s[{,:])\*[^\s,[\]{}]/g;
+
 function loadYaml(text: string, label: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  // Composing a document of a million aliases takes seconds before toJS could count them.
+  let aliases = 0;
+  ALIAS_START.lastIndex = 0;
+  while (ALIAS_START.exec(text) !== null) {
+    if (++aliases > 10 * MAX_ALIASES) throw new Error(`${label}: invalid YAML: more than ${MAX_ALIASES} aliases (*name); write the pins out`);
+  }
+  // uniqueKeys off: the package's check is quadratic in a map's size (duplicate-keys.ts does it).
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: true });
   const err = doc.errors[0];
   if (err !== undefined) throw new Error(`${label}: invalid YAML: ${err.message}`);
+  const dup = duplicateKeyInYaml(doc, text);
+  if (dup !== null) throw new Error(`${label}: invalid YAML: ${dup}`);
   try {
     // maxAliasCount bounds "billion laughs" alias expansion
-    return doc.toJS({ maxAliasCount: 100 });
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (e) {
     throw new Error(`${label}: invalid YAML: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -119,24 +169,26 @@ function numberKeyed(rec: Readonly<Record<string, CpuList>> | undefined): Readon
 
 /**
  * `vms.web-1.vcpupin."0"`: names bare when they are plain identifiers, quoted otherwise (digits,
- * dots, spaces); keys under vcpupin/iothreadpin are always quoted since they are indexes.
+ * dots, spaces); keys under vcpupin/iothreadpin are always quoted since they are indexes; list
+ * entries are `[n]`.
  */
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return 'top level';
   return path
     .map((p, i) => {
+      if (typeof p === 'number') return `[${p}]`; // an entry of a list (vcpusched)
       const parent = path[i - 1];
       const plain = typeof p === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(p);
-      return plain && parent !== 'vcpupin' && parent !== 'iothreadpin' ? p : JSON.stringify(String(p));
+      return `${i > 0 ? '.' : ''}${plain && parent !== 'vcpupin' && parent !== 'iothreadpin' ? p : JSON.stringify(String(p))}`;
     })
-    .join('.');
+    .join('');
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = ALLOWED_KEYS.get(issue.path.length === 0 ? 'top level' : 'vm') ?? [];
-      const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+      const keys = issue.keys.slice(0, 10).map((k) => JSON.stringify(k.slice(0, 80))).join(', ') + (issue.keys.length > 10 ? ` and ${issue.keys.length - 10} more` : '');
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keys} (allowed: ${allowed.join(', ')})`;
     }
     case 'invalid_key':

@@ -18,7 +18,7 @@ export function uintAt(buf: Uint8Array, start: number, end: number): number {
 }
 
 /**
- * Kernel u64 counter in buf[start, end), as parseCounter in task-stat.ts: values above 2^53 are
+ * Kernel u64 counter in buf[start, end): values above 2^53 are
  * rounded (Number of the decimal text), values above u64 give -1, as does anything not digits.
  */
 export function u64At(buf: Uint8Array, start: number, end: number): number {

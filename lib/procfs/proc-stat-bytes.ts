@@ -1,5 +1,5 @@
 // /proc/stat read every tick for the per-pCPU load: only its `cpuN` lines are made into strings
-// and parsed (by the same code as parseProcStat); the rest (the long `intr` line with one count
+// and parsed (parseProcStatCpuLine in task-stat.ts); the rest (the long `intr` line with one count
 // per IRQ, softirq, ...) is skipped by scanning bytes for newlines.
 import { latin1 } from './ascii-bytes';
 import { parseProcStatCpuLine, sortedProcStatCpus, type ProcStatCpu } from './task-stat';
@@ -9,7 +9,7 @@ const C = 99;
 const P = 112;
 const U = 117;
 
-/** Same result and errors as parseProcStat on the text of buf[0, len). */
+/** The `cpuN` lines of /proc/stat in buf[0, len), ascending by cpu; throws when there are none. */
 export function parseProcStatBytes(buf: Buffer, len: number): readonly ProcStatCpu[] {
   const n = Math.min(len, buf.length);
   const out: ProcStatCpu[] = [];

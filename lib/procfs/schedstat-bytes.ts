@@ -1,5 +1,5 @@
 // /proc/PID/task/TID/schedstat parsed from the bytes read, with no string made: it is read for
-// every thread every tick. Same results and errors as parseSchedstat in task-stat.ts.
+// every thread every tick.
 import type { Schedstat } from './task-stat';
 import { excerptBytes, latin1, u64At } from './ascii-bytes';
 

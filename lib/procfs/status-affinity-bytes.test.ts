@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCpusAllowedList, parseTaskStatus } from './task-stat';
+import { parseCpuset } from '../cpuset';
+import { parseCpusAllowedList } from './task-stat';
 import { cpusAllowedListText } from './status-affinity-bytes';
 import { CAPTURES, fixtureTasks, STATUS } from './test-fixtures';
 
@@ -13,10 +14,15 @@ function affinity(text: string): readonly number[] {
 }
 
 describe('cpusAllowedListText', () => {
-  it.each(CAPTURES)('reads every Cpus_allowed_list captured in %s as parseTaskStatus does', (file) => {
+  it('reads a vCPU thread status', () => {
+    expect(affinity(STATUS)).toEqual([0]);
+  });
+
+  it.each(CAPTURES)('reads every Cpus_allowed_list captured in %s', (file) => {
     for (const t of fixtureTasks(file)) {
       const text = STATUS.replace('CPU 0/KVM', t.comm).replace('Cpus_allowed_list:\t0', `Cpus_allowed_list:\t${t.affinity}`);
-      expect(affinity(text)).toEqual(parseTaskStatus(text).cpusAllowedList);
+      expect(affinity(text)).toEqual(parseCpuset(t.affinity));
+      expect(affinity(text).length).toBeGreaterThan(0);
     }
   });
 
@@ -29,13 +35,15 @@ describe('cpusAllowedListText', () => {
 
   it('reads the real /proc/self/status', () => {
     const bytes = readFileSync('/proc/self/status');
-    expect(parseCpusAllowedList(cpusAllowedListText(bytes, bytes.length))).toEqual(parseTaskStatus(bytes.toString('utf8')).cpusAllowedList);
+    const text = /^Cpus_allowed_list:\t(.*)$/m.exec(bytes.toString('utf8'))?.[1] ?? '';
+    expect(parseCpusAllowedList(cpusAllowedListText(bytes, bytes.length))).toEqual(parseCpuset(text));
   });
 
   it('rejects a status without the line, or with a value the kernel does not print', () => {
     expect(() => affinity(STATUS.replace(/^Cpus_allowed_list.*\n/m, ''))).toThrow(/missing Cpus_allowed_list/);
     expect(() => affinity('')).toThrow(/missing Cpus_allowed_list/);
-    expect(() => affinity(STATUS.replace('Cpus_allowed_list:\t0', 'Cpus_allowed_list:\t0-'))).toThrow(/bad Cpus_allowed_list/);
+    expect(() => affinity('garbage\n\x00\x01')).toThrow(/missing Cpus_allowed_list/);
+    expect(() => affinity(STATUS.replace('Cpus_allowed_list:\t0', 'Cpus_allowed_list:\t0-'))).toThrow(/bad Cpus_allowed_list: invalid cpuset "0-"/);
     expect(() => affinity(STATUS.replace('Cpus_allowed_list:\t0', 'Cpus_allowed_list:\t0-3,^1'))).toThrow(/"\^" syntax/);
   });
 });

@@ -7,7 +7,7 @@ const NL = 10;
 const TAB = 9;
 
 /**
- * The value of the `Cpus_allowed_list:` line in buf[0, len), as parseTaskStatus reads it: the
+ * The value of the `Cpus_allowed_list:` line in buf[0, len): the
  * last such line wins and one leading tab is dropped (other leading blanks are trimmed). Throws
  * when there is no such line. Parse the value with parseCpusAllowedList (task-stat.ts).
  */

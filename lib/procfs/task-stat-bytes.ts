@@ -1,5 +1,6 @@
 // /proc/PID/task/TID/stat parsed from the bytes read (no string but the comm is made), for the
-// threads that ran in the last tick. Same results and errors as parseTaskStat in task-stat.ts.
+// threads that ran in the last tick. The comm is decoded as UTF-8 (an invalid or cut sequence,
+// e.g. a multi-byte name cut by the kernel at 15 bytes, becomes U+FFFD), as the status Name is.
 import type { TaskStat } from './task-stat';
 import { excerptBytes, uintAt } from './ascii-bytes';
 
@@ -9,6 +10,8 @@ const CLOSE = 41; // )
 const NL = 10;
 const CR = 13;
 const PROCESSOR_FIELD = 39;
+const RT_PRIORITY_FIELD = 40;
+const POLICY_FIELD = 41;
 
 /** Parses one stat line `TID (comm) S PPID ...` in buf[0, len). Throws on anything malformed. */
 export function parseTaskStatBytes(buf: Buffer, len: number): TaskStat {
@@ -42,14 +45,17 @@ export function parseTaskStatBytes(buf: Buffer, len: number): TaskStat {
 
   let state = '';
   let ppid = -1;
+  let session = -1;
   let utime = -1;
   let stime = -1;
   let starttime = -1;
   let processor = -1;
+  let rtPriority = -1;
+  let policy = -1;
   // Fields after the comm are separated by exactly one space; field 3 starts at close + 2.
   let field = 3;
   let start = close + 2;
-  while (start <= end && field <= PROCESSOR_FIELD) {
+  while (start <= end && field <= POLICY_FIELD) {
     let stop = buf.indexOf(SPACE, start);
     if (stop === -1 || stop > end) stop = end;
     if (stop === start) throw malformed(`empty field ${field} in`, buf, n);
@@ -59,6 +65,9 @@ export function parseTaskStatBytes(buf: Buffer, len: number): TaskStat {
         break;
       case 4:
         ppid = uintAt(buf, start, stop);
+        break;
+      case 6:
+        session = uintAt(buf, start, stop);
         break;
       case 14:
         utime = uintAt(buf, start, stop);
@@ -72,6 +81,12 @@ export function parseTaskStatBytes(buf: Buffer, len: number): TaskStat {
       case PROCESSOR_FIELD:
         processor = uintAt(buf, start, stop);
         break;
+      case RT_PRIORITY_FIELD:
+        rtPriority = uintAt(buf, start, stop);
+        break;
+      case POLICY_FIELD:
+        policy = uintAt(buf, start, stop);
+        break;
     }
     field++;
     start = stop + 1;
@@ -81,11 +96,28 @@ export function parseTaskStatBytes(buf: Buffer, len: number): TaskStat {
   }
   if (state.length !== 1) throw malformed(`state ${JSON.stringify(state)} is not one letter in`, buf, n);
   need(ppid, 'ppid (field 4)', buf, n);
+  need(session, 'session (field 6)', buf, n);
   need(utime, 'utime (field 14)', buf, n);
   need(stime, 'stime (field 15)', buf, n);
   need(starttime, 'starttime (field 22)', buf, n);
   need(processor, 'processor (field 39)', buf, n);
-  return { tid, comm, state, ppid, utime, stime, starttime, processor };
+  // Fields 40 and 41 exist since Linux 2.5.19; a line that ends at field 39 has neither.
+  const hasSched = field > RT_PRIORITY_FIELD;
+  if (hasSched) need(rtPriority, 'rt_priority (field 40)', buf, n);
+  if (field > POLICY_FIELD) need(policy, 'policy (field 41)', buf, n);
+  return {
+    tid,
+    comm,
+    state,
+    ppid,
+    session,
+    utime,
+    stime,
+    starttime,
+    processor,
+    rtPriority: hasSched ? rtPriority : null,
+    policy: field > POLICY_FIELD ? policy : null,
+  };
 }
 
 function need(v: number, what: string, buf: Buffer, n: number): void {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isQemuProcess, parseQemuBool, parseQemuCmdline, splitQemuOpts } from './cmdline';
+import { isQemuProcess, parseQemuArgs, parseQemuBool, parseQemuCmdline, splitQemuOpts } from './cmdline';
 
 const FIX = path.join(import.meta.dirname, '../../test/fixtures/libvirt-9.0-qemu-7.2');
 
@@ -25,6 +25,7 @@ describe('parseQemuCmdline on libvirt-started guests', () => {
       qmpSockets: [], // -chardev socket,id=charmonitor,fd=28: libvirt's own, no path
       debugThreads: true,
       accel: 'kvm',
+      daemonize: false,
     });
   });
 
@@ -132,9 +133,64 @@ describe('parseQemuCmdline hostile input', () => {
     [['qemu', '-qmp', 'unix:/a,server=perhaps'], /"perhaps" is not a QEMU boolean/],
     [['qemu', '-qmp', 'unix:,server'], /empty unix socket path/],
     [['qemu', '-smp', '2,,'], /cpus="2,"/],
-    [['qemu', '-name', 'a,,,b,'], /empty item/],
   ])('rejects %j', (argv, msg) => {
     expect(() => parseQemuCmdline(argv)).toThrow(msg);
+  });
+});
+
+describe('parseQemuArgs: options without the binary (libvirt <qemu:commandline>)', () => {
+  const sockets = (...args: string[]): readonly string[] => parseQemuArgs(args).qmpSockets;
+
+  it('reads the -qmp of probe3-tcg.xml', () => {
+    expect(sockets('-qmp', 'unix:/run/qmp-extra/probe3-qmp2.sock,server=on,wait=off')).toEqual(['/run/qmp-extra/probe3-qmp2.sock']);
+  });
+
+  it('accepts --qmp, -qmp-pretty, the short-form "server" and "nowait", ",," escapes, and drops duplicates', () => {
+    expect(sockets('-name', 'x', '--qmp', 'unix:/a,server,nowait', '-qmp-pretty', 'unix:/b,,c,server=yes', '-qmp', 'unix:/a,server=on')).toEqual([
+      '/a',
+      '/b,c',
+    ]);
+  });
+
+  it('reads a -chardev socket used by a control -mon, not an HMP one', () => {
+    expect(
+      sockets(
+        '-chardev', 'socket,id=m1,path=/run/m1.sock,server=on,wait=off',
+        '-chardev', 'socket,id=hmp,path=/run/hmp.sock,server=on',
+        '-mon', 'chardev=m1,mode=control',
+        '-mon', 'chardev=hmp', // readline (HMP) is the default mode
+        '-mon', 'nosuch,mode=control',
+      ),
+    ).toEqual(['/run/m1.sock']);
+  });
+
+  it('leaves out sockets QEMU does not listen on', () => {
+    expect(
+      sockets(
+        '-qmp', 'unix:/client-mode.sock', // QEMU connects out
+        '-qmp', 'unix:/off.sock,server=off',
+        '-qmp', 'tcp:127.0.0.1:4444,server=on',
+        '-qmp', 'stdio',
+        '-chardev', 'socket,id=c,path=/c.sock',
+        '-mon', 'chardev=c,mode=control',
+      ),
+    ).toEqual([]);
+  });
+
+  it('reads -daemonize', () => {
+    expect(parseQemuArgs(['-daemonize', '-name', 'd']).daemonize).toBe(true);
+    expect(parseQemuArgs(['--daemonize']).daemonize).toBe(true);
+    expect(parseQemuArgs(['-name', 'd']).daemonize).toBe(false);
+  });
+
+  it('rejects an option without its value', () => {
+    expect(() => parseQemuArgs(['-qmp'])).toThrow('QEMU option -qmp has no argument');
+    expect(() => parseQemuArgs(['--mon'])).toThrow(/--mon has no argument/);
+  });
+
+  it('is not fooled by hostile option keys', () => {
+    expect(sockets('-qmp', 'unix:/p,__proto__=x,server=on')).toEqual(['/p']);
+    expect(sockets('-chardev', 'socket,id=__proto__,path=/q,server', '-mon', '__proto__,mode=control')).toEqual(['/q']);
   });
 });
 
@@ -148,6 +204,28 @@ describe('splitQemuOpts / parseQemuBool', () => {
       { key: 'wait', value: 'off' },
     ]);
     expect(splitQemuOpts('', 'guest')).toEqual([{ key: 'guest', value: '' }]);
+  });
+
+  it('reads a bare "nowait" as wait=off, as QEMU does, never as a key "nowait"', () => {
+    // QEMU 7.2, util/qemu-option.c get_opt_name_value: a flag "noX" is X=off (deprecated short
+    // form, still accepted); a flag "X" is X=on. The first item is the implied key's value.
+    expect(splitQemuOpts('unix:/q.sock,server,nowait', 'path')).toEqual([
+      { key: 'path', value: 'unix:/q.sock' },
+      { key: 'server', value: 'on' },
+      { key: 'wait', value: 'off' },
+    ]);
+    expect(splitQemuOpts('nowait', 'backend')).toEqual([{ key: 'backend', value: 'nowait' }]);
+  });
+
+  it('ends the list at a trailing comma, as QEMU does', () => {
+    expect(splitQemuOpts('socket,id=x,', 'backend')).toEqual([
+      { key: 'backend', value: 'socket' },
+      { key: 'id', value: 'x' },
+    ]);
+    expect(splitQemuOpts('a,,,b,', 'guest')).toEqual([
+      { key: 'guest', value: 'a,' },
+      { key: 'b', value: 'on' },
+    ]);
   });
 
   it('parses booleans', () => {

@@ -1,5 +1,7 @@
-// What the agent needs from a QEMU command line (/proc/PID/cmdline split on NUL): the guest
-// name, UUID, vCPU counts, the QMP sockets it may connect to, and the accelerator. Pure, no I/O.
+// What the agent needs from a QEMU command line (/proc/PID/cmdline split on NUL, or the
+// <qemu:commandline> arguments of a libvirt domain): the guest name, UUID, vCPU counts, the QMP
+// sockets it may connect to, the accelerator, debug-threads and -daemonize. The one parser of
+// QEMU option strings (QemuOpts syntax) in vcpumap. Pure, no I/O.
 
 export interface SmpConfig {
   readonly cpus: number; // vCPUs present at start
@@ -20,6 +22,8 @@ export interface QemuCmdline {
   /** `-name ...,debug-threads=on`: vCPU and IOThread threads carry names like "CPU 0/KVM". */
   readonly debugThreads: boolean;
   readonly accel: string | null; // "kvm", "tcg", ...; the first one QEMU would try
+  /** `-daemonize`: QEMU forks twice; the parent waits, without vCPU threads, until the VM is up. */
+  readonly daemonize: boolean;
 }
 
 /** One `key=value` of a QEMU option string. */
@@ -40,10 +44,12 @@ function isQemuName(name: string): boolean {
 }
 
 /**
- * Splits a QEMU option string such as `guest=a,,b,debug-threads=on` into key/value pairs.
- * `,,` is an escaped comma. A first item without `=` is the value of `impliedKey` (`-name web`
- * means guest=web). Later items without `=` are legacy booleans: `server` is server=on and
- * `nowait` is wait=off.
+ * Splits a QEMU option string such as `guest=a,,b,debug-threads=on` into key/value pairs, as
+ * QEMU's own QemuOpts parser does (util/qemu-option.c, get_opt_name_value). `,,` is an escaped
+ * comma. A first item without `=` is the value of `impliedKey` (`-name web` means guest=web).
+ * Later items without `=` are QEMU's short-form booleans (deprecated since QEMU 6.0, still
+ * accepted): `server` is server=on and `nowait` is wait=off, never a key "nowait". A trailing
+ * comma ends the list, as in QEMU.
  */
 export function splitQemuOpts(text: string, impliedKey: string): readonly QemuOpt[] {
   const items: string[] = [];
@@ -61,6 +67,7 @@ export function splitQemuOpts(text: string, impliedKey: string): readonly QemuOp
     } else cur += ch;
   }
   items.push(cur);
+  if (items.length > 1 && cur === '') items.pop();
 
   return items.map((item, i) => {
     const eq = item.indexOf('=');
@@ -89,10 +96,16 @@ interface Chardev {
   readonly server: boolean;
 }
 
+/** A process's command line, argv[0] (the binary) first. */
 export function parseQemuCmdline(argv: readonly string[]): QemuCmdline {
   // /proc/PID/cmdline ends with a NUL, so splitting it leaves one empty string at the end.
   const args = argv[argv.length - 1] === '' ? argv.slice(0, -1) : argv;
   if (args.length === 0) throw new Error('QEMU command line is empty (process exited, or a kernel thread?)');
+  return parseQemuArgs(args.slice(1));
+}
+
+/** QEMU options without the binary, e.g. libvirt's <qemu:commandline> passthrough arguments. */
+export function parseQemuArgs(args: readonly string[]): QemuCmdline {
 
   let name: string | null = null;
   let uuid: string | null = null;
@@ -103,13 +116,18 @@ export function parseQemuCmdline(argv: readonly string[]): QemuCmdline {
   const controlMonitors: string[] = []; // chardev ids of -mon ...,mode=control
   let accel: string | null = null; // from -accel / -enable-kvm, which take precedence
   let machineAccel: string | null = null; // from -machine accel=
+  let daemonize = false;
 
-  for (let i = 1; i < args.length; i++) {
+  for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     if (!arg.startsWith('-') || arg.length < 2) continue; // a value of an option we skip
     const opt = arg.startsWith('--') ? arg.slice(2) : arg.slice(1); // QEMU accepts -opt and --opt
     if (opt === 'enable-kvm') {
       accel ??= 'kvm';
+      continue;
+    }
+    if (opt === 'daemonize') {
+      daemonize = true;
       continue;
     }
     if (!WITH_ARG.has(opt)) continue;
@@ -191,6 +209,7 @@ export function parseQemuCmdline(argv: readonly string[]): QemuCmdline {
     qmpSockets: [...new Set(qmpSockets)],
     debugThreads,
     accel: accel ?? machineAccel,
+    daemonize,
   };
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseQueryCpusFast, parseQueryHotpluggableCpus, parseQueryIothreads } from './replies';
+import { parseQueryCpusFast, parseQueryIothreads } from './replies';
 
 const FIXTURES = join(import.meta.dirname, '../../test/fixtures/libvirt-9.0-qemu-7.2');
 /** The `return` member of a captured reply. */
@@ -103,29 +103,5 @@ describe('parseQueryIothreads', () => {
         { id: 'a', 'thread-id': 4 },
       ]),
     ).toThrow(/lists id "a" twice/);
-  });
-});
-
-describe('parseQueryHotpluggableCpus', () => {
-  it('tells occupied slots from empty ones (probe1 before and after hot-plug)', () => {
-    const before = parseQueryHotpluggableCpus(ret('probe1.query-hotpluggable-cpus.json'));
-    expect(before).toHaveLength(4);
-    expect(before[0]).toEqual({ type: 'qemu64-x86_64-cpu', vcpusCount: 1, props: x86(1, 1), qomPath: null });
-    expect(before.map((s) => s.qomPath)).toEqual([null, null, '/machine/unattached/device[2]', '/machine/unattached/device[0]']);
-    const after = parseQueryHotpluggableCpus(ret('probe1.after-hotplug.query-hotpluggable-cpus.json'));
-    expect(after.map((s) => s.qomPath)).toEqual([
-      null,
-      '/machine/peripheral/vcpu2',
-      '/machine/unattached/device[2]',
-      '/machine/unattached/device[0]',
-    ]);
-    expect(parseQueryHotpluggableCpus(ret('probe3.query-hotpluggable-cpus.json')).every((s) => s.qomPath !== null)).toBe(true);
-  });
-
-  it('rejects bad slots naming the field', () => {
-    const slot = { type: 't', 'vcpus-count': 1, props: {} };
-    expect(() => parseQueryHotpluggableCpus([{ ...slot, 'vcpus-count': 0 }])).toThrow(/\[0\]\.vcpus-count: /);
-    expect(() => parseQueryHotpluggableCpus([{ type: 't', 'vcpus-count': 1 }])).toThrow(/\[0\]\.props: /);
-    expect(() => parseQueryHotpluggableCpus([slot, { ...slot, 'qom-path': 7 }])).toThrow(/\[1\]\.qom-path: /);
   });
 });

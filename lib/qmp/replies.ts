@@ -43,21 +43,6 @@ const iothreadSchema = z.object({
   'thread-id': tid,
 });
 
-const hotpluggableSchema = z.object({
-  type: z.string().min(1),
-  'vcpus-count': z.number().int().positive(),
-  props: propsSchema,
-  'qom-path': z.string().min(1).optional(),
-});
-
-export interface HotpluggableCpu {
-  readonly type: string; // QOM type, e.g. "qemu64-x86_64-cpu"
-  readonly vcpusCount: number; // vCPUs one device of this slot adds
-  readonly props: Readonly<Record<string, number>>;
-  /** Device occupying the slot, or null: the slot is empty and a vCPU can be hot-plugged there. */
-  readonly qomPath: string | null;
-}
-
 /** `query-cpus-fast` -> one identity per vCPU, ascending by index. */
 export function parseQueryCpusFast(ret: unknown): readonly VcpuIdentity[] {
   const cpus = validate(z.array(cpuFastSchema), ret, 'query-cpus-fast');
@@ -81,17 +66,6 @@ export function parseQueryIothreads(ret: unknown): readonly IothreadIdentity[] {
   const out = threads.map((t): IothreadIdentity => ({ id: t.id, tid: t['thread-id'] }));
   rejectDuplicates(out, (t) => t.id, 'query-iothreads', 'id');
   return out;
-}
-
-/** `query-hotpluggable-cpus` -> every vCPU slot, occupied or not, in QEMU's order (highest first). */
-export function parseQueryHotpluggableCpus(ret: unknown): readonly HotpluggableCpu[] {
-  const slots = validate(z.array(hotpluggableSchema), ret, 'query-hotpluggable-cpus');
-  return slots.map((s) => ({
-    type: s.type,
-    vcpusCount: s['vcpus-count'],
-    props: definedProps(s.props),
-    qomPath: s['qom-path'] ?? null,
-  }));
 }
 
 function validate<T>(schema: z.ZodType<T>, ret: unknown, command: string): T {

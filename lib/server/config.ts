@@ -13,8 +13,17 @@ export interface ServerConfig {
   readonly agentToken: string | undefined;
   readonly tokensFile: string | undefined;
   readonly viewerToken: string | undefined;
+  /** Token /metrics needs; unset: the viewer token's rule. */
+  readonly metricsToken: string | undefined;
   readonly maxBodyBytes: number;
   readonly maxIngestInFlight: number;
+  /** Ingest is shed (503) while the event loop is this far behind (ms). */
+  readonly shedLagMs: number;
+  /** Ingest is shed (503) while the quickest recent ingest took this long (ms). */
+  readonly shedQueueMs: number;
+  /** Open event streams in all, and from one client address. */
+  readonly maxStreams: number;
+  readonly maxStreamsPerClient: number;
   readonly retainFullMs: number;
   readonly retainMinutesMs: number;
   readonly liveWindowMs: number;
@@ -40,6 +49,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const num = {
     maxBodyBytes: positiveNumber('VCPUMAP_MAX_BODY_BYTES', 4 * 1024 * 1024).parse(env.VCPUMAP_MAX_BODY_BYTES),
     maxIngestInFlight: positiveNumber('VCPUMAP_MAX_INGEST_IN_FLIGHT', 16).parse(env.VCPUMAP_MAX_INGEST_IN_FLIGHT),
+    shedLagMs: positiveNumber('VCPUMAP_SHED_LAG_MS', 50).parse(env.VCPUMAP_SHED_LAG_MS),
+    shedQueueMs: positiveNumber('VCPUMAP_SHED_QUEUE_MS', 250).parse(env.VCPUMAP_SHED_QUEUE_MS),
+    maxStreams: positiveNumber('VCPUMAP_MAX_STREAMS', 1000).parse(env.VCPUMAP_MAX_STREAMS),
+    maxStreamsPerClient: positiveNumber('VCPUMAP_MAX_STREAMS_PER_CLIENT', 16).parse(env.VCPUMAP_MAX_STREAMS_PER_CLIENT),
     retainFullHours: positiveNumber('VCPUMAP_RETAIN_FULL_HOURS', 24).parse(env.VCPUMAP_RETAIN_FULL_HOURS),
     retainMinutesDays: positiveNumber('VCPUMAP_RETAIN_MINUTES_DAYS', 30).parse(env.VCPUMAP_RETAIN_MINUTES_DAYS),
     liveWindowMinutes: positiveNumber('VCPUMAP_LIVE_WINDOW_MINUTES', 15).parse(env.VCPUMAP_LIVE_WINDOW_MINUTES),
@@ -65,8 +78,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     agentToken: env.VCPUMAP_AGENT_TOKEN || undefined,
     tokensFile: env.VCPUMAP_TOKENS_FILE || undefined,
     viewerToken: env.VCPUMAP_VIEWER_TOKEN || undefined,
+    metricsToken: env.VCPUMAP_METRICS_TOKEN || undefined,
     maxBodyBytes: Math.round(num.maxBodyBytes),
     maxIngestInFlight: Math.round(num.maxIngestInFlight),
+    shedLagMs: num.shedLagMs,
+    shedQueueMs: num.shedQueueMs,
+    maxStreams: Math.round(num.maxStreams),
+    maxStreamsPerClient: Math.round(num.maxStreamsPerClient),
     retainFullMs: num.retainFullHours * HOUR,
     retainMinutesMs: num.retainMinutesDays * 24 * HOUR,
     liveWindowMs: num.liveWindowMinutes * 60_000,

@@ -1,11 +1,13 @@
-// The ingest body: `{ "frames": [...], "structures"?: [...] }` or a single snapshot. Frames are
-// compact ticks or full snapshots (told apart by the `tick` key), all validated by the compiled
-// schemas of lib/wire (parse.ts); structures are sent beside the ticks that name them.
+// The ingest body: `{ "frames": [...], "structures"?: [...], "agent"?: {...} }` or a single
+// snapshot. Frames are compact ticks or full snapshots (told apart by the `tick` key), all
+// validated by the compiled schemas of lib/wire (parse.ts); structures are sent beside the ticks
+// that name them; `agent` is the agent's own push counters (docs/api.md).
 import type { Snapshot } from '../model/snapshot';
 import type { CompactTick } from '../wire/compact-tick';
 import { parseSnapshot, parseStructure, parseTick } from '../wire/parse';
 import type { StructureBody } from '../wire/structure-body';
-import { batchValidator, FieldError } from '../wire/validate';
+import { agentCountersValidator, batchValidator, FieldError } from '../wire/validate';
+import type { AgentCounters } from './metrics';
 
 /** A frame or structure of an ingest body is not valid; the message names the field. */
 export class BadFrameError extends Error {
@@ -19,6 +21,15 @@ export class BadFrameError extends Error {
 export interface IngestBatch {
   readonly frames: readonly (Snapshot | CompactTick)[];
   readonly structures: readonly StructureBody[];
+  /** The agent's own counters (docs/api.md), when it sent them. */
+  readonly agent?: AgentCounters;
+}
+
+/** The optional `agent` counters: telemetry, so a malformed one is ignored rather than costing the frames. */
+function agentCounters(body: object): { agent?: AgentCounters } {
+  if (!('agent' in body)) return {};
+  const a = body.agent;
+  return agentCountersValidator.check(a) ? { agent: { spooled: a.spooled, sent: a.sent, dropped: a.dropped } } : {};
 }
 
 const isTick = (f: unknown): boolean => typeof f === 'object' && f !== null && 'tick' in f;
@@ -31,6 +42,7 @@ export function parseIngestBody(body: unknown): IngestBatch {
     return {
       frames: batch.frames.map((f, i) => (isTick(f) ? parseTick(f, `frames.${i}`) : parseSnapshot(f, `frames.${i}`))),
       structures: (batch.structures ?? []).map((s, i) => parseStructure(s, `structures.${i}`)),
+      ...agentCounters(body),
     };
   } catch (err) {
     if (err instanceof FieldError) throw new BadFrameError(err.message);

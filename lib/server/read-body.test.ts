@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readBodyLimited } from './read-body';
+import { readBodyLimited, withTimeouts } from './read-body';
 
 function request(body: Uint8Array | string, headers: Record<string, string> = {}, chunked = false): Request {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
@@ -42,5 +42,33 @@ describe('readBodyLimited', () => {
   it('rejects bad gzip and unknown encodings', async () => {
     await expect(readBodyLimited(request('not gzip', { 'content-encoding': 'gzip' }), 1000)).rejects.toMatchObject({ status: 400 });
     await expect(readBodyLimited(request('x', { 'content-encoding': 'br' }), 1000)).rejects.toMatchObject({ status: 415 });
+  });
+});
+
+describe('withTimeouts', () => {
+  async function* chunks(delays: readonly number[]): AsyncGenerator<Uint8Array> {
+    for (const d of delays) {
+      await new Promise((r) => setTimeout(r, d));
+      yield new Uint8Array([1]);
+    }
+  }
+  const drain = async (body: AsyncIterable<Uint8Array>): Promise<number> => {
+    let n = 0;
+    for await (const c of body) n += c.byteLength;
+    return n;
+  };
+
+  it('passes a body that keeps moving', async () => {
+    expect(await drain(withTimeouts(chunks([5, 5, 5]), { idleMs: 200, totalMs: 1000 }))).toBe(3);
+  });
+
+  it('fails with 408 when the body stalls, long before it would end', async () => {
+    const t = performance.now();
+    await expect(drain(withTimeouts(chunks([5, 5_000]), { idleMs: 100, totalMs: 10_000 }))).rejects.toMatchObject({ status: 408, message: /stalled/ });
+    expect(performance.now() - t).toBeLessThan(1000);
+  });
+
+  it('fails with 408 when a trickle passes the total bound', async () => {
+    await expect(drain(withTimeouts(chunks(Array(50).fill(20)), { idleMs: 100, totalMs: 200 }))).rejects.toMatchObject({ status: 408, message: /too slow/ });
   });
 });

@@ -78,6 +78,50 @@ async function gunzipLimited(body: AsyncIterable<Uint8Array>, push: (c: Uint8Arr
   if (failure) throw failure;
 }
 
+export interface BodyTimeouts {
+  /** Longest wait for the next chunk (ms): a stalled upload gives its ingest slot back by then. */
+  readonly idleMs: number;
+  /** Longest time for the whole body (ms): a trickle is cut off too. */
+  readonly totalMs: number;
+}
+
+/**
+ * The chunks of `body`, failing with 408 when one does not come within `idleMs` or the whole body
+ * takes longer than `totalMs`. Leaving early returns the underlying iterator.
+ */
+export function withTimeouts(body: AsyncIterable<Uint8Array>, t: BodyTimeouts): AsyncIterable<Uint8Array> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      const it = body[Symbol.asyncIterator]();
+      const deadline = performance.now() + t.totalMs;
+      try {
+        for (;;) {
+          const left = deadline - performance.now();
+          const wait = Math.min(t.idleMs, left);
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, wait))));
+          const next = it.next();
+          next.catch(() => {}); // lost the race and then failed (the socket went): nobody waits for it
+          const r = await Promise.race([next, timeout]).finally(() => clearTimeout(timer));
+          if (r === 'timeout') {
+            throw new HttpError(
+              408,
+              wait < t.idleMs
+                ? `body not received within ${t.totalMs} ms: the upload is too slow`
+                : `body stalled: no byte for ${t.idleMs} ms`,
+              { connection: 'close' },
+            );
+          }
+          if (r.done) return;
+          yield r.value;
+        }
+      } finally {
+        void it.return?.();
+      }
+    },
+  };
+}
+
 function tooLarge(limit: number): HttpError {
   return new HttpError(413, `body over the limit of ${limit} bytes (VCPUMAP_MAX_BODY_BYTES): send smaller batches`);
 }

@@ -2,6 +2,8 @@
 // instrumentation.ts) and kept on globalThis so that every route bundle shares it.
 import { loadConfig, type ServerConfig } from './config';
 import { loadAgentGrants, type AgentGrant } from './auth';
+import { IngestLoad } from './ingest-load';
+import { LiveEvents } from './sse/live-events';
 import { Metrics } from './metrics';
 import { openStore, type FrameStore } from './store/store';
 import { startEmbeddedAgent } from './embedded-agent';
@@ -11,7 +13,8 @@ export interface Runtime {
   readonly store: FrameStore;
   readonly grants: readonly AgentGrant[];
   readonly metrics: Metrics;
-  ingestInFlight: number;
+  readonly ingestLoad: IngestLoad;
+  readonly live: LiveEvents;
 }
 
 const KEY = Symbol.for('vcpumap.runtime');
@@ -36,12 +39,23 @@ async function createRuntime(): Promise<Runtime> {
     retainMinutesMs: config.retainMinutesMs,
     liveWindowMs: config.liveWindowMs,
   });
-  const rt: Runtime = { config, store, grants, metrics: new Metrics(), ingestInFlight: 0 };
+  const ingestLoad = new IngestLoad({ maxInFlight: config.maxIngestInFlight, maxLagMs: config.shedLagMs, maxQueueMs: config.shedQueueMs });
+  const live = new LiveEvents(store, {
+    maxStreams: config.maxStreams,
+    maxStreamsPerClient: config.maxStreamsPerClient,
+    maxBacklogBytes: 4 * 1024 * 1024,
+    heartbeatMs: config.sseHeartbeatMs,
+  });
+  const rt: Runtime = { config, store, grants, metrics: new Metrics(), ingestLoad, live };
   const pruneTimer = setInterval(() => {
     store.prune(Date.now()).catch((err: unknown) => console.error('vcpumap: retention prune failed:', err));
   }, 60_000);
   pruneTimer.unref();
-  if (config.embeddedAgent) await startEmbeddedAgent(rt);
+  // Not awaited: the server is ready once its store is open. The agent's first look at the host
+  // (QMP questions with timeouts of their own) must not hold every request back.
+  if (config.embeddedAgent) {
+    startEmbeddedAgent(rt).catch((err: unknown) => console.error('vcpumap: the embedded agent could not start:', err));
+  }
   console.log(
     `vcpumap: storing in ${config.databaseUrl ? 'PostgreSQL' : `SQLite under ${config.dataDir}`}; ` +
       `embedded agent ${config.embeddedAgent ? `on, every ${config.agentIntervalMs} ms` : 'off'}; ` +

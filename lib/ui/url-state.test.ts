@@ -16,15 +16,26 @@ describe('view state in the URL', () => {
   });
 
   it('reads Next.js searchParams records too', () => {
-    expect(parseViewState({ from: ['1000', '5'], to: '2000', vcpu: '2' })).toEqual({ window: { from: 1000, to: 2000 }, cpu: null, vcpu: 2 });
+    expect(parseViewState({ from: ['1000', '5'], to: '2000', vcpu: '2' })).toEqual({ window: { from: 1000, to: 2000 }, cpu: null, vcpu: 2, vm: null, color: 'vm', zoom: null });
   });
 
   it('round-trips through the query string with ISO times', () => {
-    const s = { window: { from: 1795500000000, to: 1795500900000 }, cpu: 12, vcpu: null };
+    const s = { window: { from: 1795500000000, to: 1795500900000 }, cpu: 12, vcpu: null, vm: null, color: 'vm' as const, zoom: null };
     const q = viewQuery(s);
     expect(q).toContain('from=2026-');
     expect(parseViewState(new URLSearchParams(q.slice(1)))).toEqual(s);
-    expect(viewQuery({ window: null, cpu: null, vcpu: null })).toBe('');
+    expect(viewQuery({ window: null, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null })).toBe('');
+  });
+
+  it('keeps the chosen VM, the colouring and the zoom, untrusted names as they are', () => {
+    const s = { window: null, cpu: null, vcpu: null, vm: 'a&b=c <x>', color: 'state' as const, zoom: { from: 1795500000000, to: 1795500060000 } };
+    const q = viewQuery(s);
+    expect(q).toContain('color=state');
+    expect(q).toContain('zfrom=2026-');
+    expect(parseViewState(new URLSearchParams(q.slice(1)))).toEqual(s);
+    const bad = parseViewState(new URLSearchParams(`vm=&color=rainbow&zfrom=3000&zto=1000`));
+    expect([bad.vm, bad.color, bad.zoom]).toEqual([null, 'vm', null]);
+    expect(parseViewState(new URLSearchParams(`vm=${'x'.repeat(1025)}`)).vm).toBeNull();
   });
 
   it('encodes untrusted names in paths', () => {
@@ -33,6 +44,6 @@ describe('view state in the URL', () => {
   });
 
   it('asks for the last live window when live', () => {
-    expect(historyWindow({ window: null, cpu: null, vcpu: null }, 10_000_000)).toEqual({ from: 10_000_000 - LIVE_WINDOW_MS, to: 10_000_000 });
+    expect(historyWindow({ window: null, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null }, 10_000_000)).toEqual({ from: 10_000_000 - LIVE_WINDOW_MS, to: 10_000_000 });
   });
 });

@@ -14,7 +14,18 @@ export interface ViewState {
   readonly cpu: number | null;
   /** Selected vCPU index (VM view), or null. */
   readonly vcpu: number | null;
+  /** The chosen VM (host view): its cells highlighted, the rest dimmed; null: none. */
+  readonly vm: string | null;
+  /** How the host view colours cells: by VM, or by state (on pin, off pin, unpinned, stale, host load). */
+  readonly color: ColorMode;
+  /** The heatmap's zoomed span inside the window (epoch ms, [from, to)), or null for the whole window. */
+  readonly zoom: { readonly from: number; readonly to: number } | null;
 }
+
+export type ColorMode = 'vm' | 'state';
+
+/** The longest VM name a link carries (longer is not a VM of any host). */
+const MAX_VM_PARAM = 1024;
 
 export type ParamSource = URLSearchParams | Readonly<Record<string, string | string[] | undefined>>;
 
@@ -42,7 +53,17 @@ export function parseViewState(params: ParamSource): ViewState {
   const from = parseTimeParam(get(params, 'from'));
   const to = parseTimeParam(get(params, 'to'));
   const window = from !== null && to !== null && to > from && to - from <= MAX_WINDOW_MS ? { from, to } : null;
-  return { window, cpu: parseIndex(get(params, 'cpu')), vcpu: parseIndex(get(params, 'vcpu')) };
+  const zfrom = parseTimeParam(get(params, 'zfrom'));
+  const zto = parseTimeParam(get(params, 'zto'));
+  const vm = get(params, 'vm');
+  return {
+    window,
+    cpu: parseIndex(get(params, 'cpu')),
+    vcpu: parseIndex(get(params, 'vcpu')),
+    vm: vm !== null && vm !== '' && vm.length <= MAX_VM_PARAM ? vm : null,
+    color: get(params, 'color') === 'state' ? 'state' : 'vm',
+    zoom: zfrom !== null && zto !== null && zto > zfrom && zto - zfrom <= MAX_WINDOW_MS ? { from: zfrom, to: zto } : null,
+  };
 }
 
 /** The query string (with `?`, or '' when empty) of a view state; times as ISO-8601 so links read well. */
@@ -54,6 +75,12 @@ export function viewQuery(state: ViewState): string {
   }
   if (state.cpu !== null) p.set('cpu', String(state.cpu));
   if (state.vcpu !== null) p.set('vcpu', String(state.vcpu));
+  if (state.vm !== null) p.set('vm', state.vm);
+  if (state.color !== 'vm') p.set('color', state.color);
+  if (state.zoom !== null) {
+    p.set('zfrom', new Date(state.zoom.from).toISOString());
+    p.set('zto', new Date(state.zoom.to).toISOString());
+  }
   const q = p.toString();
   return q === '' ? '' : `?${q}`;
 }

@@ -59,6 +59,8 @@ export function assembleSnapshot(body: StructureBody, v: TickValues, where: stri
         pin: th.pin,
         ran: v.threadRan(k),
         state: v.threadState(k),
+        ...(th.policy !== undefined ? { policy: th.policy } : {}),
+        ...(th.priority !== undefined ? { priority: th.priority } : {}),
         ...(th.vcpu !== undefined ? { vcpu: th.vcpu } : {}),
         ...(th.iothread !== undefined ? { iothread: th.iothread } : {}),
       };
@@ -84,7 +86,19 @@ export function assembleSnapshot(body: StructureBody, v: TickValues, where: stri
         ...(vc.props !== undefined ? { props: vc.props } : {}),
       };
     });
-    return { name: vm.name, uuid: vm.uuid, pid: vm.pid, source: vm.source, intent: vm.intent, dedicated: vm.dedicated, maxVcpus: vm.maxVcpus, vcpus, threads };
+    return {
+      name: vm.name,
+      uuid: vm.uuid,
+      pid: vm.pid,
+      source: vm.source,
+      intent: vm.intent,
+      dedicated: vm.dedicated,
+      maxVcpus: vm.maxVcpus,
+      ...(vm.identity !== undefined ? { identity: vm.identity } : {}),
+      ...(vm.cgroup !== undefined ? { cgroup: vm.cgroup } : {}),
+      vcpus,
+      threads,
+    };
   });
   return {
     version: SNAPSHOT_VERSION,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot, SnapshotVm } from '../model/snapshot';
+import { cgroup, flatTopology, host, intent, lastTick, mainThread, running, sample, vcpuThread, vm } from '../model/test-helpers';
 import { hostFrames } from '../../test/support/snapshot-factory';
 import { encodeTick, expandTick, type CompactTick } from './compact-tick';
 import { extractStructure, sameStructure, structureHash, structureJson } from './structure-body';
@@ -36,6 +37,36 @@ describe('compact tick', () => {
     }
     expect(structures).toBe(2);
     expect(frames.some((f) => f.violations.length > 0)).toBe(true);
+  });
+
+  it('carries the VM identity and cgroup and the thread policies of an agent snapshot, key order included', () => {
+    const f = lastTick(2, (t) =>
+      host(flatTopology(2), [
+        vm('a', 100, [mainThread(100), vcpuThread(0, 101, { policy: 1, rtPriority: 5, ...running(t) }), sample(300, 'vhost-100')], {
+          source: 'qemu',
+          intent: intent({ vcpupin: { 0: '1' } }),
+          cgroup: cgroup('/vm-a', '0-1'),
+        }),
+        vm('u', 200, [mainThread(200), sample(201, 'qemu-system-x86')], { source: 'qemu' }),
+      ]),
+    );
+    expect(f.vms.map((v) => [v.identity, v.cgroup])).toEqual([
+      ['thread-name', { path: '/vm-a', file: '/sys/fs/cgroup/cpuset/vm-a/cpuset.cpus', cpus: [0, 1] }],
+      ['unknown', null],
+    ]);
+    expect(f.vms[0]?.threads.map((th) => [th.role, th.policy, th.priority])).toEqual([
+      ['emulator', 'other', 0],
+      ['vcpu', 'fifo', 5],
+      ['vhost', 'other', 0],
+    ]);
+    const t = encodeTick(f, hashOf(f));
+    if (!t) throw new Error('tick did not encode');
+    const back = expandTick(extractStructure(f), overTheWire(t));
+    expect(JSON.stringify(back)).toBe(JSON.stringify(f));
+    // A policy change is a change of structure, as a re-pin is.
+    const chrt = withVm(f, (v) => ({ ...v, threads: v.threads.map((th) => (th.tid === 101 ? { ...th, policy: 'other' as const, priority: 0 } : th)) }));
+    expect(sameStructure(extractStructure(f), chrt)).toBe(false);
+    expect(sameStructure(extractStructure(f), { ...f })).toBe(true);
   });
 
   it('is a tenth of the snapshot JSON or less', () => {

@@ -106,12 +106,17 @@ const placement = {
 };
 const volatileVcpu = { runNs: ns, waitNs: ns };
 
+export const THREAD_ROLES = ['vcpu', 'emulator', 'iothread', 'vhost', 'other', 'unknown'] as const;
+export const SCHED_POLICIES = ['other', 'fifo', 'rr', 'batch', 'idle', 'deadline', 'ext'] as const;
+
 const staticThread = {
   tid,
-  role: oneOf(['vcpu', 'emulator', 'iothread', 'other'] as const),
+  role: oneOf(THREAD_ROLES),
   name: string(64),
   affinity: cpuList,
   pin: nullable(cpuList, 'expected an array of CPU ids or null'),
+  policy: Type.Optional(oneOf(SCHED_POLICIES)),
+  priority: Type.Optional(int(0, 99)),
   vcpu: Type.Optional(int(0, MAX_CPU)),
   iothread: Type.Optional(string(256)),
 };
@@ -124,6 +129,13 @@ const staticVm = {
   intent: oneOf(['pins-file', 'libvirt', 'none'] as const),
   dedicated: Type.Boolean({ errorMessage: 'expected boolean' }),
   maxVcpus: nullable(int(0, MAX_CPU + 1), `expected an integer from 0 to ${MAX_CPU + 1} or null`),
+  identity: Type.Optional(oneOf(['qmp', 'libvirt', 'thread-name', 'unknown'] as const)),
+  cgroup: Type.Optional(
+    nullable(
+      Type.Object({ path: string(4096, 1), file: string(4096, 1), cpus: cpuList }, { errorMessage: 'expected object' }),
+      'expected { path, file, cpus } or null',
+    ),
+  ),
 };
 
 export const VIOLATION_KINDS = [
@@ -136,6 +148,7 @@ export const VIOLATION_KINDS = [
   'numa-split',
   'isolation-mismatch',
   'overcommit',
+  'sched-policy-drift',
 ] as const;
 
 export const violationSchema = Type.Object({
@@ -214,3 +227,7 @@ export const batchSchema = object({
   frames: Type.Array(Type.Unknown(), { minItems: 1, maxItems: MAX_FRAMES, errorMessage: { type: 'expected array', minItems: 'expected at least one frame', maxItems: `more than ${MAX_FRAMES} frames` } }),
   structures: Type.Optional(array(Type.Unknown(), MAX_STRUCTURES, 'structures')),
 });
+
+const count = int(0, Number.MAX_SAFE_INTEGER);
+/** The ingest body's optional `agent`: the agent's push counters (docs/api.md). */
+export const agentCountersSchema = object({ spooled: count, sent: count, dropped: count });

@@ -3,7 +3,7 @@
 // the same on both sides: the agent names a structure by its hash in compact ticks
 // (compact-tick.ts), and the server stores it once per host under that hash.
 import { createHash } from 'node:crypto';
-import type { SnapshotCpu, SnapshotThread, SnapshotVcpu, SnapshotVm } from '../model/snapshot';
+import type { SnapshotCgroup, SnapshotCpu, SnapshotThread, SnapshotVcpu, SnapshotVm } from '../model/snapshot';
 import type { CpuList } from '../model/types';
 
 export type StaticCpu = Omit<SnapshotCpu, 'busy'>;
@@ -53,6 +53,8 @@ export function extractStructure(s: StructureBody): StructureBody {
       intent: vm.intent,
       dedicated: vm.dedicated,
       maxVcpus: vm.maxVcpus,
+      ...(vm.identity !== undefined ? { identity: vm.identity } : {}),
+      ...(vm.cgroup !== undefined ? { cgroup: vm.cgroup === null ? null : { path: vm.cgroup.path, file: vm.cgroup.file, cpus: L(vm.cgroup.cpus) } } : {}),
       vcpus: vm.vcpus.map((v) => ({
         index: v.index,
         tid: v.tid,
@@ -67,6 +69,8 @@ export function extractStructure(s: StructureBody): StructureBody {
         name: t.name,
         affinity: L(t.affinity),
         pin: LN(t.pin),
+        ...(t.policy !== undefined ? { policy: t.policy } : {}),
+        ...(t.priority !== undefined ? { priority: t.priority } : {}),
         ...(t.vcpu !== undefined ? { vcpu: t.vcpu } : {}),
         ...(t.iothread !== undefined ? { iothread: t.iothread } : {}),
       })),
@@ -135,6 +139,8 @@ function sameVm(x: StaticVm, y: StaticVm): boolean {
     x.intent !== y.intent ||
     x.dedicated !== y.dedicated ||
     x.maxVcpus !== y.maxVcpus ||
+    x.identity !== y.identity ||
+    !sameCgroup(x.cgroup, y.cgroup) ||
     x.vcpus.length !== y.vcpus.length ||
     x.threads.length !== y.threads.length
   ) {
@@ -165,6 +171,8 @@ function sameVm(x: StaticVm, y: StaticVm): boolean {
       a.name !== b.name ||
       a.vcpu !== b.vcpu ||
       a.iothread !== b.iothread ||
+      a.policy !== b.policy ||
+      a.priority !== b.priority ||
       !sameList(a.affinity, b.affinity) ||
       !sameNullableList(a.pin, b.pin)
     ) {
@@ -172,6 +180,11 @@ function sameVm(x: StaticVm, y: StaticVm): boolean {
     }
   }
   return true;
+}
+
+function sameCgroup(a: SnapshotCgroup | null | undefined, b: SnapshotCgroup | null | undefined): boolean {
+  if (a === undefined || b === undefined || a === null || b === null) return a === b;
+  return a.path === b.path && a.file === b.file && sameList(a.cpus, b.cpus);
 }
 
 function sameList(a: CpuList, b: CpuList): boolean {

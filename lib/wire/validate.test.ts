@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
+import { cgroup, flatTopology, host, intent, lastTick, mainThread, running, sample, vcpuThread, vm } from '../model/test-helpers';
 import { mulberry32 } from '../random/mulberry32';
 import { hostFrames } from '../../test/support/snapshot-factory';
 import { toTick } from './compact-tick';
@@ -97,5 +98,57 @@ describe('the first error', () => {
     const { intervalMs: _i, ...noInterval } = frame;
     expect(error(() => parseSnapshot(noInterval, 'frames.1'))).toBe('frames.1.intervalMs: expected a number from 0 to 86400000 or null');
     expect(error(() => parseSnapshot(withVm({ ...vm, source: 'xen' }), 'f'))).toBe('f.vms.2.source: expected one of "qemu", "libvirt"');
+  });
+});
+
+describe('the issue 9 fields', () => {
+  const snap = lastTick(2, (t) =>
+    host(flatTopology(2), [
+      vm('a', 100, [mainThread(100), vcpuThread(0, 101, { affinity: '1', policy: 0, ...running(t) }), sample(300, 'vhost-100')], {
+        source: 'qemu',
+        intent: intent({ source: 'pins-file', vcpupin: { 0: '1' }, vcpusched: { 0: { policy: 'fifo', priority: 1 } } }),
+        cgroup: cgroup('/vm-a', '0-1'),
+      }),
+      vm('u', 200, [mainThread(200), sample(201, 'qemu-system-x86')], { source: 'qemu' }),
+    ]),
+  );
+  const wire = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
+
+  it('accepts identity, cgroup, policy/priority, roles vhost and unknown, and sched-policy-drift, in a snapshot, a structure and a tick', () => {
+    expect(snap.vms.map((v) => v.identity)).toEqual(['thread-name', 'unknown']);
+    expect(snap.vms[0]?.threads.map((t) => t.role)).toContain('vhost');
+    expect(snap.violations.map((v) => v.kind)).toEqual(['sched-policy-drift']);
+    expect(error(() => parseSnapshot(wire(snap), ''))).toBe('did not throw');
+    expect(error(() => parseStructure(wire(extractStructure(snap)), ''))).toBe('did not throw');
+    expect(tickValidator.check(wire(toTick(snap, 'f'.repeat(64))))).toBe(true);
+    const unknownRole = { ...snap, vms: snap.vms.map((v) => ({ ...v, threads: v.threads.map((t) => ({ ...t, role: 'unknown' as const })) })) };
+    expect(error(() => parseSnapshot(wire(unknownRole), ''))).toBe('did not throw');
+    expect(error(() => parseSnapshot(wire({ ...snap, vms: snap.vms.map((v) => ({ ...v, cgroup: null })) }), ''))).toBe('did not throw');
+  });
+
+  it('accepts a snapshot without them (an older agent)', () => {
+    const old = {
+      ...snap,
+      vms: snap.vms.map(({ identity: _i, cgroup: _c, ...v }) => ({ ...v, threads: v.threads.map(({ policy: _p, priority: _q, ...t }) => t) })),
+    };
+    expect(old.vms[0]).not.toHaveProperty('identity');
+    expect(error(() => parseSnapshot(wire(old), ''))).toBe('did not throw');
+  });
+
+  it('names a bad value', () => {
+    const bad = wire(snap) as { vms: { identity: string; cgroup: { cpus: unknown }; threads: { policy: string; priority: number }[] }[] };
+    const [v0] = bad.vms;
+    if (!v0?.threads[0]) throw new Error('fixture');
+    v0.identity = 'guessed';
+    expect(error(() => parseSnapshot(bad, 'frames.1'))).toBe('frames.1.vms.0.identity: expected one of "qmp", "libvirt", "thread-name", "unknown"');
+    v0.identity = 'qmp';
+    v0.threads[0].priority = 100;
+    expect(error(() => parseSnapshot(bad, ''))).toBe('vms.0.threads.0.priority: expected an integer from 0 to 99');
+    v0.threads[0].priority = 0;
+    v0.threads[0].policy = 'sometimes';
+    expect(error(() => parseSnapshot(bad, ''))).toMatch(/^vms\.0\.threads\.0\.policy: expected one of "other", "fifo"/);
+    v0.threads[0].policy = 'fifo';
+    v0.cgroup.cpus = [0, 'x'];
+    expect(error(() => parseSnapshot(bad, ''))).toBe('vms.0.cgroup.cpus.1: expected an integer from 0 to 8191');
   });
 });

@@ -6,7 +6,7 @@ import { Compile } from 'typebox/compile';
 import type { Static, TSchema } from 'typebox';
 import type { Snapshot, Violation } from '../model/snapshot';
 import type { CompactTick } from './compact-tick';
-import { batchSchema, snapshotSchema, structureSchema, tickSchema, type ErrorMessage } from './schema';
+import { agentCountersSchema, batchSchema, snapshotSchema, structureSchema, tickSchema, type ErrorMessage } from './schema';
 import type { StructureBody } from './structure-body';
 
 /** A value does not match its schema; the message starts with the path of the field. */
@@ -49,6 +49,7 @@ export const snapshotValidator: Compiled<Snapshot> = compile(snapshotSchema);
 export const structureValidator: Compiled<StructureBody> = compile(structureSchema);
 export const tickValidator: Compiled<CompactTick> = compile(tickSchema);
 export const batchValidator: Compiled<{ frames: unknown[]; structures?: unknown[] }> = compile(batchSchema);
+export const agentCountersValidator: Compiled<Static<typeof agentCountersSchema>> = compile(agentCountersSchema);
 export type { Violation };
 
 // ---- the first error ----

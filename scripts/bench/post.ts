@@ -30,15 +30,15 @@ export function post(url: string, token: string, body: string): Promise<{ status
 }
 
 /** The body of one request: the host's structure when the server may not have it yet. */
-function body(h: HostFrames, frames: readonly string[], withStructure: boolean): string {
+export function ingestBody(h: HostFrames, frames: readonly string[], withStructure: boolean): string {
   const list = `"frames":[${frames.join(',')}]`;
   return withStructure && h.structure !== null ? `{"structures":[${h.structure}],${list}}` : `{${list}}`;
 }
 
 /** Posts frames of one host; resolves with the request's time (ms). */
 export async function push(url: string, token: string, h: HostFrames, frames: readonly string[], known: Set<HostFrames>): Promise<number> {
-  let r = await post(url, token, body(h, frames, !known.has(h)));
-  if (r.status === 409) r = await post(url, token, body(h, frames, true));
+  let r = await post(url, token, ingestBody(h, frames, !known.has(h)));
+  if (r.status === 409) r = await post(url, token, ingestBody(h, frames, true));
   if (r.status !== 202) throw new Error(`ingest: HTTP ${r.status}: ${r.text.slice(0, 300)}`);
   known.add(h);
   return r.ms;

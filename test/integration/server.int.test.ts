@@ -162,7 +162,7 @@ describe('ingest rejects bad requests and harms nothing stored', () => {
     } as RequestInit);
     await new Promise((r) => setTimeout(r, 300));
     const busy = await ingest(s, JSON.stringify(goodSnapshot('host-a', Date.now() + 6)));
-    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(busy.headers.get('retry-after')).toMatch(/^[1-3]$/);
     await expectError(busy, 503, /busy/);
     release();
     expect((await held).status).toBe(202);

@@ -1,12 +1,14 @@
 // What every violation rule sees, and small helpers they share (ids, message wording).
 import { formatCpuset, sameCpus } from '../../cpuset';
 import type { Snapshot, SnapshotThread, SnapshotVcpu, SnapshotVm, Violation, ViolationKind } from '../snapshot';
-import type { CpuList, VmIntent } from '../types';
+import type { CgroupCpuset, CpuList, VmIntent } from '../types';
 
 /** A VM as the rules judge it: its snapshot view plus the intent details the snapshot omits. */
 export interface JudgedVm {
   readonly vm: SnapshotVm;
   readonly intent: VmIntent | null;
+  /** Each thread's own cpuset cgroup, by tid (absent: not read). */
+  readonly cgroups: ReadonlyMap<number, CgroupCpuset>;
 }
 
 export interface ViolationInput {
@@ -51,7 +53,8 @@ export function ruleContext(input: ViolationInput): RuleContext {
  * pins file that lists the whole host) restricts nothing, so that vCPU is effectively unpinned.
  */
 export function pinnedTo(ctx: RuleContext, pin: CpuList | null): pin is CpuList {
-  return pin !== null && pin.length > 0 && !sameCpus(pin, ctx.online);
+  // Lengths first: comparing every pin with a long online list was a scan of the list per vCPU.
+  return pin !== null && pin.length > 0 && (pin.length !== ctx.online.length || !sameCpus(pin, ctx.online));
 }
 
 export function union(lists: readonly CpuList[]): CpuList {

@@ -1,5 +1,5 @@
-// emulator-overlap: an emulator or I/O thread (of any VM, the dedicated VM itself included) may
-// run, or ran, on the pCPUs of a dedicated VM's vCPUs. Device emulation then steals their time.
+// emulator-overlap: an emulator, I/O or vhost thread (of any VM, the dedicated VM itself included)
+// may run, or ran, on the pCPUs of a dedicated VM's vCPUs. Device emulation then steals their time.
 import { intersectCpus } from '../../cpuset';
 import { threadsFix, type FixTarget, type FixThread } from '../fix-commands';
 import { iothreadNumber } from '../thread-roles';
@@ -31,7 +31,7 @@ function detect(ctx: RuleContext): readonly Finding[] {
     for (const t of ctx.vms) {
       const hits: { thread: SnapshotThread; cpus: readonly number[] }[] = [];
       for (const th of nonVcpuThreads(t.vm)) {
-        if (th.role !== 'emulator' && th.role !== 'iothread') continue;
+        if (th.role !== 'emulator' && th.role !== 'iothread' && th.role !== 'vhost') continue;
         // An unpinned thread is judged by where the kernel lets it run.
         const allowed = intersectCpus(th.pin ?? th.affinity, reserved);
         const used = ranOn(th, reservedSet) ? [th.pcpu] : [];
@@ -51,7 +51,7 @@ function detect(ctx: RuleContext): readonly Finding[] {
         tids,
         pcpus: cpus,
         message: sentence(
-          `${vmLabel(t.vm.name)} emulator/I/O threads (${tidsLabel(tids)}) may run or ran on ${cpusLabel(cpus)}, the pCPUs of ` +
+          `${vmLabel(t.vm.name)} emulator/I/O${hits.some((h) => h.thread.role === 'vhost') ? '/vhost' : ''} threads (${tidsLabel(tids)}) may run or ran on ${cpusLabel(cpus)}, the pCPUs of ` +
             `${whose} dedicated vCPUs; usually an emulatorpin or iothreadpin missing or set to the vCPU cores.`,
         ),
         fix: restoreFix(t.vm, hits.map((h) => h.thread), reserved),
@@ -69,7 +69,7 @@ function restoreFix(vm: FixTarget, threads: readonly SnapshotThread[], reserved:
   const fixes: FixThread[] = [];
   for (const th of threads) {
     if (th.pin === null || intersectCpus(th.pin, reserved).length > 0) return null;
-    if (th.role === 'emulator') fixes.push({ kind: 'emulator', tid: th.tid, pin: th.pin });
+    if (th.role === 'emulator' || th.role === 'vhost') fixes.push({ kind: 'emulator', tid: th.tid, pin: th.pin });
     else {
       const number = th.iothread === undefined ? null : iothreadNumber(th.iothread);
       fixes.push({ kind: 'iothread', tid: th.tid, pin: th.pin, number });

@@ -8,6 +8,7 @@ import { isolationMismatch } from './isolation-mismatch';
 import { numaSplit } from './numa-split';
 import { offPin } from './off-pin';
 import { overcommit } from './overcommit';
+import { schedPolicyDrift } from './sched-policy-drift';
 import { sharedDedicated } from './shared-dedicated';
 import { smtSiblingShared } from './smt-sibling-shared';
 import { unpinnedVcpu } from './unpinned-vcpu';
@@ -25,6 +26,8 @@ export const RULES: readonly Rule[] = [
   numaSplit,
   isolationMismatch,
   overcommit,
+  // intruder and irq-on-dedicated (exact mode) come here, in docs/api.md order
+  schedPolicyDrift,
 ];
 
 const SEVERITY_ORDER: readonly Severity[] = ['critical', 'warning', 'info'];

@@ -62,10 +62,10 @@ function vcpuPlacement(ctx: RuleContext, vm: SnapshotVm, dedicated: boolean): re
   ];
 }
 
-/** Emulator threads and kernel helpers of the VM that ran on an isolated CPU this interval. */
+/** Emulator threads, vhost workers and kernel helpers of the VM that ran on an isolated CPU this interval. */
 function hostThreads(ctx: RuleContext, vm: SnapshotVm): readonly Finding[] {
   const hits = vm.threads.filter(
-    (t) => (t.role === 'emulator' || t.role === 'other') && t.ran && ctx.isolated.has(t.pcpu),
+    (t) => (t.role === 'emulator' || t.role === 'vhost' || t.role === 'other') && t.ran && ctx.isolated.has(t.pcpu),
   );
   if (hits.length === 0) return [];
   const tids = hits.map((t) => t.tid);
@@ -73,7 +73,7 @@ function hostThreads(ctx: RuleContext, vm: SnapshotVm): readonly Finding[] {
   // Restorable only when every thread's own pin keeps it off the isolated CPUs (it drifted).
   const fixes: FixThread[] = [];
   for (const t of hits) {
-    if (t.role !== 'emulator' || t.pin === null || t.pin.some((c) => ctx.isolated.has(c))) break;
+    if ((t.role !== 'emulator' && t.role !== 'vhost') || t.pin === null || t.pin.some((c) => ctx.isolated.has(c))) break;
     fixes.push({ kind: 'emulator', tid: t.tid, pin: t.pin });
   }
   return [
@@ -94,9 +94,18 @@ function hostThreads(ctx: RuleContext, vm: SnapshotVm): readonly Finding[] {
   ];
 }
 
-/** Isolated pCPUs busy in the interval with no tracked vCPU on them: host work where none belongs. */
+/**
+ * Isolated pCPUs busy in the interval with no tracked vCPU on them: host work where none belongs.
+ * A thread of unknown role (a VM whose vCPUs cannot be identified) may be a vCPU: its pCPU is not
+ * counted as host work either.
+ */
 function busyIsolated(ctx: RuleContext): readonly Finding[] {
-  const vcpuRanOn = new Set(ctx.vms.flatMap(({ vm }) => vm.vcpus.flatMap((v) => (v.ran ? [v.pcpu] : []))));
+  const vcpuRanOn = new Set(
+    ctx.vms.flatMap(({ vm }) => [
+      ...vm.vcpus.flatMap((v) => (v.ran ? [v.pcpu] : [])),
+      ...vm.threads.flatMap((t) => (t.role === 'unknown' && t.ran ? [t.pcpu] : [])),
+    ]),
+  );
   const busy = ctx.topology.cpus.filter(
     (c) => c.isolated && c.busy !== null && c.busy > HOST_BUSY_THRESHOLD && !vcpuRanOn.has(c.cpu),
   );

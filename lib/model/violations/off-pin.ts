@@ -1,6 +1,9 @@
 // off-pin: a vCPU that ran, since the previous sample, on a pCPU outside its pin. Judged only on
 // vCPUs that ran: a halted vCPU keeps reporting its last CPU, which right after a re-pin can lie
-// outside even the current affinity (fixture probe1.psr-outside-affinity.txt).
+// outside even the current affinity (fixture probe1.psr-outside-affinity.txt). For the same
+// reason a last CPU outside the current affinity is not judged: the thread ran there before its
+// mask changed (a live re-pin in the interval), which says nothing about the mask now.
+import { cgroupAdvice } from '../cgroup-advice';
 import { vcpuFix } from '../fix-commands';
 import { cpusLabel, sentence, setText, violationId, vmLabel, type Finding, type Rule, type RuleContext } from './context';
 
@@ -8,9 +11,10 @@ export const offPin: Rule = { kind: 'off-pin', detect };
 
 function detect(ctx: RuleContext): readonly Finding[] {
   const out: Finding[] = [];
-  for (const { vm } of ctx.vms) {
+  for (const { vm, cgroups } of ctx.vms) {
     for (const v of vm.vcpus) {
       if (v.pin === null || !v.ran || v.pin.includes(v.pcpu)) continue;
+      if (v.affinity.length > 0 && !v.affinity.includes(v.pcpu)) continue; // ran there under an older mask
       out.push({
         id: violationId('off-pin', [vm.name], `vcpu${v.index}`),
         kind: 'off-pin',
@@ -21,10 +25,12 @@ function detect(ctx: RuleContext): readonly Finding[] {
         tid: v.tid,
         pcpus: [v.pcpu],
         message: sentence(
-          `${vmLabel(vm.name)} vCPU ${v.index} (TID ${v.tid}) ran on ${cpusLabel([v.pcpu])}, outside its pin ${setText(v.pin)} ` +
-            `(kernel affinity ${setText(v.affinity)}); usually a taskset, a cgroup cpuset change or a pin that was never applied.`,
+          `${vmLabel(vm.name)} vCPU ${v.index} (TID ${v.tid}) ran on ${cpusLabel([v.pcpu])}, outside its pin ${setText(v.pin)}` +
+            // An empty affinity is unknown (pasted text has none): left out rather than shown as "(none)".
+            `${v.affinity.length === 0 ? '' : ` (kernel affinity ${setText(v.affinity)})`}; ` +
+            'usually a taskset, a cgroup cpuset change or a pin that was never applied.',
         ),
-        fix: vcpuFix(vm, v.index, v.tid, v.pin),
+        fix: cgroupAdvice(vm, cgroups.get(v.tid), 1, v.affinity, v.pin, ctx.online, vcpuFix(vm, v.index, v.tid, v.pin)).fix,
       });
     }
   }

@@ -35,22 +35,53 @@ interface Presence {
 
 function detect(ctx: RuleContext): readonly Finding[] {
   const vms = [...ctx.vms].sort((a, b) => byName(a.vm.name, b.vm.name) || a.vm.pid - b.vm.pid);
+  const cores = smtCores(ctx);
+  // Each vCPU is looked at on the cores its pin or its pCPU touch, not on every core: linear in
+  // the pins, where a core-by-core scan of every VM was cores x VMs^2 on a big paste.
+  const coreOfCpu = new Map<number, number>();
+  cores.forEach((core, i) => {
+    for (const cpu of core.siblings) coreOfCpu.set(cpu, i);
+  });
+  const present: { vm: number; presence: Presence }[][] = cores.map(() => []);
+  vms.forEach((jv, vmIndex) => {
+    for (const v of jv.vm.vcpus) {
+      const touched = new Set<number>();
+      if (pinnedTo(ctx, v.pin)) for (const cpu of v.pin) addCore(touched, coreOfCpu.get(cpu));
+      if (v.ran) addCore(touched, coreOfCpu.get(v.pcpu));
+      for (const i of [...touched].sort((a, b) => a - b)) {
+        const core = cores[i];
+        const presence = core === undefined ? null : presenceOn(ctx, v, core);
+        if (presence !== null) present[i]?.push({ vm: vmIndex, presence });
+      }
+    }
+  });
   const out: Finding[] = [];
-  for (const core of smtCores(ctx)) {
-    const present = vms.map((vm) => presences(ctx, vm, core));
-    for (let i = 0; i < vms.length; i++) {
-      for (let j = i + 1; j < vms.length; j++) {
-        const x = vms[i];
-        const y = vms[j];
-        const px = present[i];
-        const py = present[j];
-        if (x === undefined || y === undefined || px === undefined || py === undefined) continue;
-        const finding = judgePair(core, x, y, px, py);
+  cores.forEach((core, i) => {
+    // The VMs present on this core, each with its vCPUs there, in VM order.
+    const byVm = new Map<number, Presence[]>();
+    for (const { vm, presence } of present[i] ?? []) {
+      const list = byVm.get(vm);
+      if (list === undefined) byVm.set(vm, [presence]);
+      else list.push(presence);
+    }
+    const here = [...byVm.entries()].sort((a, b) => a[0] - b[0]);
+    for (let a = 0; a < here.length; a++) {
+      for (let b = a + 1; b < here.length; b++) {
+        const x = here[a];
+        const y = here[b];
+        const vx = x === undefined ? undefined : vms[x[0]];
+        const vy = y === undefined ? undefined : vms[y[0]];
+        if (x === undefined || y === undefined || vx === undefined || vy === undefined) continue;
+        const finding = judgePair(core, vx, vy, x[1], y[1]);
         if (finding !== null) out.push(finding);
       }
     }
-  }
+  });
   return out;
+}
+
+function addCore(set: Set<number>, core: number | undefined): void {
+  if (core !== undefined) set.add(core);
 }
 
 function judgePair(
@@ -115,12 +146,11 @@ function pinnedApart(a: CpuList, b: CpuList): boolean {
   return !(a.length === 1 && b.length === 1 && onlyA === onlyB);
 }
 
-function presences(ctx: RuleContext, jv: JudgedVm, core: Core): readonly Presence[] {
-  return jv.vm.vcpus.flatMap((v): Presence[] => {
-    const pinned = pinnedTo(ctx, v.pin) ? intersectCpus(v.pin, core.siblings) : [];
-    const ran = v.ran && core.siblings.includes(v.pcpu) ? v.pcpu : null;
-    return pinned.length > 0 || ran !== null ? [{ vcpu: v, pinned, ran }] : [];
-  });
+/** The vCPU's presence on the core, or null when it is neither pinned to nor ran on it. */
+function presenceOn(ctx: RuleContext, v: SnapshotVcpu, core: Core): Presence | null {
+  const pinned = pinnedTo(ctx, v.pin) ? intersectCpus(v.pin, core.siblings) : [];
+  const ran = v.ran && core.siblings.includes(v.pcpu) ? v.pcpu : null;
+  return pinned.length > 0 || ran !== null ? { vcpu: v, pinned, ran } : null;
 }
 
 /** Cores with more than one online hardware thread. */

@@ -20,8 +20,10 @@ function detect(ctx: RuleContext): readonly Finding[] {
         tid: v.tid,
         pcpus: v.affinity,
         message: sentence(
-          `${vmLabel(vm.name)} vCPU ${v.index} (TID ${v.tid}) has no pin while the VM's other vCPUs are pinned, so it may run on ` +
-            `${cpusLabel(v.affinity)}; usually a hot-plugged vCPU that was not given a vcpupin.`,
+          `${vmLabel(vm.name)} vCPU ${v.index} (TID ${v.tid}) has no pin while the VM's other vCPUs are pinned, so it may run ` +
+            // An empty affinity is unknown (pasted text has none), never "no pCPUs".
+            `${v.affinity.length === 0 ? 'wherever its kernel affinity allows' : `on ${cpusLabel(v.affinity)}`}; ` +
+            'usually a hot-plugged vCPU that was not given a vcpupin.',
         ),
         // There is no intended set to restore: choosing one is the operator's decision.
         fix: null,

@@ -1,32 +1,69 @@
 // POST /api/v1/ingest on Node's own request and response, for the server in scripts/start.mjs:
 // the same checks and answers as the Next route (ingest.ts), without Next's per-request work
-// (routing, Web Request and Response objects), which capped ingest near 800 requests/s.
+// (routing, Web Request and Response objects), which capped ingest near 800 requests/s. Here the
+// socket is in reach, so two things the Next route cannot do are done:
+// - body timeouts: a body that stalls for 2 s (or takes over 10 s) gets 408 and loses its slot
+//   and its connection, so stalled uploads cannot lock agents out;
+// - an answer given before the body was read (401, 503, 413, 415, 400) is followed by draining
+//   the rest of the body, up to a bound, so that the client reads the answer instead of a reset
+//   connection (and, for a small body, keeps its connection).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { INGEST_HANDLER_KEY } from '../front-door';
+import { withTimeouts } from '../read-body';
 import { ingest } from './ingest';
 
-/** Where scripts/start.mjs finds the handler: set by instrumentation.ts once the runtime is up. */
-export const INGEST_HANDLER_KEY = Symbol.for('vcpumap.ingest-node');
+export const BODY_IDLE_MS = 2000;
+export const BODY_TOTAL_MS = 10_000;
+/** The rest of a refused body is read and thrown away up to this, within DRAIN_MS; then the connection is closed. */
+const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
+const DRAIN_MS = 5000;
 
 export async function handleIngestNode(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const header = (name: string): string | null => {
     const v = req.headers[name];
     return typeof v === 'string' ? v : null;
   };
+  // Not destroyed when reading stops early (413): the answer still has to go out on the socket.
+  const raw: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) };
   const a = await ingest({
     authorization: header('authorization'),
     contentLength: header('content-length'),
     contentEncoding: header('content-encoding'),
-    // Not destroyed when reading stops early (413): the answer still has to go out on the socket.
-    body: { [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) },
+    body: withTimeouts(raw, { idleMs: BODY_IDLE_MS, totalMs: BODY_TOTAL_MS }),
   });
+  const stalled = a.status === 408;
   res.writeHead(a.status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(a.body)),
     ...a.headers,
-    // A body left unread (rejected before or while reading) is not drained: close the connection.
-    ...(req.readableEnded ? {} : { connection: 'close' }),
+    ...(stalled ? { connection: 'close' } : {}),
   });
+  if (stalled) {
+    // The client stopped sending: it has its answer; its socket goes now.
+    res.end(a.body, () => req.socket.destroy());
+    return;
+  }
   res.end(a.body);
+  drain(req);
+}
+
+/** Reads and discards what is left of the body, within bounds; past them the connection goes. */
+function drain(req: IncomingMessage): void {
+  if (req.readableEnded || req.destroyed) return;
+  let bytes = 0;
+  const cut = (): void => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(cut, DRAIN_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    bytes += chunk.byteLength;
+    if (bytes > DRAIN_MAX_BYTES) cut();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 export function publishIngestHandler(): void {

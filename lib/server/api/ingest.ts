@@ -1,6 +1,8 @@
-// POST /api/v1/ingest: agent frames in. Order of checks: token (401), overload (503), size
-// (413), shape (400), host permission (403), structures of compact ticks (409, 400); only then
-// is anything stored. One core for the Next route (Web Request) and the Node fast path
+// POST /api/v1/ingest: agent frames in. Order of checks: token (401), declared size (413),
+// overload (503 with
+// Retry-After: too many in flight, or ingest queueing in time, lib/server/ingest-load.ts), size
+// while reading (413), a stalled body (408), shape (400), host permission (403), structures of compact ticks
+// (409, 400); only then is anything stored. One core for the Next route (Web Request) and the Node fast path
 // (ingest-node.ts), which skips Next's per-request work.
 import { authenticate, bearerToken, mayReportFor } from '../auth';
 import { HttpError } from '../http-errors';
@@ -30,7 +32,7 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
   let status = 500;
   let frames = 0;
   let rt: Runtime | null = null;
-  let counted = false;
+  let done: (() => void) | null = null;
   try {
     rt = await getRuntime();
     const auth = authenticate(bearerToken(req.authorization), rt.grants);
@@ -39,19 +41,19 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
         'www-authenticate': 'Bearer realm="vcpumap-ingest"',
       });
     }
-    if (rt.ingestInFlight >= rt.config.maxIngestInFlight) {
-      throw new HttpError(503, 'server busy: too many ingest requests in flight; retry later', { 'retry-after': '1' });
+    // A declared length over the limit is refused before anything else costs: a clear 413 even under load.
+    const declared = Number(req.contentLength ?? NaN);
+    if (Number.isFinite(declared) && declared > rt.config.maxBodyBytes) {
+      throw new HttpError(413, `body over the limit of ${rt.config.maxBodyBytes} bytes (VCPUMAP_MAX_BODY_BYTES): send smaller batches`);
     }
-    rt.ingestInFlight++;
-    counted = true;
+    const admission = rt.ingestLoad.admit();
+    if (!admission.ok) {
+      throw new HttpError(503, `server busy: ${admission.reason}; retry after ${admission.retryAfterS} s`, { 'retry-after': String(admission.retryAfterS) });
+    }
+    done = admission.done;
     const json = await readJsonBody(req, rt.config.maxBodyBytes);
-    const batch = badFrameAs400(() => parseIngestBody(json));
-    const denied = [...batch.frames, ...batch.structures].find((s) => !mayReportFor(auth.grant, s.host));
-    if (denied) throw new HttpError(403, `this token may not report for host ${JSON.stringify(denied.host)}`);
-    const store = rt.store;
-    const snapshots = badFrameAs400(() => resolveFrames(batch, (host, hash) => store.knownStructure(host, hash)));
-    await store.ingest(snapshots);
-    frames = snapshots.length;
+    const grant = auth.grant;
+    frames = await storeBody(rt, json, (host) => mayReportFor(grant, host));
     status = 202;
     return { status, body: JSON.stringify({ stored: frames }), headers: {} };
   } catch (err) {
@@ -67,10 +69,27 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
     return { status, body: JSON.stringify({ error: 'internal error; see the server log' }), headers: {} };
   } finally {
     if (rt !== null) {
-      if (counted) rt.ingestInFlight--;
+      done?.();
       rt.metrics.observeIngest(status, (performance.now() - t0) / 1000, frames);
     }
   }
+}
+
+/**
+ * Validates and stores one ingest body (parsed JSON); returns the frames stored. Throws
+ * HttpError (400, 403), UnknownStructureError (409) or the store's error. Also the embedded
+ * agent's way in (lib/server/embedded-agent.ts), with its own host as the only one it may report.
+ */
+export async function storeBody(rt: Runtime, json: unknown, mayReport: (host: string) => boolean): Promise<number> {
+  const batch = badFrameAs400(() => parseIngestBody(json));
+  const denied = [...batch.frames, ...batch.structures].find((s) => !mayReport(s.host));
+  if (denied) throw new HttpError(403, `this token may not report for host ${JSON.stringify(denied.host)}`);
+  const store = rt.store;
+  const snapshots = badFrameAs400(() => resolveFrames(batch, (host, hash) => store.knownStructure(host, hash)));
+  await store.ingest(snapshots);
+  const reporter = batch.frames[0]?.host;
+  if (batch.agent !== undefined && reporter !== undefined) rt.metrics.observeAgent(reporter, batch.agent);
+  return snapshots.length;
 }
 
 function badFrameAs400<T>(fn: () => T): T {

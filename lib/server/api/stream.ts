@@ -1,113 +1,86 @@
-// GET /api/v1/stream[?host=H[&format=frames]]: Server-Sent Events. With a host: `snapshot`
-// events (or, with format=frames, `structure` and `tick` events: live-events.ts), id = the
-// frame's time, so a reconnecting EventSource sends Last-Event-ID and gets the newest snapshot
-// at once plus a `gap` event naming the window it missed (to fetch from /history). Without a
-// host: `fleet` events (the /hosts summary) at most once a second. Comment heartbeats keep
-// proxies from closing an idle stream.
-import { FrameSplitter } from '../../wire/frame';
+// GET /api/v1/stream[?host=H[&format=frames]]: Server-Sent Events (docs/api.md "Stream"). With a
+// host: `snapshot` events (or, with format=frames, `structure` and `tick` events:
+// lib/server/sse/live-events.ts), id = the frame's time, so a reconnecting EventSource sends Last-Event-ID and gets the
+// newest snapshot at once plus a `gap` event naming the window it missed (to fetch from
+// /history). Without a host: `fleet` events (the /hosts summary) at most once a second. Comment
+// heartbeats keep proxies from closing an idle stream. The events come from lib/server/sse; this
+// file and stream-node.ts only carry them: here as a Web stream (the Next route, `next dev`),
+// there on Node's response (`npm start`, where the client's address is known).
 import { errorResponse, HttpError } from '../http-errors';
-import { frameEvents, type StreamFormat } from '../live-events';
-import { getRuntime, type Runtime } from '../runtime';
+import { getRuntime } from '../runtime';
+import type { EventSink } from '../sse/fanout';
+import type { StreamFormat } from '../sse/live-events';
 import { pathName } from './params';
-import { requireViewer } from './viewer';
+import { requireViewer, webTokenSource, type TokenSource } from './viewer';
 
-const FLEET_EVERY_MS = 1000;
-/** A client this many bytes behind is too slow: it gets the newest event only. */
-const MAX_BUFFERED = 4 * 1024 * 1024;
+export const STREAM_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-store, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+export interface StreamRequest {
+  readonly host: string | null;
+  readonly format: StreamFormat;
+  readonly resumeFrom: number | null;
+}
+
+/** The host and the Last-Event-ID (header, or `lastEventId` for a reopened EventSource) of a stream request. */
+export function parseStreamRequest(src: TokenSource): StreamRequest {
+  const url = new URL(src.url, 'http://x');
+  const h = url.searchParams.get('host');
+  const f = url.searchParams.get('format');
+  if (f !== null && f !== 'frames' && f !== 'snapshots') throw new HttpError(400, `format=${JSON.stringify(f)}: expected "frames" or "snapshots"`);
+  const lastId = src.header('last-event-id') ?? url.searchParams.get('lastEventId');
+  return {
+    host: h === null ? null : pathName('host', h),
+    format: f === 'frames' ? 'frames' : 'snapshots',
+    resumeFrom: lastId !== null && /^\d{1,16}$/.test(lastId) ? Number(lastId) : null,
+  };
+}
 
 export async function getStream(req: Request): Promise<Response> {
-  let rt: Runtime;
-  let host: string | null;
-  let format: StreamFormat;
   try {
-    rt = await getRuntime();
+    const rt = await getRuntime();
     requireViewer(req, rt);
-    const url = new URL(req.url);
-    const h = url.searchParams.get('host');
-    host = h === null ? null : pathName('host', h);
-    const f = url.searchParams.get('format');
-    if (f !== null && f !== 'frames' && f !== 'snapshots') throw new HttpError(400, `format=${JSON.stringify(f)}: expected "frames" or "snapshots"`);
-    format = f === 'frames' ? 'frames' : 'snapshots';
-    const lastId = req.headers.get('last-event-id') ?? url.searchParams.get('lastEventId');
-    const resumeFrom = lastId !== null && /^\d{1,16}$/.test(lastId) ? Number(lastId) : null;
-    return new Response(eventStream(rt, host, format, resumeFrom, req.signal), {
-      headers: {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
+    const { host, format, resumeFrom } = parseStreamRequest(webTokenSource(req));
+    // Next sets x-forwarded-for from the socket when the request does not bring one; a client can
+    // bring its own, so here the per-client bound is best effort (stream-node.ts uses the socket).
+    const client = req.headers.get('x-forwarded-for')?.split(',', 1)[0]?.trim() || 'unknown';
+    let close = (): void => {};
+    let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      close();
+    };
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start(c) {
+          controller = c;
+        },
+        cancel: end,
       },
-    });
+      // desiredSize counts bytes: the fan-out's backlog bound is in bytes.
+      new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+    );
+    const sink: EventSink = {
+      backlog: () => (controller === null ? 0 : Math.max(0, 64 * 1024 - (controller.desiredSize ?? 0))),
+      write: (event) => controller?.enqueue(new Uint8Array(event.buffer, event.byteOffset, event.byteLength)),
+      drop: () => {
+        end();
+        controller?.error(new Error('event stream dropped: the client did not read'));
+      },
+    };
+    const opened = await rt.live.attach(client, host, format, resumeFrom, sink);
+    if (!opened.ok) throw new HttpError(opened.status, opened.reason, { 'retry-after': '5' });
+    close = opened.close;
+    req.signal.addEventListener('abort', end, { once: true });
+    if (req.signal.aborted) end();
+    return new Response(stream, { headers: STREAM_HEADERS });
   } catch (err) {
     return errorResponse(err);
   }
-}
-
-function eventStream(rt: Runtime, host: string | null, format: StreamFormat, resumeFrom: number | null, signal: AbortSignal): ReadableStream<Uint8Array> {
-  const enc = new TextEncoder();
-  let cleanup = (): void => {};
-  return new ReadableStream<Uint8Array>({
-    async start(controller) {
-      let closed = false;
-      const send = (text: string): void => {
-        if (closed) return;
-        const size = controller.desiredSize ?? 0;
-        if (size < -MAX_BUFFERED) return; // the client is not reading; skip rather than buffer without bound
-        controller.enqueue(enc.encode(text));
-      };
-      // The structure this client was sent last (format=frames): a tick names it by hash.
-      const sent = { hash: null as string | null };
-
-      let fleetTimer: ReturnType<typeof setTimeout> | null = null;
-      let fleetDirty = false;
-      const sendFleet = async (): Promise<void> => {
-        fleetDirty = false;
-        const hosts = await rt.store.hosts();
-        send(`event: fleet\ndata: ${JSON.stringify({ at: Date.now(), hosts })}\n\n`);
-      };
-      const unsubscribe = rt.store.onFrame((f) => {
-        if (host !== null) {
-          if (f.host === host) for (const text of frameEvents(format, f, sent)) send(text);
-          return;
-        }
-        fleetDirty = true;
-        fleetTimer ??= setTimeout(() => {
-          fleetTimer = null;
-          if (fleetDirty) sendFleet().catch(() => {});
-        }, FLEET_EVERY_MS);
-      });
-      const heartbeat = setInterval(() => send(`: heartbeat ${Date.now()}\n\n`), rt.config.sseHeartbeatMs);
-      rt.metrics.sseClients++;
-      cleanup = () => {
-        if (closed) return;
-        closed = true;
-        unsubscribe();
-        clearInterval(heartbeat);
-        if (fleetTimer) clearTimeout(fleetTimer);
-        rt.metrics.sseClients--;
-        try {
-          controller.close();
-        } catch {
-          // already closed by the client going away
-        }
-      };
-      signal.addEventListener('abort', cleanup, { once: true });
-
-      // EventSource retries after this many ms when the connection drops.
-      send('retry: 2000\n\n');
-      if (host === null) {
-        await sendFleet();
-        return;
-      }
-      const latest = await rt.store.latest(host);
-      if (!latest) return;
-      if (resumeFrom !== null && latest.at > resumeFrom) {
-        send(`event: gap\ndata: ${JSON.stringify({ from: resumeFrom, to: latest.at })}\n\n`);
-      }
-      if (resumeFrom === null || latest.at > resumeFrom) for (const text of frameEvents(format, new FrameSplitter().split(latest), sent)) send(text);
-    },
-    cancel() {
-      cleanup();
-    },
-  });
 }

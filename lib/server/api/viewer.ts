@@ -5,12 +5,36 @@ import { HttpError } from '../http-errors';
 import { decodeSegment } from '../../ui/url-state';
 import type { Runtime } from '../runtime';
 
-export function requireViewer(req: Request, rt: Runtime): void {
-  const url = new URL(req.url);
-  const raw = /(?:^|;\s*)vcpumap_token=([^;]+)/.exec(req.headers.get('cookie') ?? '')?.[1] ?? null;
+/** The parts of a request the token rule reads: a Web Request's or a Node request's. */
+export interface TokenSource {
+  readonly url: string; // absolute, or a path with its query
+  header(name: string): string | null;
+}
+
+export function webTokenSource(req: Request): TokenSource {
+  return { url: req.url, header: (n) => req.headers.get(n) };
+}
+
+/** The token a request presents: bearer, `?token=`, or the vcpumap_token cookie. */
+export function presentedToken(src: TokenSource): string | null {
+  const url = new URL(src.url, 'http://x');
+  const raw = /(?:^|;\s*)vcpumap_token=([^;]+)/.exec(src.header('cookie') ?? '')?.[1] ?? null;
   const cookie = raw === null ? null : decodeSegment(raw); // the token form stores it URI-encoded
-  const presented = bearerToken(req.headers.get('authorization')) ?? url.searchParams.get('token') ?? cookie;
-  if (!viewerAllowed(rt.config.viewerToken, presented)) {
+  return bearerToken(src.header('authorization')) ?? url.searchParams.get('token') ?? cookie;
+}
+
+export function requireViewer(req: Request | TokenSource, rt: Runtime): void {
+  if (!viewerAllowed(rt.config.viewerToken, presentedToken(req instanceof Request ? webTokenSource(req) : req))) {
     throw new HttpError(401, 'this server needs a viewer token: send Authorization: Bearer <token> or ?token=');
+  }
+}
+
+/** /metrics: VCPUMAP_METRICS_TOKEN when set, else the viewer token's rule (open when neither is set). */
+export function requireMetricsReader(req: Request, rt: Runtime): void {
+  const expected = rt.config.metricsToken ?? rt.config.viewerToken;
+  if (!viewerAllowed(expected, presentedToken(webTokenSource(req)))) {
+    throw new HttpError(401, 'this server needs a token for /metrics: send Authorization: Bearer <VCPUMAP_METRICS_TOKEN, else the viewer token>', {
+      'www-authenticate': 'Bearer realm="vcpumap-metrics"',
+    });
   }
 }

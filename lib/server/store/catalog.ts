@@ -150,13 +150,14 @@ export class Catalog {
   /** Parsed structures by id: from `known` (the live window), the cache, else the database. */
   async structures(q: Queries, ids: Iterable<number>, known?: (id: number) => Structure | undefined): Promise<Map<number, Structure>> {
     const out = new Map<number, Structure>();
-    const missing: number[] = [];
+    const wanted = new Set<number>(); // once each: a window's rows name the same few structures
     for (const id of ids) {
-      if (out.has(id)) continue;
+      if (out.has(id) || wanted.has(id)) continue;
       const st = known?.(id) ?? this.structureById.get(id);
       if (st) out.set(id, st);
-      else missing.push(id);
+      else wanted.add(id);
     }
+    const missing = [...wanted];
     if (missing.length > 0) {
       for (const row of await q.structures(missing)) {
         const st = parseStructure(row.id, row.json);
@@ -171,13 +172,14 @@ export class Catalog {
 
   async bodies(q: Queries, ids: Iterable<number>, known?: (id: number) => ViolationBody | undefined): Promise<Map<number, ViolationBody>> {
     const out = new Map<number, ViolationBody>();
-    const missing: number[] = [];
+    const wanted = new Set<number>();
     for (const id of ids) {
-      if (out.has(id)) continue;
+      if (out.has(id) || wanted.has(id)) continue;
       const b = known?.(id) ?? this.bodyById.get(id);
       if (b) out.set(id, b);
-      else missing.push(id);
+      else wanted.add(id);
     }
+    const missing = [...wanted];
     if (missing.length > 0) {
       for (const row of await q.violationBodies(missing)) {
         const b = parseViolationBody(row.id, row.json);

@@ -13,7 +13,7 @@ import { withTimes, type ViolationBody } from './violation-body';
 export const MAX_COLUMNS = 20_000;
 
 const PCPU_SPAN = 65_536;
-const ROLE_RANK = { vcpu: 0, emulator: 1, iothread: 2, other: 3 } as const;
+const ROLE_RANK = { vcpu: 0, emulator: 1, iothread: 2, vhost: 3, other: 4, unknown: 5 } as const;
 
 export interface HistoryParts {
   readonly ticks: readonly TickView[]; // ascending by time
@@ -62,6 +62,8 @@ const KIND_RANK: Record<ViolationKind, number> = {
   'numa-split': 6,
   'isolation-mismatch': 7,
   overcommit: 8,
+  // 9 and 10: intruder and irq-on-dedicated (exact mode), in docs/api.md order
+  'sched-policy-drift': 11,
 };
 
 export function compareViolations(a: Violation, b: Violation): number {

@@ -28,6 +28,9 @@ export class ReplicaSync {
       state.fullCutoff = metaNumber(await q.getMeta(META_FULL_CUTOFF));
       state.minuteCutoff = metaNumber(await q.getMeta(META_MINUTE_CUTOFF));
       for (const h of await q.hosts()) {
+        // A turn of the event loop per host: while a big window loads, the server still answers
+        // (503 "starting", scripts/start.mjs) instead of holding every request.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const newest = await q.newestAt(h.id);
         if (newest === null) continue;
         const from = newest - state.settings.liveWindowMs;
@@ -114,6 +117,9 @@ export class ReplicaSync {
     return state.backend.read(async (q) => {
       const out: Frame[] = [];
       for (const h of await q.hosts()) {
+        // A turn of the event loop per host: while a big window loads, the server still answers
+        // (503 "starting", scripts/start.mjs) instead of holding every request.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const newest = await q.newestAt(h.id);
         if (newest === null) continue;
         const hw = state.window.host(h.name);

@@ -1,5 +1,7 @@
 // The real vcpumap-agent command pushing to a server, with its printed snapshots collected.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Snapshot } from '../../../lib/model/snapshot';
 
@@ -9,10 +11,14 @@ export interface AgentProcess {
   readonly printed: Snapshot[];
   stderr(): string;
   stop(): Promise<void>;
+  /** SIGKILL: no flush, no clean-up, as a crash. */
+  kill(): Promise<void>;
 }
 
+/** A spool of the test's own (never the host's default under /var/lib/vcpumap) unless args name one. */
 export function startAgentProcess(args: readonly string[]): AgentProcess {
-  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const spool = args.includes('--server') && !args.includes('--spool') ? ['--spool', mkdtempSync(path.join(tmpdir(), 'vcpumap-spool-'))] : [];
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...args, ...spool], { stdio: ['ignore', 'pipe', 'pipe'] });
   const printed: Snapshot[] = [];
   let partial = '';
   let err = '';
@@ -30,6 +36,12 @@ export function startAgentProcess(args: readonly string[]): AgentProcess {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
       await exited;
     },
   };

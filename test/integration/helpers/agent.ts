@@ -16,6 +16,8 @@ export async function startTestAgent(opts: {
   pins?: unknown; // written as JSON to a temp pins file
   intervalMs?: number;
   libvirtDir?: string;
+  /** Longest time an idle thread's stat goes unread (default the agent's 5 s). */
+  fullEveryMs?: number;
 } = {}): Promise<TestAgent> {
   const logs: string[] = [];
   let pinsFile: string | null = null;
@@ -32,6 +34,7 @@ export async function startTestAgent(opts: {
     pinsFile,
     discoverEveryMs: 0, // every tick: tests start and stop guests between samples
     affinityEveryMs: 0,
+    ...(opts.fullEveryMs !== undefined ? { fullEveryMs: opts.fullEveryMs } : {}),
     log: (level, message) => logs.push(`${level}: ${message}`),
   };
   const agent = await Agent.create(options);

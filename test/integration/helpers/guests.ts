@@ -1,10 +1,12 @@
 // Real QEMU guests for integration tests: TCG with one host thread per vCPU, a 512-byte boot
 // sector as the disk (halts: idle, or spins: vCPU 0 busy), QMP sockets in a temp directory.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { qmpOnce } from './test-qmp';
+import { hmpOnce, parseInfoCpus } from './test-hmp';
 
 export type Workload = 'halt' | 'spin';
 
@@ -32,6 +34,11 @@ export interface GuestOptions {
   readonly qmpSockets?: number; // default 2: the agent's and the test's
   /** Use the plain `-name NAME` form instead of `-name guest=NAME,debug-threads=on`. */
   readonly plainName?: boolean;
+  /**
+   * No QMP socket, no thread names: only a human monitor (`-monitor unix:DIR/hmp.sock`), as an
+   * operator may start QEMU by hand. Its vCPU threads cannot be told apart by vcpumap.
+   */
+  readonly monitorOnly?: boolean;
 }
 
 export interface Guest {
@@ -41,6 +48,8 @@ export interface Guest {
   readonly qmpPaths: readonly string[];
   /** The socket tests use for their own QMP commands (the last one). */
   readonly testQmp: string;
+  /** The human monitor socket of a monitorOnly guest, else null. */
+  readonly hmp: string | null;
   /** Thread ids by thread name, read from /proc now. */
   threads(): Map<number, string>;
   vcpuTid(index: number): number;
@@ -48,23 +57,33 @@ export interface Guest {
 }
 
 const live = new Set<ChildProcess>();
+const daemons = new Set<number>(); // pids of daemonized guests: not children of this process
 process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
+  for (const pid of daemons) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
 });
 
 export async function startGuest(opts: GuestOptions): Promise<Guest> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vcpumap-guest-'));
   const smp = opts.smp ?? 2;
   const disk = writeBootSector(dir, opts.workload ?? 'halt');
-  const qmpPaths = Array.from({ length: opts.qmpSockets ?? 2 }, (_, i) => path.join(dir, `qmp${i}.sock`));
+  const qmpPaths = opts.monitorOnly ? [] : Array.from({ length: opts.qmpSockets ?? 2 }, (_, i) => path.join(dir, `qmp${i}.sock`));
+  const hmp = opts.monitorOnly ? path.join(dir, 'hmp.sock') : null;
   const args = [
-    '-name', opts.plainName ? opts.name : `guest=${opts.name},debug-threads=on`,
+    '-name', opts.plainName || opts.monitorOnly ? opts.name : `guest=${opts.name},debug-threads=on`,
     '-accel', 'tcg,thread=multi',
     '-smp', opts.maxcpus ? `${smp},maxcpus=${opts.maxcpus}` : String(smp),
     '-m', '32',
     '-nodefaults', '-display', 'none',
     '-drive', `file=${disk},format=raw,if=ide`,
     ...qmpPaths.flatMap((p) => ['-qmp', `unix:${p},server=on,wait=off`]),
+    ...(hmp !== null ? ['-monitor', `unix:${hmp},server=on,wait=off`] : []),
     ...(opts.paused ? ['-S'] : []),
   ];
   const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -94,6 +113,7 @@ export async function startGuest(opts: GuestOptions): Promise<Guest> {
   // Ready when every QMP socket exists and every vCPU thread exists: named `CPU n/TCG` with
   // debug-threads, else counted through QMP (the test's socket, released again at once).
   const vcpusUp = async (): Promise<boolean> => {
+    if (hmp !== null) return existsSync(hmp) && parseInfoCpus(await hmpOnce(hmp, 'info cpus')).length === smp;
     if (!opts.plainName) {
       const names = [...threads().values()];
       return Array.from({ length: smp }, (_, i) => `CPU ${i}/TCG`).every((n) => names.includes(n));
@@ -115,6 +135,7 @@ export async function startGuest(opts: GuestOptions): Promise<Guest> {
     dir,
     qmpPaths,
     testQmp: qmpPaths.at(-1) ?? '',
+    hmp,
     threads,
     vcpuTid,
     async stop() {
@@ -129,4 +150,79 @@ export async function startGuest(opts: GuestOptions): Promise<Guest> {
 /** A unique, short guest name per test run. */
 export function guestName(tag: string): string {
   return `vt-${tag}-${process.pid}-${Math.floor(Math.random() * 1e4)}`;
+}
+
+export interface DaemonizedGuest {
+  readonly name: string;
+  /** The VM's pid (from -pidfile): the process left after the parent exits. */
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * `qemu -daemonize`, as init scripts start it. With `hold`, the daemonized VM blocks in its start
+ * on a chardev that waits for a client (`-serial` on a socket with wait=on) until `release()`,
+ * and the parent waits with it: the window in which two processes of that name exist, one of
+ * them without vCPU threads, is held open instead of lasting a few ms.
+ */
+export async function startDaemonizedGuest(name: string): Promise<{ readonly parentPid: number; release(): Promise<DaemonizedGuest> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vcpumap-guest-'));
+  const disk = writeBootSector(dir, 'halt');
+  const hold = path.join(dir, 'hold.sock');
+  const pidfile = path.join(dir, 'qemu.pid');
+  const args = [
+    '-name', `guest=${name},debug-threads=on`,
+    '-accel', 'tcg,thread=multi',
+    '-smp', '2',
+    '-m', '32',
+    '-nodefaults', '-display', 'none',
+    '-drive', `file=${disk},format=raw,if=ide`,
+    '-chardev', `socket,id=hold,path=${hold},server=on,wait=on`,
+    '-serial', 'chardev:hold',
+    '-S',
+    '-daemonize', '-pidfile', pidfile,
+  ];
+  const parent = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  live.add(parent);
+  let stderr = '';
+  parent.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const parentPid = parent.pid;
+  if (parentPid === undefined) throw new Error(`qemu-system-x86_64 -daemonize did not start for ${name}`);
+  const parentExit = new Promise<number | null>((resolve) => parent.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 15_000;
+  while (!existsSync(hold)) {
+    if (parent.exitCode !== null) throw new Error(`QEMU -daemonize for ${name} exited: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`QEMU -daemonize for ${name}: no ${hold} after 15 s: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    parentPid,
+    async release() {
+      const client = net.connect(hold);
+      await new Promise<void>((resolve, reject) => {
+        client.once('connect', resolve);
+        client.once('error', reject);
+      });
+      const code = await parentExit; // the parent exits once the VM is up
+      live.delete(parent);
+      if (code !== 0) throw new Error(`QEMU -daemonize parent for ${name} exited with ${code}: ${stderr}`);
+      const pid = Number(readFileSync(pidfile, 'utf8').trim());
+      daemons.add(pid);
+      return {
+        name,
+        pid,
+        async stop() {
+          client.destroy();
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+          for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 20));
+          daemons.delete(pid);
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  };
 }

@@ -43,7 +43,17 @@ export async function startServer(env: Record<string, string> = {}, opts: { port
   const launch = async (): Promise<void> => {
     child = spawn(process.execPath, [START, '--no-build', '-p', String(port), '-H', '127.0.0.1'], {
       cwd: ROOT,
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', VCPUMAP_DATA_DIR: dataDir, VCPUMAP_EMBEDDED_AGENT: '0', ...env },
+      env: {
+        ...process.env,
+        NEXT_TELEMETRY_DISABLED: '1',
+        VCPUMAP_DATA_DIR: dataDir,
+        VCPUMAP_EMBEDDED_AGENT: '0',
+        // Load shedding by time is off unless a test asks for it: on a shared, loaded machine the
+        // event loop falls behind by itself, and tests that post frames expect them stored.
+        VCPUMAP_SHED_LAG_MS: '600000',
+        VCPUMAP_SHED_QUEUE_MS: '600000',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const c = child;
@@ -53,8 +63,10 @@ export async function startServer(env: Record<string, string> = {}, opts: { port
     for (;;) {
       if (c.exitCode !== null || c.signalCode !== null) throw new Error(`server exited (${c.exitCode ?? c.signalCode}):\n${output}`);
       try {
+        // 503 while starting (the store opening); then 200, or 401 behind a viewer token.
         const res = await fetch(`${url}/metrics`);
-        if (res.ok) return;
+        await res.body?.cancel();
+        if (res.status !== 503) return;
       } catch {
         // not listening yet
       }

@@ -1,0 +1,103 @@
+// Reads the cpuset cgroups of a VM's threads: each thread's own cgroup (libvirt gives every vCPU,
+// the emulator and each IOThread one) and the VM's, the deepest cgroup holding them all. Read on
+// discovery and when a thread's mask changes, never per tick: a cgroup cpuset change shows as a
+// mask change (a cpuset that shrinks, or a move into a cgroup, sets the masks of its tasks).
+// The cgroup file systems are found under the sysfs root: v1 cpuset at fs/cgroup/cpuset, v2 at
+// fs/cgroup (unified host) or fs/cgroup/unified (hybrid host).
+import { existsSync, readFileSync } from 'node:fs';
+import { parseCpuset } from '../cpuset';
+import { commonCgroup, parseTaskCgroup, type TaskCgroup } from '../procfs/task-cgroup';
+import type { CgroupCpuset } from '../model/types';
+import { isGone } from './gone';
+
+export interface VmCgroups {
+  readonly vm: CgroupCpuset | null;
+  readonly threads: ReadonlyMap<number, CgroupCpuset>; // by tid
+}
+
+/** A thread to look up: its tid and the process whose task directory holds it. */
+export interface CgroupTask {
+  readonly pid: number;
+  readonly tid: number;
+}
+
+export class CgroupCpusets {
+  private readonly v2Root: string;
+
+  constructor(
+    private readonly procRoot: string,
+    private readonly sysRoot: string,
+  ) {
+    const base = `${sysRoot}/fs/cgroup`;
+    this.v2Root = existsSync(`${base}/cgroup.controllers`) ? base : `${base}/unified`;
+  }
+
+  read(tasks: readonly CgroupTask[]): VmCgroups {
+    const byPath = new Map<string, CgroupCpuset | null>();
+    const threads = new Map<number, CgroupCpuset>();
+    const paths: string[] = [];
+    let version: 1 | 2 | null = null;
+    for (const { pid, tid } of tasks) {
+      const cg = this.taskCgroup(pid, tid);
+      if (cg === null) continue;
+      version ??= cg.version;
+      if (cg.version !== version) continue; // a host half-way through a migration: do not mix
+      const key = `${cg.version}:${cg.path}`;
+      if (!byPath.has(key)) byPath.set(key, this.cpuset(cg));
+      const set = byPath.get(key);
+      if (set) {
+        threads.set(tid, set);
+        paths.push(cg.path);
+      }
+    }
+    const common = commonCgroup(paths);
+    let vm: CgroupCpuset | null = null;
+    if (common !== null && version !== null) vm = byPath.get(`${version}:${common}`) ?? this.cpuset({ version, path: common });
+    return { vm, threads };
+  }
+
+  private taskCgroup(pid: number, tid: number): TaskCgroup | null {
+    try {
+      return parseTaskCgroup(readFileSync(`${this.procRoot}/${pid}/task/${tid}/cgroup`, 'utf8'));
+    } catch (err) {
+      if (isGone(err) || isDenied(err)) return null;
+      throw err;
+    }
+  }
+
+  /** The cpuset of a cgroup and how many threads it holds; null when the files are not there. */
+  private cpuset(cg: TaskCgroup): CgroupCpuset | null {
+    const dir = cg.version === 1 ? `${this.sysRoot}/fs/cgroup/cpuset${suffix(cg.path)}` : `${this.v2Root}${suffix(cg.path)}`;
+    const file = `${dir}/${cg.version === 1 ? 'cpuset.cpus' : 'cpuset.cpus.effective'}`;
+    let text: string;
+    let tasks: string;
+    try {
+      text = readFileSync(file, 'utf8').trim();
+      tasks = readFileSync(`${dir}/${cg.version === 1 ? 'tasks' : 'cgroup.threads'}`, 'utf8');
+    } catch (err) {
+      if (isGone(err) || isDenied(err)) return null;
+      throw err;
+    }
+    let cpus;
+    try {
+      cpus = parseCpuset(text);
+    } catch (err) {
+      throw new Error(`${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    return { path: cg.path, version: cg.version, file, writeFile: `${dir}/cpuset.cpus`, cpus, tasks: countLines(tasks) };
+  }
+}
+
+function suffix(path: string): string {
+  return path === '/' ? '' : path;
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (const line of text.split('\n')) if (line.trim() !== '') n++;
+  return n;
+}
+
+function isDenied(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && (err.code === 'EACCES' || err.code === 'EPERM');
+}
