@@ -4,13 +4,14 @@
 // changes, then one compact tick per frame) expanded into the snapshot and appended to the
 // history as its column. A `gap` event (the stream missed frames) refetches the history.
 import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
-import useSWR from 'swr';
+import useSWR, { useSWRConfig } from 'swr';
 import type { Snapshot } from '@/lib/model/snapshot';
 import type { History } from '@/lib/server/store/store';
 import { appendFrame, liveHistory, type LiveHistory } from '@/lib/ui/live-history';
+import { parseRange, refreshEvery, stepForWindow } from '@/lib/ui/time-range';
+import { historyWindow, LIVE_WINDOW_MS, type ViewState } from '@/lib/ui/url-state';
 import { expandTick, type CompactTick } from '@/lib/wire/compact-tick';
 import type { StructureBody } from '@/lib/wire/structure-body';
-import { LIVE_WINDOW_MS, type ViewState } from '@/lib/ui/url-state';
 import { fetchJson } from './fetch-json';
 import { useEventStream, type StreamStatus } from './live/use-event-stream';
 
@@ -24,22 +25,35 @@ export interface HostData {
 const BUFFER = 64;
 
 /** The history URL of a host's window; the page preloads the first one so the fetch starts before hydration. */
-export function historyUrl(host: string, win: { readonly from: number; readonly to: number }): string {
-  return `/api/v1/hosts/${encodeURIComponent(host)}/history?from=${win.from}&to=${win.to}`;
+export function historyUrl(host: string, win: { readonly from: number; readonly to: number }, stepMs: number | null = null): string {
+  return `/api/v1/hosts/${encodeURIComponent(host)}/history?from=${win.from}&to=${win.to}${stepMs === null ? '' : `&step=${stepMs}`}`;
+}
+
+/** The bucket width a view asks for: its range preset's, or one that suits its absolute window (lib/ui/time-range.ts). */
+export function viewStep(view: ViewState): number | null {
+  if (view.window !== null) return stepForWindow(view.window.to - view.window.from);
+  return parseRange(view.range ?? null)?.stepMs ?? null;
+}
+
+/** The history URL of a view whose live window or range ends at `anchor`. */
+export function viewHistoryUrl(host: string, view: ViewState, anchor: number): string {
+  return historyUrl(host, historyWindow(view, anchor), viewStep(view));
 }
 
 /** `initialAnchor`: the server's time when it rendered the page, the end of the first live window. */
 export function useHostData(host: string, view: ViewState, initialSnapshot: Snapshot, initialAnchor: number): HostData {
   const enc = encodeURIComponent(host);
   const past = view.window;
-  // The live window is anchored when live starts (or after a gap); new frames extend it.
+  const range = past === null ? parseRange(view.range ?? null) : null;
+  // The live window is anchored when live starts (or after a gap); new frames extend it. A range
+  // is anchored again after each answer (below): bucketed answers are fetched anew, not extended.
   const [anchor, setAnchor] = useState(initialAnchor);
-  const wasPast = useRef(past !== null);
+  const mode = past !== null ? 'past' : (range?.key ?? 'live');
+  const lastMode = useRef(mode);
   useEffect(() => {
-    if (wasPast.current && past === null) setAnchor(Date.now());
-    wasPast.current = past !== null;
-  }, [past]);
-  const win = past ?? { from: anchor - LIVE_WINDOW_MS, to: anchor };
+    if (lastMode.current !== mode && mode !== 'past') setAnchor(Date.now());
+    lastMode.current = mode;
+  }, [mode]);
 
   const snapKey = past === null ? `/api/v1/hosts/${enc}/snapshot` : `/api/v1/hosts/${enc}/snapshot?at=${past.to}`;
   const { data: fetched } = useSWR<Snapshot>(snapKey, fetchJson, {
@@ -48,8 +62,23 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
     revalidateOnFocus: past === null,
     revalidateOnMount: past !== null,
   });
-  const histKey = historyUrl(host, win);
+  const histKey = viewHistoryUrl(host, view, anchor);
   const { data: history, error } = useSWR<History, Error>(histKey, fetchJson, { revalidateOnFocus: false, revalidateIfStale: false, keepPreviousData: true });
+  // A range moves on a bucket or so after its last answer came (never while one is on its way).
+  useEffect(() => {
+    if (range === null || history === undefined) return;
+    const t = setTimeout(() => setAnchor(Date.now()), refreshEvery(range));
+    return () => clearTimeout(t);
+  }, [range, history]);
+  // One history in SWR's cache at a time: a range fetches a new window every bucket, for days.
+  const { cache } = useSWRConfig();
+  const shownKey = useRef(histKey);
+  useEffect(() => {
+    if (shownKey.current !== histKey && history !== undefined) {
+      cache.delete(shownKey.current);
+      shownKey.current = histKey;
+    }
+  }, [histKey, history, cache]);
 
   const [live, setLive] = useState<LiveHistory | null>(null);
   // Live snapshots go to React state, not to SWR's cache: SWR's store updates always render

@@ -8,12 +8,16 @@
 //    whole main-thread work of the frame (SSE message to the end of its longest task);
 //  - the longest main-thread task while live (Long Tasks API);
 //  - first-load JavaScript of each page (script bytes over the wire and decoded).
+// Then the fleet and wall pages with 2,000 hosts (scripts/bench-ui/fleet.ts).
 // Knobs: BENCH_LOADS (5), BENCH_LIVE_SECONDS (30), BENCH_WIDTH x BENCH_HEIGHT (1920 x 1080),
-// BENCH_PROFILE=1 prints the functions with the most self time in the browser while live.
+// BENCH_PROFILE=1 prints the functions with the most self time in the browser while live,
+// BENCH_ONLY=host or BENCH_ONLY=fleet runs one phase; BENCH_FLEET_HOSTS, BENCH_FLEET_INTERVAL_S.
 import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
 import { pushFrames } from '../test/integration/helpers/push-frames';
 import { startServer } from '../test/integration/helpers/server';
+import { benchFleet } from './bench-ui/fleet';
+import { median, ms, pct } from './bench-ui/stats';
 import { SyntheticHost, VCPUS_PER_VM, VMS } from './bench-ui/synthetic-host';
 
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
@@ -25,17 +29,6 @@ const HOST = 'hv-bench-256';
 const HISTORY_S = 900;
 const BATCH = 8;
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-}
-function pct(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN;
-}
-const ms = (x: number) => `${x.toFixed(1)} ms`;
 const kb = (x: number) => `${(x / 1024).toFixed(0)} KiB`;
 
 async function scriptBytes(page: Page): Promise<{ transfer: number; decoded: number; files: number }> {
@@ -238,7 +231,20 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+async function fleetPhase(): Promise<void> {
+  const browser = await chromium.launch({ executablePath: process.env.VCPUMAP_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    await benchFleet({ browser, width: WIDTH, height: HEIGHT, loads: LOADS, liveSeconds: LIVE_SECONDS });
+  } finally {
+    await browser.close();
+  }
+}
+
+const ONLY = process.env.BENCH_ONLY;
+(async () => {
+  if (ONLY !== 'fleet') await main();
+  if (ONLY !== 'host') await fleetPhase();
+})().catch((err: unknown) => {
   console.error(err instanceof Error ? err.stack : err);
   process.exit(1);
 });

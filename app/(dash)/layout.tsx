@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { ThemeToggle } from '@/components/theme-toggle';
+import { TimeZoneSwitch } from '@/components/time/time-zone';
 
 export default function DashboardLayout({ children }: { readonly children: ReactNode }) {
   return (
@@ -23,7 +24,8 @@ export default function DashboardLayout({ children }: { readonly children: React
             Wall
           </Link>
         </nav>
-        <div className="ml-auto">
+        <div className="ml-auto flex items-center gap-2">
+          <TimeZoneSwitch />
           <ThemeToggle />
         </div>
       </header>

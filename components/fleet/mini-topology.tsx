@@ -1,6 +1,7 @@
 'use client';
 // A host's topology in miniature: a row per socket and NUMA node, a square per pCPU coloured by the
-// VM on it now; a pCPU named by a violation gets a diagonal cross (shape, not only colour).
+// VM on it now; a pCPU named by a violation gets a diagonal cross (shape, not only colour). With
+// `highlight` (the VMs a search matched), the other VMs' pCPUs are dimmed.
 import { memo, useEffect, useRef } from 'react';
 import type { FleetTile } from '@/lib/ui/fleet-tiles';
 import { palette, vmColorIndex, type Theme } from '@/lib/heatmap/vm-colors';
@@ -13,9 +14,13 @@ interface Props {
   readonly width: number; // px available
   readonly height?: number; // px available (default: as tall as the rows need)
   readonly theme?: Theme; // default: the page's
+  /** Indexes into tile.vms to stand out; the rest dimmed. Empty or absent: all alike. */
+  readonly highlight?: readonly number[];
 }
 
-function MiniTopologyCanvas({ tile, width, height: maxHeight, theme: forced }: Props) {
+const NONE: readonly number[] = [];
+
+function MiniTopologyCanvas({ tile, width, height: maxHeight, theme: forced, highlight = NONE }: Props) {
   const ref = useRef<HTMLCanvasElement>(null);
   const pageTheme = useTheme();
   const theme = forced ?? pageTheme;
@@ -41,9 +46,11 @@ function MiniTopologyCanvas({ tile, width, height: maxHeight, theme: forced }: P
         const vm = tile.cells[i] ?? -1;
         const name = vm >= 0 ? tile.vms[vm] : undefined;
         ctx.fillStyle = name === undefined ? look.grid : (colors[vmColorIndex(name)] ?? look.grid);
+        ctx.globalAlpha = highlight.length > 0 && !highlight.includes(vm) ? 0.2 : 1;
         const x = c * cell;
         const y = r * cell;
         ctx.fillRect(x, y, cell - gap, cell - gap);
+        ctx.globalAlpha = 1;
         if (tile.marks[i] === 1) {
           ctx.strokeStyle = look.mark;
           ctx.lineWidth = Math.max(1, cell / 6);
@@ -56,7 +63,7 @@ function MiniTopologyCanvas({ tile, width, height: maxHeight, theme: forced }: P
         }
       }
     });
-  }, [tile, theme, cell, widest, height]);
+  }, [tile, theme, cell, widest, height, highlight]);
 
   return (
     <canvas
@@ -78,6 +85,7 @@ export const MiniTopology = memo(
     a.width === b.width &&
     a.height === b.height &&
     a.theme === b.theme &&
+    same(a.highlight ?? NONE, b.highlight ?? NONE) &&
     same(a.tile.cells, b.tile.cells) &&
     same(a.tile.marks, b.tile.marks) &&
     same(a.tile.vms, b.tile.vms) &&

@@ -1,9 +1,16 @@
-// A UTC time axis under a heatmap (SVG: axes and labels are few and static, STYLE 6).
+'use client';
+// A time axis under a heatmap (SVG: axes and labels are few and static, STYLE 6), in the viewer's
+// zone: d3 picks ticks on the zone's wall clock (UTC shifted by the zone's offset at the window's
+// start), so that "10:00" means 10:00 where the viewer is.
 import { scaleUtc } from 'd3-scale';
+import { zoneOffsetMs } from '@/lib/ui/time-zone';
+import { useTimeZone } from '../time/time-zone';
 
 export function TimeAxis({ from, to, width }: { readonly from: number; readonly to: number; readonly width: number }) {
+  const zone = useTimeZone();
   if (!(width > 0 && to > from)) return <div className="h-5" />;
-  const x = scaleUtc().domain([from, to]).range([0, width]);
+  const off = zoneOffsetMs(from, zone);
+  const x = scaleUtc().domain([from + off, to + off]).range([0, width]);
   const ticks = x.ticks(Math.max(2, Math.floor(width / 110)));
   const fmt = x.tickFormat();
   return (

@@ -13,12 +13,12 @@ import { fnv1a32, palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
 import type { LiveHistory } from '@/lib/ui/live-history';
 import type { History } from '@/lib/server/store/store';
 import { cpuText, threadIndex, threadLabel } from '@/lib/ui/describe';
-import { formatTime } from '@/lib/ui/format';
 import type { ColorMode } from '@/lib/ui/url-state';
 import { BandAxis } from '../heat/band-axis';
 import { HeatCanvas, type HeatHit, type ZoomSpan } from '../heat/heat-canvas';
 import { Tooltip } from '../heat/tooltip';
 import { canvasColors, useTheme } from '../use-theme';
+import { useFormatTime } from '../time/time-zone';
 
 interface Props {
   readonly live: LiveHistory;
@@ -64,6 +64,7 @@ function snapshotPins(snapshot: Snapshot): { key: string; pins: Map<string, read
 const LABEL_GAP = 14;
 
 export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush, chosenVm, colorMode, zoom, onZoom }: Props) {
+  const formatTime = useFormatTime();
   const theme = useTheme();
   const look = canvasColors(theme);
   const byState = colorMode === 'state';
@@ -157,7 +158,7 @@ export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush
             const t = live.history.ticks;
             const from = t[x0];
             const last = t[x1 - 1];
-            if (from !== undefined && last !== undefined) onBrush(from, last + 1000);
+            if (from !== undefined && last !== undefined) onBrush(from, last + (live.history.stepMs ?? 1000));
           }}
         />
         {hit !== null && tip !== null ? <Tooltip x={hit.x} y={hit.y} lines={tip.filter((l) => l !== '')} /> : null}

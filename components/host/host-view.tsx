@@ -4,7 +4,7 @@
 // the URL; Escape clears the selection (the chosen VM and the pCPU).
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
-import { formatAge, formatTime, isStale } from '@/lib/ui/format';
+import { formatAgo, isStale } from '@/lib/ui/format';
 import type { ColorMode } from '@/lib/ui/url-state';
 import { ConnectionIndicator } from '../live/connection-indicator';
 import { useHostData } from '../use-host-data';
@@ -18,6 +18,7 @@ import { VcpuMatrixView } from './vcpu-matrix-view';
 import { ViolationsTable } from './violations-table';
 import { VmList } from './vm-list';
 import { WindowBar } from './window-bar';
+import { useFormatTime } from '../time/time-zone';
 
 function Section({ title, children, testId }: { readonly title: string; readonly children: React.ReactNode; readonly testId?: string }) {
   return (
@@ -30,6 +31,7 @@ function Section({ title, children, testId }: { readonly title: string; readonly
 }
 
 export function HostView({ host, initialSnapshot, initialNow }: { readonly host: string; readonly initialSnapshot: Snapshot; readonly initialNow: number }) {
+  const formatTime = useFormatTime();
   const [view, setViewUrl] = useViewState();
   const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow);
   const now = useNow(initialNow);
@@ -65,26 +67,17 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
     return [...counts].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([name, vcpus]) => ({ name, vcpus }));
   }, [vmKey]);
 
-  const share = (): string => {
-    const t = live?.history.ticks ?? [];
-    const from = view.window?.from ?? t[0] ?? snapshot.at - 15 * 60_000;
-    const to = view.window?.to ?? (t[t.length - 1] ?? snapshot.at) + 1000;
-    const next = { ...view, window: { from, to } };
-    setViewUrl(next, 'push');
-    return window.location.href;
-  };
-
   return (
     <div data-testid="host-view">
       <div className="flex flex-wrap items-baseline gap-3">
         <h1 className="font-mono text-xl font-semibold break-all">{host}</h1>
         <ConnectionIndicator status={status} />
         <span className={`text-sm ${stale ? 'font-semibold text-red-700 dark:text-red-400' : 'text-slate-500 dark:text-slate-400'}`} data-testid="last-frame">
-          {stale ? 'STALE: ' : ''}last frame {formatTime(snapshot.at)} ({formatAge(now - snapshot.at)} ago)
+          {stale ? 'STALE: ' : ''}last frame {formatTime(snapshot.at)} ({formatAgo(now - snapshot.at)})
         </span>
       </div>
       <div className="mt-2">
-        <WindowBar window={view.window} onLive={() => setViewUrl({ ...view, window: null, zoom: null }, 'push')} onShare={share} />
+        <WindowBar view={view} setView={setViewUrl} history={live?.history ?? null} host={host} vm={null} at={snapshot.at} />
       </div>
 
       <Section title="Violations" testId="violations">

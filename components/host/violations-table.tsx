@@ -4,8 +4,9 @@
 import { useState } from 'react';
 import type { Severity, Violation } from '@/lib/model/snapshot';
 import { cpuText } from '@/lib/ui/describe';
-import { formatAge, formatTime } from '@/lib/ui/format';
+import { formatAgo } from '@/lib/ui/format';
 import { sortViolations, violationSubject } from '@/lib/ui/violation-order';
+import { useFormatTime } from '../time/time-zone';
 
 const SEVERITY: Record<Severity, { icon: string; cls: string }> = {
   critical: { icon: '▲', cls: 'text-red-700 dark:text-red-400' },
@@ -29,6 +30,7 @@ function CopyButton({ text }: { readonly text: string }) {
 }
 
 export function ViolationsTable({ violations, now, caption }: { readonly violations: readonly Violation[]; readonly now: number; readonly caption: string }) {
+  const formatTime = useFormatTime();
   const rows = sortViolations(violations);
   if (rows.length === 0) {
     return (
@@ -68,7 +70,7 @@ export function ViolationsTable({ violations, now, caption }: { readonly violati
                 <td className="py-1 pr-3">{violationSubject(v)}</td>
                 <td className="py-1 pr-3 font-mono">{cpuText(v.pcpus)}</td>
                 <td className="py-1 pr-3 whitespace-nowrap" title={formatTime(v.since)}>
-                  {formatAge(now - v.since)} ago
+                  {formatAgo(now - v.since)}
                 </td>
                 <td className="py-1">
                   {v.message}

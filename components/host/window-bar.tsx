@@ -1,47 +1,107 @@
 'use client';
-// Live or a past window, and "Share": freeze the window to absolute times and copy the link.
+// The window of a host or VM view: range presets (the live 15 minutes, or 1 h to 7 d following
+// the present, lib/ui/time-range.ts), the resolution the history answer has, "Back to live" for a
+// past window, "Share" (freeze the window to absolute times and copy a link others can open), and
+// the window on screen as CSV or JSON.
 import { useState } from 'react';
-import { formatTime } from '@/lib/ui/format';
+import type { History } from '@/lib/server/store/store';
+import { exportFileName, historyCsv, historyJson } from '@/lib/ui/history-export';
+import { parseRange, RANGES, resolutionText, type RangeKey } from '@/lib/ui/time-range';
+import { frozenWindow, viewQuery, type ViewState } from '@/lib/ui/url-state';
+import { useShareLink } from '../share-base';
+import { useFormatTime } from '../time/time-zone';
+import type { SetView } from '../use-view-state';
 
 interface Props {
-  readonly window: { readonly from: number; readonly to: number } | null;
-  readonly onLive: () => void;
-  /** Freezes the view to absolute times and returns the link to copy. */
-  readonly onShare: () => string;
+  readonly view: ViewState;
+  readonly setView: SetView;
+  /** The history on screen, or null while it loads. */
+  readonly history: History | null;
+  readonly host: string;
+  readonly vm: string | null;
+  /** The time of the frame shown (the fallback end of a window with no ticks yet). */
+  readonly at: number;
 }
 
-export function WindowBar({ window: win, onLive, onShare }: Props) {
+function save(text: string, type: string, name: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+const BUTTON = 'rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-200 dark:border-slate-600 dark:hover:bg-slate-800';
+
+export function WindowBar({ view, setView, history, host, vm, at }: Props) {
+  const formatTime = useFormatTime();
+  const shareLink = useShareLink();
   const [copied, setCopied] = useState<string | null>(null);
+  const range = view.window === null ? parseRange(view.range ?? null) : null;
+  const active: RangeKey | null = view.window !== null ? null : (range?.key ?? '15m');
+
+  const pick = (key: RangeKey) => {
+    const next: ViewState = { window: null, cpu: view.cpu, vcpu: view.vcpu, vm: view.vm, color: view.color, zoom: null, ...(key === '15m' ? {} : { range: key }) };
+    setView(next, 'push');
+  };
+  const share = () => {
+    const { range: _following, ...rest } = view;
+    const next: ViewState = { ...rest, window: frozenWindow(view, history, at) };
+    setView(next, 'push');
+    const link = shareLink(`${window.location.pathname}${viewQuery(next)}`);
+    const clip = navigator.clipboard;
+    if (clip === undefined) setCopied(link);
+    else
+      void clip
+        .writeText(link)
+        .then(() => setCopied(`Link copied: ${link}`))
+        .catch(() => setCopied(link));
+  };
+  const download = (kind: 'csv' | 'json') => {
+    if (history === null) return;
+    const name = exportFileName(host, vm, history.from, history.to, kind);
+    if (kind === 'csv') save(historyCsv(history), 'text/csv;charset=utf-8', name);
+    else save(historyJson(history), 'application/json', name);
+  };
+
   return (
     <div className="flex flex-wrap items-center gap-2 text-sm">
-      {win === null ? (
-        <span>Last 15 minutes, live</span>
+      <div role="group" aria-label="Time range" className="flex flex-wrap gap-1">
+        {RANGES.map((r) => (
+          <button key={r.key} type="button" aria-pressed={active === r.key} className={`${BUTTON} aria-pressed:bg-sky-700 aria-pressed:text-white`} onClick={() => pick(r.key)}>
+            {r.key === '15m' ? `${r.label} live` : r.label}
+          </button>
+        ))}
+      </div>
+      {view.window === null ? (
+        <span data-testid="window">{range === null ? 'Last 15 minutes, live' : `Last ${range.label}, following the present`}</span>
       ) : (
         <>
           <span data-testid="window">
-            {formatTime(win.from)} to {formatTime(win.to)}
+            {formatTime(view.window.from)} to {formatTime(view.window.to)}
           </span>
-          <button type="button" onClick={onLive} className="rounded border border-slate-300 px-2 py-0.5 dark:border-slate-700">
+          <button type="button" onClick={() => pick('15m')} className={BUTTON}>
             Back to live
           </button>
         </>
       )}
-      <button
-        type="button"
-        className="rounded bg-sky-700 px-2 py-0.5 text-white hover:bg-sky-600"
-        onClick={() => {
-          const link = onShare();
-          void navigator.clipboard
-            ?.writeText(link)
-            .then(() => setCopied('Link copied'))
-            .catch(() => setCopied(link));
-          if (navigator.clipboard === undefined) setCopied(link);
-        }}
-      >
+      {history !== null ? (
+        <span data-testid="resolution" data-step={history.stepMs ?? 'full'} className="text-slate-600 dark:text-slate-400">
+          ({resolutionText(history.stepMs)})
+        </span>
+      ) : null}
+      <button type="button" className="rounded bg-sky-700 px-2 py-0.5 text-white hover:bg-sky-600" onClick={share}>
         Share
       </button>
+      <button type="button" className={BUTTON} disabled={history === null} onClick={() => download('csv')}>
+        Download CSV
+      </button>
+      <button type="button" className={BUTTON} disabled={history === null} onClick={() => download('json')}>
+        Download JSON
+      </button>
       {copied !== null ? (
-        <span role="status" className="break-all text-xs text-slate-600 dark:text-slate-400">
+        <span role="status" data-testid="share-link" className="break-all text-xs text-slate-600 dark:text-slate-400">
           {copied}
         </span>
       ) : null}

@@ -9,11 +9,11 @@ const LOOK: Record<StreamStatus | 'paused', { dot: string; text: string }> = {
 };
 
 /** Live, connecting, reconnecting, or paused (an absolute window is shown). Text as well as colour. */
-export function ConnectionIndicator({ status }: { readonly status: StreamStatus | 'paused' }) {
+export function ConnectionIndicator({ status, scaled = false }: { readonly status: StreamStatus | 'paused'; /** Sized by the parent's font (the wall). */ readonly scaled?: boolean }) {
   const look = LOOK[status];
   return (
-    <span role="status" aria-live="polite" data-connection={status} className="inline-flex items-center gap-1.5 text-sm">
-      <span aria-hidden className={`inline-block h-2.5 w-2.5 rounded-full ${look.dot}`} />
+    <span role="status" aria-live="polite" data-connection={status} className={`inline-flex items-center gap-[0.4em] ${scaled ? '' : 'text-sm'}`}>
+      <span aria-hidden className={`inline-block h-[0.7em] w-[0.7em] rounded-full ${look.dot}`} />
       {look.text}
     </span>
   );

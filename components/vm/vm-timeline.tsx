@@ -8,10 +8,10 @@ import { pcpuPalette } from '@/lib/heatmap/pcpu-colors';
 import { vcpuAppearances, vmRows, vmTimelineCells } from '@/lib/heatmap/vm-timeline-cells';
 import type { History } from '@/lib/server/store/store';
 import type { LiveHistory } from '@/lib/ui/live-history';
-import { formatTime } from '@/lib/ui/format';
 import { HeatCanvas, type HeatHit, type ZoomSpan } from '../heat/heat-canvas';
 import { Tooltip } from '../heat/tooltip';
 import { canvasColors, useTheme } from '../use-theme';
+import { useFormatTime } from '../time/time-zone';
 import type { ThreadRole } from '@/lib/model/types';
 
 const ROLE_SHORT: Readonly<Record<ThreadRole, string>> = { vcpu: 'vCPU', emulator: 'emu', iothread: 'io', vhost: 'vhost', other: 'other', unknown: '?' };
@@ -26,6 +26,7 @@ interface Props {
 }
 
 export function VmTimeline({ live, snapshot, vm, onBrush, zoom, onZoom }: Props) {
+  const formatTime = useFormatTime();
   const theme = useTheme();
   const look = canvasColors(theme);
   const h = live.history;
@@ -81,7 +82,7 @@ export function VmTimeline({ live, snapshot, vm, onBrush, zoom, onZoom }: Props)
             onBrush={(x0, x1) => {
               const from = h.ticks[x0];
               const last = h.ticks[x1 - 1];
-              if (from !== undefined && last !== undefined) onBrush(from, last + 1000);
+              if (from !== undefined && last !== undefined) onBrush(from, last + (live.history.stepMs ?? 1000));
             }}
           />
           {hit !== null && tip !== null ? <Tooltip x={hit.x} y={hit.y} lines={tip.filter((l) => l !== '')} /> : null}

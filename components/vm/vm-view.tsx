@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
 import type { VcpuIdentitySource } from '@/lib/model/types';
 import { cpuText } from '@/lib/ui/describe';
-import { formatAge, formatTime } from '@/lib/ui/format';
+import { formatAgo } from '@/lib/ui/format';
 import { hostPath } from '@/lib/ui/url-state';
 import { ConnectionIndicator } from '../live/connection-indicator';
 import { ViolationsTable } from '../host/violations-table';
@@ -16,11 +16,13 @@ import { useNow } from '../use-now';
 import { useViewState } from '../use-view-state';
 import { VcpuTable, waitShare } from './vcpu-table';
 import { VmTimeline } from './vm-timeline';
+import { useFormatTime } from '../time/time-zone';
 
 const WAIT_POINTS = 300;
 const IDENTIFIED_BY: Readonly<Record<VcpuIdentitySource, string>> = { qmp: 'QMP', libvirt: 'libvirt', 'thread-name': 'thread names' };
 
 export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readonly host: string; readonly vm: string; readonly initialSnapshot: Snapshot; readonly initialNow: number }) {
+  const formatTime = useFormatTime();
   const [view, setViewUrl] = useViewState();
   const viewRef = useRef(view);
   viewRef.current = view;
@@ -44,13 +46,6 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
     setWaitVersion((n) => n + 1);
   }, [vm, snapshot.intervalMs]);
 
-  const share = (): string => {
-    const t = live?.history.ticks ?? [];
-    const next = { ...view, window: view.window ?? { from: t[0] ?? snapshot.at - 15 * 60_000, to: (t[t.length - 1] ?? snapshot.at) + 1000 } };
-    setViewUrl(next, 'push');
-    return window.location.href;
-  };
-
   return (
     <div data-testid="vm-view">
       <p className="text-sm">
@@ -62,11 +57,11 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
         <h1 className="font-mono text-xl font-semibold break-all">{name}</h1>
         <ConnectionIndicator status={status} />
         <span className="text-sm text-slate-500 dark:text-slate-400">
-          last frame {formatTime(snapshot.at)} ({formatAge(now - snapshot.at)} ago)
+          last frame {formatTime(snapshot.at)} ({formatAgo(now - snapshot.at)})
         </span>
       </div>
       <div className="mt-2">
-        <WindowBar window={view.window} onLive={() => setViewUrl({ ...view, window: null, zoom: null }, 'push')} onShare={share} />
+        <WindowBar view={view} setView={setViewUrl} history={live?.history ?? null} host={host} vm={name} at={snapshot.at} />
       </div>
       {vm === undefined ? (
         <p role="alert" className="mt-4">

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from '../agent/duration';
+import { publicUrlFromEnv } from './public-url';
 
 export interface ServerConfig {
   readonly dataDir: string;
@@ -28,6 +29,8 @@ export interface ServerConfig {
   readonly retainMinutesMs: number;
   readonly liveWindowMs: number;
   readonly sseHeartbeatMs: number;
+  /** VCPUMAP_PUBLIC_URL: where link previews and shared links point; null: the request's Host. */
+  readonly publicUrl: string | null;
 }
 
 const HOUR = 3_600_000;
@@ -89,5 +92,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     retainMinutesMs: num.retainMinutesDays * 24 * HOUR,
     liveWindowMs: num.liveWindowMinutes * 60_000,
     sseHeartbeatMs: num.sseHeartbeatMs,
+    publicUrl: publicUrlFromEnv(env),
   };
 }

@@ -3,7 +3,8 @@
 import { viewerAllowed } from './auth';
 import { getRuntime } from './runtime';
 import type { Snapshot } from '../model/snapshot';
-import { fleetTile, type FleetTile } from '../ui/fleet-tiles';
+import type { FleetTile } from '../ui/fleet-tiles';
+import { fleetFeed } from './fleet-feed';
 import type { FrameStore } from './store/store';
 
 export type ViewAccess = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -14,33 +15,11 @@ export async function pageAccess(cookieToken: string | null, queryToken: string 
   return { ok: false, reason: 'This server needs a viewer token.' };
 }
 
-// Tiles by host, rebuilt only when the host's newest frame changes: every fleet and wall viewer
-// asks for all tiles about once a second.
-const tileCache = new WeakMap<FrameStore, Map<string, FleetTile>>();
-
-/** One tile per host that has a stored frame. */
+/** One tile per host that has a stored frame, hosts ascending (lib/server/fleet-feed.ts keeps them). */
 export async function fleetTiles(store: FrameStore): Promise<FleetTile[]> {
-  const hosts = await store.hosts();
-  let cache = tileCache.get(store);
-  if (cache === undefined) {
-    cache = new Map();
-    tileCache.set(store, cache);
-  }
-  const known = cache;
-  const tiles = await Promise.all(
-    hosts.map(async (h) => {
-      const hit = known.get(h.host);
-      if (hit !== undefined && hit.lastSeen === h.lastSeen) return hit;
-      const snap = await store.latest(h.host);
-      if (snap === null) return null;
-      const tile = fleetTile(snap);
-      known.set(h.host, tile);
-      return tile;
-    }),
-  );
-  const live = new Set(hosts.map((h) => h.host));
-  for (const host of known.keys()) if (!live.has(host)) known.delete(host);
-  return tiles.filter((t): t is FleetTile => t !== null);
+  const feed = fleetFeed(store);
+  await feed.refresh();
+  return feed.tiles();
 }
 
 export async function loadFleet(): Promise<FleetTile[]> {

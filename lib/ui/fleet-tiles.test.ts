@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
-import { fleetTile, parseFleetQuery, fleetQueryString, selectTiles } from './fleet-tiles';
+import { compareSeverity, fleetTile, matchedVms, parseFleetQuery, fleetQueryString, selectTiles, type FleetTile } from './fleet-tiles';
 import { snapshot, vm } from './test-snapshots';
 
 describe('fleetTile', () => {
@@ -25,6 +25,8 @@ describe('fleetTile', () => {
     const t = fleetTile(s);
     expect(t.marks).toEqual([1, 1]);
     expect(t.worst).toBe('critical');
+    expect(t.critical).toBe(1);
+    expect(t.warnings).toBe(1);
     expect(t.kinds).toEqual(['off-pin', 'overcommit']);
   });
 
@@ -70,5 +72,32 @@ describe('selectTiles', () => {
     expect(parsed).toEqual({ search: 'web', filter: 'stale', sort: 'violations' });
     expect(fleetQueryString(parsed)).toBe('?q=web&filter=stale');
     expect(fleetQueryString(q({}))).toBe('');
+  });
+});
+
+describe('severity order', () => {
+  const now = 100_000;
+  const base = fleetTile(snapshot('x', now - 500, 2, []));
+  const t = (host: string, critical: number, warnings: number, lastSeen = now - 500): FleetTile => ({
+    ...base,
+    host,
+    lastSeen,
+    critical,
+    warnings,
+    violations: critical + warnings,
+    worst: critical > 0 ? 'critical' : warnings > 0 ? 'warning' : null,
+  });
+
+  it('sorts by critical count, then warnings, then stale, then name: many warnings never beat one critical', () => {
+    const tiles = [t('warn-5', 0, 5), t('crit-1', 1, 0), t('clean', 0, 0), t('stale', 0, 0, now - 60_000), t('crit-2', 2, 0), t('crit-1-warn', 1, 3)];
+    expect([...tiles].sort((x, y) => compareSeverity(x, y, now)).map((x) => x.host)).toEqual(['crit-2', 'crit-1-warn', 'crit-1', 'warn-5', 'stale', 'clean']);
+    expect(selectTiles(tiles, parseFleetQuery(new URLSearchParams()), now).map((x) => x.host)).toEqual(['crit-2', 'crit-1-warn', 'crit-1', 'warn-5', 'stale', 'clean']);
+  });
+
+  it('names the VMs a search matched', () => {
+    const tile = { ...base, vms: ['db-1', 'web-1', 'web-2'] };
+    expect(matchedVms(tile, 'WEB')).toEqual(['web-1', 'web-2']);
+    expect(matchedVms(tile, ' ')).toEqual([]);
+    expect(matchedVms(tile, 'x')).toEqual([]);
   });
 });

@@ -13,6 +13,8 @@ export interface FleetTile {
   readonly vms: readonly string[]; // names, ascending
   readonly vcpus: number;
   readonly violations: number;
+  readonly critical: number; // violations of severity critical
+  readonly warnings: number; // violations of severity warning
   readonly worst: Severity | null;
   readonly kinds: readonly ViolationKind[]; // distinct, ascending
   /** Miniature rows (one per socket and NUMA node): the number of pCPUs in each, in topology order. */
@@ -24,11 +26,65 @@ export interface FleetTile {
   readonly cpuIds: readonly number[]; // pCPU id of each cell
 }
 
+interface Miniature {
+  readonly order: readonly number[]; // pCPU ids in topology order
+  readonly rows: readonly number[];
+}
+
+/** Miniatures by topology: a host's topology hardly ever changes, and the fleet rebuilds 2,000 tiles a second. */
+const miniatures = new Map<number, { readonly sig: Int32Array; readonly mini: Miniature }[]>();
+const MAX_MINIATURES = 256;
+
+/** What the miniature depends on, as numbers (a string key cost as much as sorting the pCPUs). */
+function signature(cpus: Snapshot['topology']['cpus']): Int32Array {
+  let n = 0;
+  for (const c of cpus) n += 4 + c.siblings.length;
+  const sig = new Int32Array(n);
+  let i = 0;
+  for (const c of cpus) {
+    sig[i++] = c.cpu;
+    sig[i++] = c.socket;
+    sig[i++] = c.node;
+    sig[i++] = c.core * 256 + c.siblings.length;
+    for (const x of c.siblings) sig[i++] = x;
+  }
+  return sig;
+}
+
+function sameSig(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function miniature(cpus: Snapshot['topology']['cpus']): Miniature {
+  const sig = signature(cpus);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < sig.length; i++) h = Math.imul(h ^ (sig[i] ?? 0), 0x01000193);
+  const bucket = miniatures.get(h);
+  const hit = bucket?.find((e) => sameSig(e.sig, sig));
+  if (hit !== undefined) return hit.mini;
+  const order = orderCpus(cpus);
+  const topo = new Map(cpus.map((c) => [c.cpu, c]));
+  const rows: number[] = [];
+  let prevKey: string | null = null;
+  for (const cpu of order) {
+    const c = topo.get(cpu);
+    const k = c === undefined ? '?' : `${c.socket}:${c.node}`;
+    if (k === prevKey && rows.length > 0) rows[rows.length - 1] = (rows[rows.length - 1] ?? 0) + 1;
+    else rows.push(1);
+    prevKey = k;
+  }
+  if (miniatures.size >= MAX_MINIATURES) miniatures.clear();
+  const m = { order, rows };
+  miniatures.set(h, [...(miniatures.get(h) ?? []), { sig, mini: m }]);
+  return m;
+}
+
 export function fleetTile(s: Snapshot): FleetTile {
   const vms = [...new Set(s.vms.map((v) => v.name))].sort();
   const vmIndex = new Map(vms.map((n, i) => [n, i]));
-  const order = orderCpus(s.topology.cpus);
-  const topo = new Map(s.topology.cpus.map((c) => [c.cpu, c]));
+  const { order, rows } = miniature(s.topology.cpus);
 
   // Which VM is on each pCPU now: a vCPU that ran there beats one whose observation is stale.
   const on = new Map<number, { vm: number; ran: boolean }>();
@@ -42,15 +98,6 @@ export function fleetTile(s: Snapshot): FleetTile {
   const marked = new Set<number>();
   for (const v of s.violations) for (const p of v.pcpus) marked.add(p);
 
-  const rows: number[] = [];
-  let prevKey: string | null = null;
-  for (const cpu of order) {
-    const c = topo.get(cpu);
-    const key = c === undefined ? '?' : `${c.socket}:${c.node}`;
-    if (key === prevKey && rows.length > 0) rows[rows.length - 1] = (rows[rows.length - 1] ?? 0) + 1;
-    else rows.push(1);
-    prevKey = key;
-  }
   return {
     host: s.host,
     lastSeen: s.at,
@@ -58,12 +105,14 @@ export function fleetTile(s: Snapshot): FleetTile {
     vms,
     vcpus: s.vms.reduce((n, vm) => n + vm.vcpus.length, 0),
     violations: s.violations.length,
+    critical: s.violations.filter((v) => v.severity === 'critical').length,
+    warnings: s.violations.filter((v) => v.severity === 'warning').length,
     worst: worstSeverity(s.violations),
     kinds: [...new Set(s.violations.map((v) => v.kind))].sort(),
-    rows,
+    rows: [...rows],
     cells: order.map((cpu) => on.get(cpu)?.vm ?? -1),
     marks: order.map((cpu) => (marked.has(cpu) ? 1 : 0)),
-    cpuIds: order,
+    cpuIds: [...order],
   };
 }
 
@@ -99,7 +148,26 @@ export function fleetQueryString(q: FleetQuery): string {
 
 const byHost = (a: FleetTile, b: FleetTile): number => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
 
-/** The tiles to show, in order. Stale hosts sort with the hosts in violation: both need a look. */
+/**
+ * Most urgent first: more critical violations, then more warnings, then stale (no fresh frame:
+ * its state is unknown), then by name. A stale host keeps its last counts: what it last said.
+ */
+export function compareSeverity(a: FleetTile, b: FleetTile, now: number): number {
+  return bySeverity(a, b, isStale(a.lastSeen, now, a.intervalMs), isStale(b.lastSeen, now, b.intervalMs));
+}
+
+function bySeverity(a: FleetTile, b: FleetTile, aStale: boolean, bStale: boolean): number {
+  return b.critical - a.critical || b.warnings - a.warnings || b.violations - a.violations || Number(bStale) - Number(aStale) || byHost(a, b);
+}
+
+/** The VM names of a tile that a search matches (case-insensitive substring), ascending. */
+export function matchedVms(tile: FleetTile, search: string): string[] {
+  const needle = search.trim().toLowerCase();
+  if (needle === '') return [];
+  return tile.vms.filter((v) => v.toLowerCase().includes(needle));
+}
+
+/** The tiles to show, in order. */
 export function selectTiles(tiles: readonly FleetTile[], q: FleetQuery, now: number): FleetTile[] {
   const needle = q.search.trim().toLowerCase();
   const out = tiles.filter((t) => {
@@ -110,8 +178,10 @@ export function selectTiles(tiles: readonly FleetTile[], q: FleetQuery, now: num
     if (needle === '') return true;
     return t.host.toLowerCase().includes(needle) || t.vms.some((v) => v.toLowerCase().includes(needle));
   });
+  // Staleness once per tile, not once per comparison: this runs every second on 2,000 tiles.
+  const stale = new Map(out.map((t) => [t, isStale(t.lastSeen, now, t.intervalMs)]));
   const cmp: Record<FleetSort, (a: FleetTile, b: FleetTile) => number> = {
-    violations: (a, b) => b.violations - a.violations || Number(isStale(b.lastSeen, now, b.intervalMs)) - Number(isStale(a.lastSeen, now, a.intervalMs)) || byHost(a, b),
+    violations: (a, b) => bySeverity(a, b, stale.get(a) === true, stale.get(b) === true),
     host: byHost,
     age: (a, b) => a.lastSeen - b.lastSeen || byHost(a, b),
     vcpus: (a, b) => b.vcpus - a.vcpus || byHost(a, b),

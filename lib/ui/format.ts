@@ -1,8 +1,9 @@
 // Small text formats shared by the views. Pure.
+import { formatInZone, UTC } from './time-zone';
 
-/** "4 s", "3 min", "2 h", "5 d": how long ago, rounded down; "now" under a second. */
+/** "4 s", "3 min", "2 h", "5 d": a duration, rounded down; "0 s" under a second. */
 export function formatAge(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 1000) return 'now';
+  if (!Number.isFinite(ms) || ms < 1000) return '0 s';
   const s = Math.floor(ms / 1000);
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
@@ -12,10 +13,38 @@ export function formatAge(ms: number): string {
   return `${Math.floor(h / 24)} d`;
 }
 
-/** UTC wall time "2026-11-24 16:01:21Z": the same for everyone who opens a shared link. */
-export function formatTime(at: number): string {
-  if (!Number.isFinite(at)) return '?';
-  return new Date(at).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+/** A clock ahead of ours by less than this still reads "just now" (agents and browsers drift). */
+const SKEW_TOLERANCE_MS = 5000;
+
+/**
+ * How long ago something happened, `ms` after it: "just now" under a second, "4 s ago",
+ * "3 min ago", "2 h ago", "5 d ago"; a time well in the future (a clock ahead) says so instead
+ * of inventing an age.
+ */
+export function formatAgo(ms: number): string {
+  if (!Number.isFinite(ms)) return 'at an unknown time';
+  if (ms < -SKEW_TOLERANCE_MS) return `${formatAge(-ms)} in the future (clock skew)`;
+  if (ms < 1000) return 'just now';
+  return `${formatAge(ms)} ago`;
+}
+
+/**
+ * The age of a host's last frame as a tile shows it: "just now" while it is within two of the
+ * host's intervals (a host reporting every second would otherwise change its text every second,
+ * on every tile), else formatAgo.
+ */
+export function frameAge(lastSeen: number, now: number, intervalMs: number | null): string {
+  const ms = now - lastSeen;
+  if (ms >= -SKEW_TOLERANCE_MS && ms < 2 * (intervalMs ?? 1000)) return 'just now';
+  return formatAgo(ms);
+}
+
+/**
+ * Wall time "2026-11-24 16:01:21Z" in UTC (the default: the same for everyone who opens a shared
+ * link), or "2026-11-24 17:01:21+01:00" in an IANA zone (the viewer's choice, lib/ui/time-zone.ts).
+ */
+export function formatTime(at: number, zone: string = UTC): string {
+  return formatInZone(at, zone, 'seconds');
 }
 
 /** "12.5%" with one decimal. */

@@ -1,6 +1,8 @@
-// View state in the URL (SPEC "Views"): host and VM are path segments; the window (live, or
-// absolute `from`/`to`) and the selection are search parameters, so that any view can be reloaded
-// or sent to someone else as it is. Pure: parses what the browser or the server sees.
+// View state in the URL (SPEC "Views"): host and VM are path segments; the window (live, a range
+// preset following the present, or absolute `from`/`to`) and the selection are search parameters,
+// so that any view can be reloaded or sent to someone else as it is. Pure: parses what the browser
+// or the server sees.
+import { parseRange, type RangeKey } from './time-range';
 
 /** The longest window a view asks the history API for. */
 export const MAX_WINDOW_MS = 31 * 24 * 3600_000;
@@ -20,6 +22,8 @@ export interface ViewState {
   readonly color: ColorMode;
   /** The heatmap's zoomed span inside the window (epoch ms, [from, to)), or null for the whole window. */
   readonly zoom: { readonly from: number; readonly to: number } | null;
+  /** A range preset that follows the present (`range=6h`), when `window` is null; absent: the live 15 minutes. */
+  readonly range?: RangeKey;
 }
 
 export type ColorMode = 'vm' | 'state';
@@ -56,12 +60,14 @@ export function parseViewState(params: ParamSource): ViewState {
   const zfrom = parseTimeParam(get(params, 'zfrom'));
   const zto = parseTimeParam(get(params, 'zto'));
   const vm = get(params, 'vm');
+  const range = window === null ? parseRange(get(params, 'range')) : null;
   return {
     window,
     cpu: parseIndex(get(params, 'cpu')),
     vcpu: parseIndex(get(params, 'vcpu')),
     vm: vm !== null && vm !== '' && vm.length <= MAX_VM_PARAM ? vm : null,
     color: get(params, 'color') === 'state' ? 'state' : 'vm',
+    ...(range !== null ? { range: range.key } : {}),
     zoom: zfrom !== null && zto !== null && zto > zfrom && zto - zfrom <= MAX_WINDOW_MS ? { from: zfrom, to: zto } : null,
   };
 }
@@ -72,7 +78,7 @@ export function viewQuery(state: ViewState): string {
   if (state.window !== null) {
     p.set('from', new Date(state.window.from).toISOString());
     p.set('to', new Date(state.window.to).toISOString());
-  }
+  } else if (state.range !== undefined && state.range !== '15m') p.set('range', state.range);
   if (state.cpu !== null) p.set('cpu', String(state.cpu));
   if (state.vcpu !== null) p.set('vcpu', String(state.vcpu));
   if (state.vm !== null) p.set('vm', state.vm);
@@ -94,9 +100,11 @@ export function vmPath(host: string, vm: string): string {
   return `${hostPath(host)}/vms/${encodeURIComponent(vm)}`;
 }
 
-/** The history window to fetch for a view at time `now`. */
+/** The history window to fetch for a view at time `now` (a range or the live window end at `now`). */
 export function historyWindow(state: ViewState, now: number): { from: number; to: number } {
-  return state.window ?? { from: now - LIVE_WINDOW_MS, to: now };
+  if (state.window !== null) return state.window;
+  const range = parseRange(state.range ?? null);
+  return { from: now - (range?.ms ?? LIVE_WINDOW_MS), to: now };
 }
 
 /** A path segment as the router hands it over: decoded once, kept as-is when it is not valid percent-encoding. */
@@ -106,4 +114,16 @@ export function decodeSegment(segment: string): string {
   } catch {
     return segment;
   }
+}
+
+/**
+ * The absolute window "Share" freezes a view to: its own when it has one; a range's as last
+ * fetched; the live window from its first tick to just after its last.
+ */
+export function frozenWindow(state: ViewState, shown: { readonly from: number; readonly to: number; readonly ticks: readonly number[] } | null, at: number): { from: number; to: number } {
+  if (state.window !== null) return state.window;
+  const range = parseRange(state.range ?? null);
+  if (range !== null) return { from: shown?.from ?? at - range.ms, to: shown?.to ?? at };
+  const t = shown?.ticks ?? [];
+  return { from: t[0] ?? at - LIVE_WINDOW_MS, to: (t[t.length - 1] ?? at) + 1000 };
 }

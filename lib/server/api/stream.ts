@@ -2,7 +2,8 @@
 // host: `snapshot` events (or, with format=frames, `structure` and `tick` events:
 // lib/server/sse/live-events.ts), id = the frame's time, so a reconnecting EventSource sends Last-Event-ID and gets the
 // newest snapshot at once plus a `gap` event naming the window it missed (to fetch from
-// /history). Without a host: `fleet` events (the /hosts summary) at most once a second. Comment
+// /history). Without a host: `fleet` events (the /hosts summary) at most once a second, or with
+// `view=tiles` the fleet view's tiles as deltas (`tiles` events, lib/server/fleet-feed.ts). Comment
 // heartbeats keep proxies from closing an idle stream. The events come from lib/server/sse; this
 // file and stream-node.ts only carry them: here as a Web stream (the Next route, `next dev`),
 // there on Node's response (`npm start`, where the client's address is known).
@@ -24,6 +25,8 @@ export interface StreamRequest {
   readonly host: string | null;
   readonly format: StreamFormat;
   readonly resumeFrom: number | null;
+  /** A fleet stream of tiles (`view=tiles`) rather than the summary. */
+  readonly tiles: boolean;
 }
 
 /** The host and the Last-Event-ID (header, or `lastEventId` for a reopened EventSource) of a stream request. */
@@ -37,6 +40,7 @@ export function parseStreamRequest(src: TokenSource): StreamRequest {
     host: h === null ? null : pathName('host', h),
     format: f === 'frames' ? 'frames' : 'snapshots',
     resumeFrom: lastId !== null && /^\d{1,16}$/.test(lastId) ? Number(lastId) : null,
+    tiles: h === null && url.searchParams.get('view') === 'tiles',
   };
 }
 
@@ -44,7 +48,7 @@ export async function getStream(req: Request): Promise<Response> {
   try {
     const rt = await getRuntime();
     requireViewer(req, rt);
-    const { host, format, resumeFrom } = parseStreamRequest(webTokenSource(req));
+    const { host, format, resumeFrom, tiles } = parseStreamRequest(webTokenSource(req));
     // Next sets x-forwarded-for from the socket when the request does not bring one; a client can
     // bring its own, so here the per-client bound is best effort (stream-node.ts uses the socket).
     const client = req.headers.get('x-forwarded-for')?.split(',', 1)[0]?.trim() || 'unknown';
@@ -74,7 +78,7 @@ export async function getStream(req: Request): Promise<Response> {
         controller?.error(new Error('event stream dropped: the client did not read'));
       },
     };
-    const opened = await rt.live.attach(client, host, format, resumeFrom, sink);
+    const opened = await rt.live.attach(client, host, format, resumeFrom, sink, tiles);
     if (!opened.ok) throw new HttpError(opened.status, opened.reason, { 'retry-after': '5' });
     close = opened.close;
     req.signal.addEventListener('abort', end, { once: true });

@@ -8,13 +8,18 @@
 //                        then `event: tick` per frame (the compact tick, a tenth of the snapshot):
 //                        the dashboard expands the tick (lib/wire/compact-tick.ts) and appends
 //                        its history column (lib/wire/history-column.ts), as the server does.
+// Fleet streams with `view=tiles` get the fleet view's tiles as deltas instead (fleet-feed.ts):
+// those differ per stream (each knows what it was sent), so they are made per stream, at most
+// once a second, from the one feed of the store.
 import { FrameSplitter, frameSnapshot, type Frame } from '../../wire/frame';
 import type { StructureBody } from '../../wire/structure-body';
+import { FleetCursor, fleetFeed } from '../fleet-feed';
 import type { FrameStore } from '../store/store';
 import { Fanout, type EventSink, type FanoutOptions, type Opened } from './fanout';
 
 const FLEET_EVERY_MS = 1000;
 const FLEET = 'fleet';
+const TILES = 'tiles';
 
 export type StreamFormat = 'snapshots' | 'frames';
 
@@ -60,6 +65,9 @@ export class LiveEvents {
   private readonly sentStructure = new Map<string, string>();
   private fleetTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFleet: { readonly t: number; readonly event: Buffer } | null = null;
+  /** Open `view=tiles` streams, each with what it was sent. */
+  private readonly tileCursors = new Map<EventSink, { readonly cursor: FleetCursor; readonly close: () => void }>();
+  private tilesTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly store: FrameStore,
@@ -76,12 +84,13 @@ export class LiveEvents {
   /**
    * Opens a stream for `host` (null: the fleet) from client address `client`, and sends its first
    * events: the retry delay, then the newest frame (with a `gap` when it resumes after
-   * `resumeFrom`), or the fleet summary.
+   * `resumeFrom`), or the fleet summary (with `tiles`: the whole fleet's tiles).
    */
-  async attach(client: string, host: string | null, format: StreamFormat, resumeFrom: number | null, sink: EventSink): Promise<Opened> {
-    const topic = host === null ? FLEET : hostTopic(host, format);
+  async attach(client: string, host: string | null, format: StreamFormat, resumeFrom: number | null, sink: EventSink, tiles = false): Promise<Opened> {
+    const topic = host !== null ? hostTopic(host, format) : tiles ? TILES : FLEET;
     const opened = this.fanout.open(client, topic, sink);
     if (!opened.ok) return opened;
+    if (host === null && tiles) return this.attachTiles(sink, opened.close);
     const close = (): void => {
       opened.close();
       if (host !== null && this.fanout.listeners(hostTopic(host, 'snapshots')) + this.fanout.listeners(hostTopic(host, 'frames')) === 0) this.last.delete(host);
@@ -111,6 +120,27 @@ export class LiveEvents {
     return { ok: true, close };
   }
 
+  private async attachTiles(sink: EventSink, closeStream: () => void): Promise<Opened> {
+    const cursor = new FleetCursor(fleetFeed(this.store));
+    const close = (): void => {
+      closeStream();
+      cursor.close();
+      this.tileCursors.delete(sink);
+    };
+    this.tileCursors.set(sink, { cursor, close });
+    if (this.fanout.send(sink, Buffer.from('retry: 2000\n\n'))) await this.sendTiles(sink);
+    return { ok: true, close };
+  }
+
+  /** The next tiles delta of one stream; a stream that is not reading is dropped by the fan-out. */
+  private async sendTiles(sink: EventSink): Promise<void> {
+    const entry = this.tileCursors.get(sink);
+    if (entry === undefined) return;
+    const event = await entry.cursor.next();
+    if (!this.tileCursors.has(sink)) return; // closed meanwhile
+    if (!this.fanout.send(sink, Buffer.from(`event: tiles\ndata: ${JSON.stringify(event)}\n\n`))) entry.close();
+  }
+
   private onFrame(f: Frame): void {
     const snapshots = hostTopic(f.host, 'snapshots');
     const frames = hostTopic(f.host, 'frames');
@@ -134,6 +164,14 @@ export class LiveEvents {
         this.fleetEvent(true)
           .then((event) => this.fanout.publish(FLEET, event))
           .catch((err: unknown) => console.error('vcpumap: fleet event failed:', err));
+      }, FLEET_EVERY_MS);
+    }
+    if (this.tileCursors.size > 0) {
+      this.tilesTimer ??= setTimeout(() => {
+        this.tilesTimer = null;
+        for (const sink of [...this.tileCursors.keys()]) {
+          this.sendTiles(sink).catch((err: unknown) => console.error('vcpumap: tiles event failed:', err));
+        }
       }, FLEET_EVERY_MS);
     }
   }

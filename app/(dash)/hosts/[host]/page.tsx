@@ -2,6 +2,7 @@ import { HostView } from '@/components/host/host-view';
 import { PreloadHistory } from '@/components/preload-history';
 import { TokenGate } from '@/components/token-gate';
 import { checkPageAccess } from '@/lib/server/page-access';
+import { previewMetadata } from '@/lib/server/preview/preview-metadata';
 import { loadSnapshot } from '@/lib/server/views';
 import { decodeSegment, parseViewState } from '@/lib/ui/url-state';
 
@@ -12,9 +13,9 @@ interface Props {
   readonly searchParams: Promise<Record<string, string | string[] | undefined>>;
 }
 
-export async function generateMetadata({ params }: Props) {
+export async function generateMetadata({ params, searchParams }: Props) {
   // Next.js hands generateMetadata its params decoded already (the page gets them encoded).
-  return { title: `${(await params).host} · vcpumap` };
+  return previewMetadata((await params).host, null, await searchParams);
 }
 
 export default async function HostPage({ params, searchParams }: Props) {
@@ -35,7 +36,7 @@ export default async function HostPage({ params, searchParams }: Props) {
   const now = Date.now();
   return (
     <>
-      <PreloadHistory host={host} window={view.window} now={now} />
+      <PreloadHistory host={host} view={view} now={now} />
       <HostView host={host} initialSnapshot={snapshot} initialNow={now} />
     </>
   );

@@ -2,6 +2,7 @@ import { VmView } from '@/components/vm/vm-view';
 import { PreloadHistory } from '@/components/preload-history';
 import { TokenGate } from '@/components/token-gate';
 import { checkPageAccess } from '@/lib/server/page-access';
+import { previewMetadata } from '@/lib/server/preview/preview-metadata';
 import { loadSnapshot } from '@/lib/server/views';
 import { decodeSegment, parseViewState } from '@/lib/ui/url-state';
 
@@ -12,10 +13,10 @@ interface Props {
   readonly searchParams: Promise<Record<string, string | string[] | undefined>>;
 }
 
-export async function generateMetadata({ params }: Props) {
+export async function generateMetadata({ params, searchParams }: Props) {
   const p = await params;
   // Next.js hands generateMetadata its params decoded already (the page gets them encoded).
-  return { title: `${p.vm} on ${p.host} · vcpumap` };
+  return previewMetadata(p.host, p.vm, await searchParams);
 }
 
 export default async function VmPage({ params, searchParams }: Props) {
@@ -37,7 +38,7 @@ export default async function VmPage({ params, searchParams }: Props) {
   const now = Date.now();
   return (
     <>
-      <PreloadHistory host={host} window={view.window} now={now} />
+      <PreloadHistory host={host} view={view} now={now} />
       <VmView host={host} vm={vm} initialSnapshot={snapshot} initialNow={now} />
     </>
   );
