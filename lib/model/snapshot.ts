@@ -13,6 +13,42 @@ export interface SnapshotCpu {
   readonly siblings: CpuList;
   readonly isolated: boolean;
   readonly busy: number | null; // 0..1 share of the last interval; null on the first sample
+  // Exact mode, for pCPUs pinned by a VM or isolated (docs/api.md):
+  readonly others?: readonly SnapshotOtherTask[]; // other tasks that ran here, most run time first
+  readonly othersRest?: { readonly tasks: number; readonly ns: number }; // those left out of `others`
+  readonly irqs?: readonly SnapshotIrq[]; // interrupts delivered here in the interval
+  readonly lostEvents?: number; // trace events lost on this pCPU in the interval, when any
+}
+
+/** A task other than the vCPUs pinned to a pCPU that ran there (exact mode). */
+export interface SnapshotOtherTask {
+  readonly pid: number | null; // process id; null when it exited before the agent could look
+  readonly tid: number;
+  readonly comm: string;
+  readonly ns: number; // run time on this pCPU in the interval
+  readonly switchIns: number;
+  readonly kernel: boolean; // a kernel thread
+  readonly vm?: string; // the VM it belongs to, when it does
+}
+
+export interface SnapshotIrq {
+  readonly irq: string; // "36" (/proc/irq/36/...) or a per-CPU kind: "LOC", "RES", "CAL", "TLB", ...
+  readonly name: string; // the rest of its /proc/interrupts line
+  readonly count: number; // interrupts in the interval
+}
+
+/** Run time of a thread on one pCPU in the interval (exact mode). */
+export interface SnapshotResidency {
+  readonly pcpu: number;
+  readonly ns: number;
+  readonly switchIns: number;
+}
+
+export interface SnapshotWakeLatency {
+  readonly p50: number; // ns
+  readonly p99: number; // ns
+  readonly max: number; // ns
+  readonly count: number; // wake-ups in the interval
 }
 
 export interface SnapshotVcpu {
@@ -27,6 +63,10 @@ export interface SnapshotVcpu {
   readonly waitNs: number | null; // ns waiting on a run queue during the last interval
   readonly identity: VcpuIdentitySource;
   readonly props?: Readonly<Record<string, number>>;
+  // Exact mode (absent when sampled, or for a thread not followed for the whole interval):
+  readonly residency?: readonly SnapshotResidency[]; // ns on each pCPU it ran on, ascending by pcpu
+  readonly migrations?: number; // moves to another pCPU (se.nr_migrations) in the interval
+  readonly wakeLatencyNs?: SnapshotWakeLatency | null; // sched_waking to running; null: no wake-up
 }
 
 export interface SnapshotThread {
@@ -42,6 +82,7 @@ export interface SnapshotThread {
   readonly priority?: number; // stat field 40: real-time priority, 0 unless fifo or rr
   readonly vcpu?: number; // for role "vcpu"
   readonly iothread?: string; // for role "iothread": QMP id, e.g. "iothread1"
+  readonly residency?: readonly SnapshotResidency[]; // exact mode, as for vCPUs
 }
 
 export interface SnapshotVm {
@@ -76,7 +117,11 @@ export type ViolationKind =
   | 'numa-split'
   | 'isolation-mismatch'
   | 'overcommit'
+  | 'intruder'
+  | 'irq-on-dedicated'
   | 'sched-policy-drift';
+
+export type SnapshotMode = 'exact' | 'sampled';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -107,6 +152,10 @@ export interface Snapshot {
   readonly host: string;
   readonly at: number; // epoch ms
   readonly intervalMs: number | null; // time since the previous sample; null for the first
+  /** "exact": from the scheduler's trace events; "sampled" (also when absent): point samples. */
+  readonly mode?: SnapshotMode;
+  /** Exact mode, from the second sample on: trace events read and lost in the interval. */
+  readonly trace?: { readonly events: number; readonly lostEvents: number };
   readonly topology: {
     readonly cpus: readonly SnapshotCpu[];
     readonly isolated: CpuList;

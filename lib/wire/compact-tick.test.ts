@@ -106,3 +106,26 @@ describe('compact tick', () => {
     expect([t?.pcpu.length, t?.ran.length, t?.state.length, t?.runNs.length, t?.busy.length]).toEqual([c.threadCount, c.threadCount, c.threadCount, c.vcpuCount, c.cpuCount]);
   });
 });
+
+describe('compact tick in exact mode', () => {
+  it('carries mode, trace, residency, migrations, wake-up latency, other tasks, IRQs and lost events, and expands to the very snapshot', () => {
+    const frames = hostFrames({ host: 'hv-x', seed: 5, exact: true, hotplugAt: 10 }, 40);
+    const f = frames[5];
+    if (!f) throw new Error('no frame');
+    expect(f.mode).toBe('exact');
+    expect(f.vms[0]?.vcpus[0]?.residency).toBeDefined();
+    expect(frames.some((x) => x.topology.cpus.some((c) => (c.others?.length ?? 0) > 0 && (c.irqs?.length ?? 0) > 0))).toBe(true);
+    expect(frames.some((x) => x.topology.cpus.some((c) => c.lostEvents !== undefined))).toBe(true);
+    for (const s of frames) {
+      const t = encodeTick(s, hashOf(s));
+      if (!t) throw new Error('tick did not encode');
+      const back = expandTick(extractStructure(s), overTheWire(t));
+      expect(JSON.stringify(back)).toBe(JSON.stringify(s));
+    }
+    // Exact figures are volatile: they never change the structure.
+    const [a, b] = frames.slice(6, 8);
+    if (!a || !b) throw new Error('no frames');
+    expect(structureJson(extractStructure(a))).toBe(structureJson(extractStructure(b)));
+    expect(structureJson(extractStructure(a))).not.toMatch(/residency|others|irqs|wakeLatency/);
+  });
+});

@@ -3,7 +3,7 @@
 // about 2 KB, and the server neither parses nor validates the unchanged structure again.
 // Pure and safe in the browser: the agent encodes (encodeTick), the server and the dashboard's
 // live stream expand (expandTick) after validation.
-import type { Snapshot, Violation } from '../model/snapshot';
+import type { Snapshot, SnapshotCpu, SnapshotMode, SnapshotResidency, SnapshotVcpu, Violation } from '../model/snapshot';
 import { assembleSnapshot, type OwnPlacement } from './assemble-snapshot';
 import type { StructureBody } from './structure-body';
 import { structureIndex } from './structure-index';
@@ -18,7 +18,33 @@ export type StateException = readonly [thread: number, state: string];
 /** The character a thread state that does not fit `state` stands as. */
 export const LONG_STATE = '?';
 
-export interface CompactTick {
+/** A thread's exact-mode residency: [thread, then (pcpu, ns, switchIns) per pCPU it ran on]. */
+export type ThreadResidency = readonly number[];
+
+/** A vCPU entry's exact-mode figures; each key present when the snapshot's is. */
+export interface VcpuExact {
+  readonly entry: number;
+  readonly residency?: readonly number[]; // (pcpu, ns, switchIns) triples
+  readonly migrations?: number;
+  readonly wakeLatencyNs?: readonly [p50: number, p99: number, max: number, count: number] | null;
+}
+
+/** A pCPU's exact-mode figures (`index` into the topology's cpus); each key present when the snapshot's is. */
+export type CpuExact = { readonly index: number } & Pick<SnapshotCpu, 'others' | 'othersRest' | 'irqs' | 'lostEvents'>;
+
+/** What exact mode adds to a tick (docs/api.md "Exact mode"); all absent in sampled frames of older agents. */
+export interface TickExact {
+  readonly mode?: SnapshotMode;
+  readonly trace?: Snapshot['trace'];
+  /** Threads with a residency, ascending. */
+  readonly residency?: readonly ThreadResidency[];
+  /** vCPU entries with exact figures, ascending. */
+  readonly vcpuExact?: readonly VcpuExact[];
+  /** pCPUs with exact figures, ascending. */
+  readonly cpuExact?: readonly CpuExact[];
+}
+
+export interface CompactTick extends TickExact {
   readonly tick: typeof TICK_FORMAT;
   readonly host: string;
   readonly at: number; // epoch ms
@@ -61,11 +87,14 @@ export function toTick(s: Snapshot, structure: string): CompactTick {
   const vcpus: VcpuException[] = [];
   const runNs: (number | null)[] = [];
   const waitNs: (number | null)[] = [];
+  const residency: ThreadResidency[] = [];
+  const vcpuExact: VcpuExact[] = [];
   let entry = 0;
   let thread = 0;
   for (const vm of s.vms) {
     const byTid = new Map<number, (typeof vm.threads)[number]>();
     for (const t of vm.threads) {
+      if (t.residency !== undefined) residency.push(flatResidency(t.residency, [thread]));
       pcpu.push(t.pcpu);
       ran += t.ran ? '1' : '0';
       if (isStateChar(t.state)) {
@@ -82,15 +111,24 @@ export function toTick(s: Snapshot, structure: string): CompactTick {
       if (t === undefined || t.pcpu !== v.pcpu || t.ran !== v.ran || t.state !== v.state) vcpus.push([entry, v.pcpu, v.ran ? 1 : 0, v.state]);
       runNs.push(v.runNs);
       waitNs.push(v.waitNs);
+      const x = vcpuExactOf(entry, v);
+      if (x !== null) vcpuExact.push(x);
       entry++;
     }
   }
+  const cpuExact: CpuExact[] = [];
+  s.topology.cpus.forEach((c, index) => {
+    const x = cpuExactOf(index, c);
+    if (x !== null) cpuExact.push(x);
+  });
   return {
     tick: TICK_FORMAT,
     host: s.host,
     at: s.at,
     intervalMs: s.intervalMs,
     structure,
+    ...(s.mode !== undefined ? { mode: s.mode } : {}),
+    ...(s.trace !== undefined ? { trace: { events: s.trace.events, lostEvents: s.trace.lostEvents } } : {}),
     pcpu,
     ran,
     state,
@@ -100,6 +138,36 @@ export function toTick(s: Snapshot, structure: string): CompactTick {
     waitNs,
     busy: s.topology.cpus.map((c) => c.busy),
     violations: s.violations,
+    ...(residency.length > 0 ? { residency } : {}),
+    ...(vcpuExact.length > 0 ? { vcpuExact } : {}),
+    ...(cpuExact.length > 0 ? { cpuExact } : {}),
+  };
+}
+
+function flatResidency(r: readonly SnapshotResidency[], into: number[]): number[] {
+  for (const x of r) into.push(x.pcpu, x.ns, x.switchIns);
+  return into;
+}
+
+function vcpuExactOf(entry: number, v: SnapshotVcpu): VcpuExact | null {
+  if (v.residency === undefined && v.migrations === undefined && v.wakeLatencyNs === undefined) return null;
+  const w = v.wakeLatencyNs;
+  return {
+    entry,
+    ...(v.residency !== undefined ? { residency: flatResidency(v.residency, []) } : {}),
+    ...(v.migrations !== undefined ? { migrations: v.migrations } : {}),
+    ...(w !== undefined ? { wakeLatencyNs: w === null ? null : ([w.p50, w.p99, w.max, w.count] as const) } : {}),
+  };
+}
+
+function cpuExactOf(index: number, c: SnapshotCpu): CpuExact | null {
+  if (c.others === undefined && c.othersRest === undefined && c.irqs === undefined && c.lostEvents === undefined) return null;
+  return {
+    index,
+    ...(c.others !== undefined ? { others: c.others } : {}),
+    ...(c.othersRest !== undefined ? { othersRest: c.othersRest } : {}),
+    ...(c.irqs !== undefined ? { irqs: c.irqs } : {}),
+    ...(c.lostEvents !== undefined ? { lostEvents: c.lostEvents } : {}),
   };
 }
 
@@ -134,6 +202,7 @@ export function expandTick(body: StructureBody, t: CompactTick): Snapshot {
       waitNs: t.waitNs,
       busy: t.busy,
       violations: t.violations,
+      exact: t,
     },
     `tick of ${t.host} at ${t.at}`,
   );

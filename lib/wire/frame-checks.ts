@@ -4,6 +4,7 @@
 import type { CompactTick } from './compact-tick';
 import type { StructureBody } from './structure-body';
 import { structureIndex } from './structure-index';
+import { MAX_CPU } from './schema';
 import { FieldError } from './validate';
 
 function fail(path: string, detail: string): never {
@@ -44,6 +45,21 @@ export function checkTickFits(t: CompactTick, body: StructureBody, path: string)
   (t.states ?? []).forEach((x, i) => {
     if (x[0] >= index.threadCount) fail(`${path}.states.${i}.0`, `no thread ${x[0]} in ${id} (it has ${index.threadCount})`);
   });
+  (t.residency ?? []).forEach((x, i) => {
+    if ((x[0] ?? 0) >= index.threadCount) fail(`${path}.residency.${i}.0`, `no thread ${x[0]} in ${id} (it has ${index.threadCount})`);
+  });
+  (t.vcpuExact ?? []).forEach((x, i) => {
+    if (x.entry >= index.vcpuCount) fail(`${path}.vcpuExact.${i}.entry`, `no vCPU entry ${x.entry} in ${id} (it has ${index.vcpuCount})`);
+  });
+  (t.cpuExact ?? []).forEach((x, i) => {
+    if (x.index >= index.cpuCount) fail(`${path}.cpuExact.${i}.index`, `no pCPU ${x.index} in ${id} (it has ${index.cpuCount})`);
+  });
+}
+
+/** (pcpu, ns, switchIns) triples from `from` on, each pCPU a CPU id. */
+function checkTriples(flat: readonly number[], from: number, path: string): void {
+  if ((flat.length - from) % 3 !== 0) fail(path, 'expected (pcpu, ns, switchIns) triples');
+  for (let i = from; i < flat.length; i += 3) if ((flat[i] ?? 0) > MAX_CPU) fail(`${path}.${i}`, `expected an integer from 0 to ${MAX_CPU}`);
 }
 
 /** A tick's exception lists name each entry at most once, ascending (the codecs walk them in order). */
@@ -57,5 +73,23 @@ export function checkTickOrder(t: CompactTick, path: string): void {
   (t.states ?? []).forEach((x, i) => {
     if (x[0] <= prev) fail(`${path}.states.${i}.0`, 'threads must be ascending, each at most once');
     prev = x[0];
+  });
+  prev = -1;
+  (t.residency ?? []).forEach((x, i) => {
+    const k = x[0] ?? 0;
+    if (k <= prev) fail(`${path}.residency.${i}.0`, 'threads must be ascending, each at most once');
+    prev = k;
+    checkTriples(x, 1, `${path}.residency.${i}`);
+  });
+  prev = -1;
+  (t.vcpuExact ?? []).forEach((x, i) => {
+    if (x.entry <= prev) fail(`${path}.vcpuExact.${i}.entry`, 'entries must be ascending, each at most once');
+    prev = x.entry;
+    if (x.residency !== undefined) checkTriples(x.residency, 0, `${path}.vcpuExact.${i}.residency`);
+  });
+  prev = -1;
+  (t.cpuExact ?? []).forEach((x, i) => {
+    if (x.index <= prev) fail(`${path}.cpuExact.${i}.index`, 'pCPUs must be ascending, each at most once');
+    prev = x.index;
   });
 }

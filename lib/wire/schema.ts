@@ -28,6 +28,8 @@ export const HOST_MESSAGE =
 /** What validate.ts reads of a node besides JSON Schema: the message, and per-character patterns. */
 export type ErrorMessage = string | Readonly<Record<string, string>>;
 
+const object = <P extends Parameters<typeof Type.Object>[0]>(properties: P) => Type.Object(properties, { errorMessage: 'expected object' });
+
 const int = (minimum: number, maximum: number, errorMessage = `expected an integer from ${minimum} to ${maximum}`) =>
   Type.Integer({ minimum, maximum, errorMessage });
 
@@ -69,6 +71,7 @@ const name = string(1024, 1);
 const text = string(4096);
 const intervalMs = nullable(Type.Number({ minimum: 0, maximum: 86_400_000 }), 'expected a number from 0 to 86400000 or null');
 const busy = nullable(Type.Number({ minimum: 0, maximum: 1 }), 'expected a number from 0 to 1 or null');
+const count = int(0, Number.MAX_SAFE_INTEGER);
 export const hostSchema = Type.String({ minLength: 1, maxLength: 253, pattern: HOST_PATTERN, errorMessage: { type: 'expected string', default: HOST_MESSAGE } });
 
 // ---- static fields (the structure) and volatile fields (the tick), per level ----
@@ -82,7 +85,29 @@ const staticCpu = {
   siblings: cpuList,
   isolated: Type.Boolean({ errorMessage: 'expected boolean' }),
 };
-const volatileCpu = { busy };
+// Exact mode (docs/api.md "Exact mode"): the interval's figures from the scheduler's trace.
+const residency = array(object({ pcpu: cpu, ns: count, switchIns: count }), MAX_CPU + 1);
+const wakeLatencyNs = nullable(object({ p50: count, p99: count, max: count, count }), 'expected { p50, p99, max, count } or null');
+const otherTask = object({
+  pid: nullable(tid, 'expected an integer from 1 to 2147483648 or null'),
+  tid: int(0, 2 ** 31),
+  comm: string(64),
+  ns: count,
+  switchIns: count,
+  kernel: Type.Boolean({ errorMessage: 'expected boolean' }),
+  vm: Type.Optional(name),
+});
+const irq = object({ irq: string(32, 1), name: string(512), count });
+const cpuExact = {
+  others: Type.Optional(array(otherTask, 256, 'tasks')),
+  othersRest: Type.Optional(object({ tasks: count, ns: count })),
+  irqs: Type.Optional(array(irq, 4096, 'IRQs')),
+  lostEvents: Type.Optional(count),
+};
+const mode = Type.Optional(oneOf(['exact', 'sampled'] as const));
+const trace = Type.Optional(object({ events: count, lostEvents: count }));
+
+const volatileCpu = { busy, ...cpuExact };
 
 const staticVcpu = {
   index: int(0, MAX_CPU),
@@ -105,6 +130,7 @@ const placement = {
   state: string(4),
 };
 const volatileVcpu = { runNs: ns, waitNs: ns };
+const vcpuExact = { residency: Type.Optional(residency), migrations: Type.Optional(count), wakeLatencyNs: Type.Optional(wakeLatencyNs) };
 
 export const THREAD_ROLES = ['vcpu', 'emulator', 'iothread', 'vhost', 'other', 'unknown'] as const;
 export const SCHED_POLICIES = ['other', 'fifo', 'rr', 'batch', 'idle', 'deadline', 'ext'] as const;
@@ -148,6 +174,8 @@ export const VIOLATION_KINDS = [
   'numa-split',
   'isolation-mismatch',
   'overcommit',
+  'intruder',
+  'irq-on-dedicated',
   'sched-policy-drift',
 ] as const;
 
@@ -168,19 +196,20 @@ export const violationSchema = Type.Object({
 }, { errorMessage: 'expected object' });
 const violations = array(violationSchema, 100_000);
 
-const object = <P extends Parameters<typeof Type.Object>[0]>(properties: P) => Type.Object(properties, { errorMessage: 'expected object' });
 
 export const snapshotSchema = object({
   version: Type.Literal(1, { errorMessage: 'expected 1' }),
   host: hostSchema,
   at: time,
   intervalMs,
+  mode,
+  trace,
   topology: object({ cpus: array(object({ ...staticCpu, ...volatileCpu }), MAX_CPU + 1), isolated: cpuList, nohzFull: cpuList }),
   vms: array(
     object({
       ...staticVm,
-      vcpus: array(object({ ...staticVcpu, ...placement, ...volatileVcpu }), MAX_CPU + 1),
-      threads: array(object({ ...staticThread, ...placement }), 65536),
+      vcpus: array(object({ ...staticVcpu, ...placement, ...volatileVcpu, ...vcpuExact }), MAX_CPU + 1),
+      threads: array(object({ ...staticThread, ...placement, residency: Type.Optional(residency) }), 65536),
     }),
     4096,
   ),
@@ -201,6 +230,23 @@ const threadStateException = Type.Tuple([int(0, MAX_ENTRIES), string(4)], {
   errorMessage: { type: 'expected [thread, state]', minItems: 'expected [thread, state]', additionalItems: 'expected [thread, state]' },
 });
 
+// A residency in a tick: (pcpu, ns, switchIns) triples, flat (frame-checks.ts checks the triples).
+const flatResidency = array(count, 3 * (MAX_CPU + 1), 'numbers');
+const threadResidency = Type.Array(count, {
+  minItems: 1,
+  maxItems: 1 + 3 * (MAX_CPU + 1),
+  errorMessage: { type: 'expected [thread, pcpu, ns, switchIns, ...]', minItems: 'expected [thread, pcpu, ns, switchIns, ...]', maxItems: 'too many numbers' },
+});
+const vcpuExactEntry = object({
+  entry: int(0, MAX_ENTRIES),
+  residency: Type.Optional(flatResidency),
+  migrations: Type.Optional(count),
+  wakeLatencyNs: Type.Optional(
+    nullable(Type.Tuple([count, count, count, count], { errorMessage: 'expected [p50, p99, max, count]' }), 'expected [p50, p99, max, count] or null'),
+  ),
+});
+const cpuExactEntry = object({ index: int(0, MAX_CPU), ...cpuExact });
+
 /** The compact tick (compact-tick.ts); its arrays' lengths are checked against the structure later. */
 export const tickSchema = object({
   tick: Type.Literal(1, { errorMessage: 'expected 1' }),
@@ -208,6 +254,8 @@ export const tickSchema = object({
   at: time,
   intervalMs,
   structure: Type.String({ pattern: '^[0-9a-f]{64}$', errorMessage: 'expected the structure hash (64 lowercase hex digits)' }),
+  mode,
+  trace,
   // per thread
   pcpu: array(cpu, MAX_ENTRIES),
   ran: charString('[01]', '"0" or "1"'),
@@ -220,6 +268,10 @@ export const tickSchema = object({
   // per pCPU
   busy: array(busy, MAX_ENTRIES),
   violations,
+  // exact mode, sparse and ascending: threads with a residency, vCPU entries and pCPUs with exact figures
+  residency: Type.Optional(array(threadResidency, MAX_ENTRIES)),
+  vcpuExact: Type.Optional(array(vcpuExactEntry, MAX_ENTRIES)),
+  cpuExact: Type.Optional(array(cpuExactEntry, MAX_CPU + 1)),
 });
 
 /** A frame of a batch: a full snapshot or a tick, told apart by the `tick` key. */
@@ -228,6 +280,5 @@ export const batchSchema = object({
   structures: Type.Optional(array(Type.Unknown(), MAX_STRUCTURES, 'structures')),
 });
 
-const count = int(0, Number.MAX_SAFE_INTEGER);
 /** The ingest body's optional `agent`: the agent's push counters (docs/api.md). */
 export const agentCountersSchema = object({ spooled: count, sent: count, dropped: count });

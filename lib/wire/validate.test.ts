@@ -4,7 +4,8 @@ import { cgroup, flatTopology, host, intent, lastTick, mainThread, running, samp
 import { mulberry32 } from '../random/mulberry32';
 import { hostFrames } from '../../test/support/snapshot-factory';
 import { toTick } from './compact-tick';
-import { parseSnapshot, parseStructure } from './parse';
+import { checkTickFits } from './frame-checks';
+import { parseSnapshot, parseStructure, parseTick } from './parse';
 import { snapshotSchema, tickSchema } from './schema';
 import { extractStructure } from './structure-body';
 import { FieldError, firstError, snapshotValidator, tickValidator } from './validate';
@@ -150,5 +151,38 @@ describe('the issue 9 fields', () => {
     v0.threads[0].policy = 'fifo';
     v0.cgroup.cpus = [0, 'x'];
     expect(error(() => parseSnapshot(bad, ''))).toBe('vms.0.cgroup.cpus.1: expected an integer from 0 to 8191');
+  });
+});
+
+describe('exact mode fields', () => {
+  const frames = hostFrames({ host: 'hv-x', seed: 6, exact: true }, 6).slice(1);
+  const wire = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
+
+  it('are accepted in snapshots and ticks, and a tick keeps them through parsing', () => {
+    for (const f of frames) {
+      expect(error(() => parseSnapshot(wire(f), ''))).toBe('did not throw');
+      const t = toTick(f, 'a'.repeat(64));
+      const parsed = parseTick(wire(t), 'frames.0');
+      expect(parsed).toEqual(t);
+      expect(() => checkTickFits(parsed, extractStructure(f), 'frames.0')).not.toThrow();
+    }
+  });
+
+  it('are refused with the field named when malformed', () => {
+    const [f] = frames;
+    if (!f) throw new Error('no frame');
+    const t = wire(toTick(f, 'a'.repeat(64))) as { residency: number[][]; vcpuExact: { entry: number; wakeLatencyNs: unknown }[]; cpuExact: { index: number; others?: unknown[] }[]; mode: string };
+    const bad = (change: (x: typeof t) => void): string => {
+      const x = structuredClone(t);
+      change(x);
+      return error(() => checkTickFits(parseTick(x, 'frames.0'), extractStructure(f), 'frames.0'));
+    };
+    expect(bad((x) => (x.mode = 'precise'))).toBe('frames.0.mode: expected one of "exact", "sampled"');
+    expect(bad((x) => x.residency[0]?.push(3))).toMatch(/^frames\.0\.residency\.0: expected \(pcpu, ns, switchIns\) triples/);
+    expect(bad((x) => x.residency.reverse())).toMatch(/^frames\.0\.residency\.1\.0: threads must be ascending/);
+    expect(bad((x) => x.residency.push([9999]))).toMatch(/^frames\.0\.residency\.\d+\.0: no thread 9999/);
+    expect(bad((x) => ((x.vcpuExact[0] as { wakeLatencyNs: unknown }).wakeLatencyNs = [1, 2]))).toMatch(/^frames\.0\.vcpuExact\.0\.wakeLatencyNs/);
+    expect(bad((x) => ((x.cpuExact[x.cpuExact.length - 1] as { index: number }).index = 64))).toMatch(/^frames\.0\.cpuExact\.\d+\.index: no pCPU 64/);
+    expect(bad((x) => ((x.cpuExact.find((c) => c.others)?.others ?? [])[0] = { tid: 1 }))).toMatch(/^frames\.0\.cpuExact\.\d+\.others\.0\.pid: /);
   });
 });

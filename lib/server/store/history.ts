@@ -62,7 +62,8 @@ const KIND_RANK: Record<ViolationKind, number> = {
   'numa-split': 6,
   'isolation-mismatch': 7,
   overcommit: 8,
-  // 9 and 10: intruder and irq-on-dedicated (exact mode), in docs/api.md order
+  intruder: 9,
+  'irq-on-dedicated': 10,
   'sched-policy-drift': 11,
 };
 
