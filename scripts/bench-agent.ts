@@ -6,10 +6,9 @@
 // ps CPU: user+system time of the reaped ps children (cutime+cstime of this process), which
 // leaves out the cost of forking them: the comparison favours ps.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { startGuest, type Guest } from '../test/integration/helpers/guests';
+import type { Guest } from '../test/integration/helpers/guests';
 import { requireQemu } from '../test/integration/helpers/preconditions';
+import { AGENT_BIN as BIN, childrenCpuMs, median, processRunNs, sleep, startPausedGuests } from './bench-common';
 
 const GUESTS = Number(process.env.BENCH_GUESTS ?? 20);
 const VCPUS = Number(process.env.BENCH_VCPUS ?? 8);
@@ -21,32 +20,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // its memory-reducer GCs once (measured here: ~11 us/thread/tick with a 4 s warm-up, ~9.5 with
 // 20 s). BENCH_WARMUP_S=4 measures that early window.
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 20);
-const USER_HZ = 100; // ticks per second in /proc/*/stat (getconf CLK_TCK)
-const BIN = path.resolve(import.meta.dirname, '../bin/vcpumap-agent.mjs');
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function processRunNs(pid: number): number {
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // a thread that exited: its time is lost from the sum, which favours the agent by < 1 tick
-    }
-  }
-  return total;
-}
-
-function childrenCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  // After the comm's closing parenthesis, fields start at stat field 3; cutime and cstime are 16, 17.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[13]) + Number(fields[14])) * 1000) / USER_HZ;
-}
 
 async function measureAgent(): Promise<{ usPerTick: number; ticks: number }> {
-  const child = spawn(process.execPath, [BIN, '--print', '--interval', `${1000 / HZ}ms`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Sampling mode: what this benchmark has always measured (bench:exact measures exact mode).
+  const child = spawn(process.execPath, [BIN, '--print', '--exact', 'off', '--interval', `${1000 / HZ}ms`], { stdio: ['ignore', 'ignore', 'inherit'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error('agent did not start');
   await sleep(WARMUP_S * 1000);
@@ -74,19 +51,13 @@ async function measurePs(): Promise<{ usPerRun: number; runs: number }> {
   return { usPerRun: ((childrenCpuMs() - before) * 1000) / runs, runs };
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
-}
 
 async function main(): Promise<void> {
   requireQemu();
   console.log(`starting ${GUESTS} paused guests x ${VCPUS} vCPUs (TCG, -S)...`);
-  const guests: Guest[] = [];
+  const guests: Guest[] = await startPausedGuests(GUESTS, VCPUS);
   try {
-    for (let i = 0; i < GUESTS; i++) guests.push(await startGuest({ name: `bench-${i}`, smp: VCPUS, paused: true, qmpSockets: 1 }));
-    const once = spawnSync(process.execPath, [BIN, '--once', '--print', '--interval', '100ms'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const once = spawnSync(process.execPath, [BIN, '--once', '--print', '--exact', 'off', '--interval', '100ms'], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (once.status !== 0) throw new Error(`agent --once failed: ${once.stderr}`);
     const snap = JSON.parse(once.stdout) as { vms: { threads: unknown[]; vcpus: unknown[] }[] };
     const threads = snap.vms.reduce((n, v) => n + v.threads.length, 0);

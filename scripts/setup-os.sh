@@ -50,4 +50,9 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 virsh -c qemu:///system version >/dev/null 2>&1 || { log "libvirtd did not answer"; exit 1; }
+# Exact mode (the agent's trace reader) and its tests need tracefs.
+if ! grep -qs ' /sys/kernel/tracing tracefs ' /proc/mounts; then
+  log "mounting tracefs on /sys/kernel/tracing"
+  mount -t tracefs nodev /sys/kernel/tracing || log "tracefs could not be mounted: the exact-mode tests will fail"
+fi
 log "ready: $(qemu-system-x86_64 --version | head -1); libvirtd $(libvirtd --version | awk '{print $NF}')"

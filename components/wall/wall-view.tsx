@@ -33,7 +33,6 @@ import { canvasMeasure, DETAIL_FONT, NAME_FONT } from './text-measure';
 import { CleanBand } from './clean-band';
 
 const HEADER = 52; // px at scale 1
-const BANNER = 52;
 
 const LOOK: Record<WallState, { tile: string; name: string; detail: string }> = {
   critical: { tile: 'border-solid border-red-500 bg-red-950', name: 'text-white', detail: 'text-red-100' },
@@ -106,7 +105,8 @@ function MoreTile({ box, type, text }: { readonly box: TileBox; readonly type: T
       className="absolute box-border overflow-hidden rounded border-solid border-slate-300 bg-slate-800"
       style={{ left: box.x, top: box.y, width: box.w, height: box.h, borderWidth: type.border, padding: `${type.padY}px ${type.padX}px` }}
     >
-      <div className="font-bold text-white" style={{ fontFamily: DETAIL_FONT, fontSize: type.name, lineHeight: 1.2, whiteSpace: 'nowrap' }}>
+      {/* In the font the layout measured it with (the host names'): never cut. */}
+      <div className="font-bold text-white" style={{ fontFamily: NAME_FONT, fontSize: type.name, lineHeight: 1.2, whiteSpace: 'nowrap' }}>
         {text.name}
       </div>
       <div className="text-slate-200" style={{ fontFamily: DETAIL_FONT, fontSize: type.detail, lineHeight: 1.2 }}>
@@ -186,6 +186,17 @@ export function WallView({ initialTiles, initialTotal, initialNow }: { readonly 
 
   return (
     <div className="dark fixed inset-0 flex flex-col overflow-hidden bg-slate-950 text-slate-100" data-testid="wall">
+      {disconnected ? (
+        // Over the header, never above the tiles: losing the server must not move or hide a tile.
+        <div
+          role="alert"
+          data-testid="wall-banner"
+          className="absolute inset-x-0 top-0 z-10 bg-red-800 text-center font-bold whitespace-nowrap text-white"
+          style={{ height: Math.round(HEADER * scale), lineHeight: `${Math.round(HEADER * scale)}px`, fontSize: headerPx }}
+        >
+          disconnected, data as of <Time at={model.at} style="minutes" />
+        </div>
+      ) : null}
       <div className="flex shrink-0 items-center gap-[1em] px-[0.6em] whitespace-nowrap" style={{ height: Math.round(HEADER * scale), fontSize: headerPx }}>
         <h1 className="font-semibold">vcpumap wall</h1>
         <span>{grouped(hosts.length + unseen)} host{hosts.length + unseen === 1 ? '' : 's'}</span>
@@ -198,16 +209,6 @@ export function WallView({ initialTiles, initialTotal, initialNow }: { readonly 
           <Time at={now} style="clock" />
         </span>
       </div>
-      {disconnected ? (
-        <div
-          role="alert"
-          data-testid="wall-banner"
-          className="shrink-0 bg-red-800 text-center font-bold text-white"
-          style={{ height: Math.round(BANNER * scale), lineHeight: `${Math.round(BANNER * scale)}px`, fontSize: Math.round(26 * scale) }}
-        >
-          disconnected, data as of <Time at={model.at} style="minutes" />
-        </div>
-      ) : null}
       <div ref={bodyRef} className="relative min-h-0 flex-1 overflow-hidden" style={{ margin: Math.round(6 * scale) }}>
         {layout === null
           ? null

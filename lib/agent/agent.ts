@@ -32,6 +32,7 @@ import { PinsWatch } from './pins-watch';
 import { CgroupCpusets, type CgroupTask } from './cgroup-cpusets';
 import { intentKey } from './intent-key';
 import { errorText, type Logger } from './log';
+import { ExactSource, type ExactOptions } from './exact-source';
 
 export interface AgentOptions {
   readonly host: string;
@@ -48,6 +49,8 @@ export interface AgentOptions {
   /** Longest time a thread that did not run goes without its stat being re-read (ms). */
   readonly fullEveryMs?: number;
   readonly qmpTimeoutMs?: number;
+  /** Exact mode (the scheduler's trace events); absent: sampling only. */
+  readonly exact?: ExactOptions;
   /** Longest wait for intent and masks to agree after either changed (ms); see the file comment. */
   readonly intentGraceMs?: number;
 }
@@ -103,6 +106,7 @@ export class Agent {
   private prev: PreviousTick | null = null;
   private open: OpenTick | null = null;
   private topologyReload: Promise<void> | null = null;
+  private exact: ExactSource | null = null;
   private readonly watchers = new Map<string, FSWatcher>();
   private sourcesChanged = false; // a watched intent source changed since it was last read
   private sourcesReadAt = Number.NEGATIVE_INFINITY;
@@ -143,6 +147,9 @@ export class Agent {
     const topology = await readHostTopology(opts.sysRoot);
     const agent = new Agent(opts, topology);
     if (agent.pins) agent.intents = agent.pins.load();
+    if (opts.exact) {
+      agent.exact = ExactSource.start(opts.exact, topology.cpus.map((c) => c.cpu), opts.procRoot, opts.log);
+    }
     agent.watchSources();
     return agent;
   }
@@ -173,6 +180,8 @@ export class Agent {
     } else if (this.sourcesChanged) {
       this.readIntentSources(now);
     }
+    // The interval closes first, right before the threads' schedstat is read, so both cover it.
+    const exact = this.exact?.observe();
     const changed = new Set<number>();
     const observations: VmObservation[] = [];
     for (const vm of this.vms.values()) {
@@ -185,6 +194,8 @@ export class Agent {
       topology: this.topology,
       vms: observations,
       pcpus: this.readPcpuLoad(),
+      mode: this.exact ? 'exact' : 'sampled',
+      exact: exact ?? null,
     };
     return this.judge({ obs, before: this.prev, changed });
   }
@@ -195,6 +206,8 @@ export class Agent {
   }
 
   close(): void {
+    this.exact?.close();
+    this.exact = null;
     for (const vm of this.vms.values()) closeVm(vm);
     this.vms.clear();
     for (const w of this.watchers.values()) w.close();
@@ -208,6 +221,7 @@ export class Agent {
     this.open = tick;
     this.prev = { obs: tick.obs, snapshot };
     this.logUnknown(snapshot);
+    this.exact?.follow(snapshot);
     return snapshot;
   }
 

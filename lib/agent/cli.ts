@@ -9,6 +9,7 @@ import { createLogger, errorText } from './log';
 import { Pusher } from './pusher';
 import { Spool } from './spool';
 import { runLoop } from './run-loop';
+import type { ExactOptions, ExactSetting } from './exact-source';
 import { snapshotJsonLine } from '../model/snapshot-json';
 import type { Snapshot } from '../model/snapshot';
 
@@ -19,6 +20,13 @@ const USAGE = `usage: vcpumap-agent [options]
   --sys-root DIR     sysfs root (default /sys)
   --libvirt-dir DIR  libvirt QEMU status directory (default /run/libvirt/qemu)
   --host NAME        host name to report (default: this machine's hostname)
+  --exact MODE       auto, on or off: run time per pCPU, migrations, wake-up latency and the other
+                     tasks on pinned pCPUs from the scheduler's trace events (tracefs, as root).
+                     auto (default): where tracefs can be used, else sampling; on: fail if it cannot
+  --tracefs DIR      tracefs mount (default SYS_ROOT/kernel/tracing)
+  --exact-buffer-kb N  trace buffer per CPU, KiB (default: 64 MiB over the CPUs, 512 to 2048 each)
+  --trace-keep D     keep the raw trace events of this recent span, e.g. 10m (default 10m; 0: none)
+  --trace-keep-mb N  memory for those events at most, MiB (default 32)
   --once             take two samples one interval apart, print the second, exit
   --print            print snapshots as JSON on stdout (one per line unless --once)
   --server URL       push snapshots to a vcpumap server
@@ -44,6 +52,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         'sys-root': { type: 'string', default: '/sys' },
         'libvirt-dir': { type: 'string', default: '/run/libvirt/qemu' },
         host: { type: 'string' },
+        exact: { type: 'string', default: 'auto' },
+        tracefs: { type: 'string' },
+        'exact-buffer-kb': { type: 'string' },
+        'trace-keep': { type: 'string', default: '10m' },
+        'trace-keep-mb': { type: 'string', default: '32' },
         once: { type: 'boolean', default: false },
         print: { type: 'boolean', default: false },
         server: { type: 'string' },
@@ -68,6 +81,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     intervalMs = parseDuration(args.interval);
   } catch (err) {
     process.stderr.write(`vcpumap-agent: --interval: ${errorText(err)}\n`);
+    return 2;
+  }
+  let exact: ExactOptions;
+  try {
+    exact = exactOptions(args.exact, args.tracefs ?? `${args['sys-root']}/kernel/tracing`, args['exact-buffer-kb'], args['trace-keep'], args['trace-keep-mb']);
+  } catch (err) {
+    process.stderr.write(`vcpumap-agent: ${errorText(err)}\n`);
     return 2;
   }
   const token = args.token ?? process.env.VCPUMAP_AGENT_TOKEN;
@@ -98,9 +118,28 @@ export async function main(argv: readonly string[]): Promise<number> {
       libvirtDir: args['libvirt-dir'],
       pinsFile: args.pins ?? null,
       log,
+      exact,
     });
+  } catch (err) {
+    process.stderr.write(`vcpumap-agent: ${errorText(err)}\n`);
+    return 1;
+  }
+  // From here on a signal still removes the trace instance: before the loop runs it closes the
+  // agent and exits; while it runs it ends the loop, which closes the agent.
+  const stop = new AbortController();
+  let looping = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      stop.abort();
+      if (looping) return;
+      agent.close();
+      process.exit(0);
+    });
+  }
+  try {
     await agent.prepare();
   } catch (err) {
+    agent.close();
     process.stderr.write(`vcpumap-agent: ${errorText(err)}\n`);
     return 1;
   }
@@ -140,8 +179,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const stop = new AbortController();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+  looping = true;
   log('info', `sampling every ${intervalMs} ms${pusher ? `, pushing to ${args.server}` : ''}`);
   const emit = (snapshot: Snapshot): void => {
     // Queued (spooled) before it is printed: a printed frame is one the agent will deliver.
@@ -161,4 +199,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     log('info', `stopped: ${pusher.sentFrames} frames sent, ${pusher.pending} left queued, ${pusher.droppedFrames} dropped`);
   }
   return 0;
+}
+
+/** The exact-mode options from the command line; throws with a message naming the option. */
+export function exactOptions(setting: string, tracefs: string, bufferKb: string | undefined, keep: string, keepMb: string): ExactOptions {
+  if (setting !== 'auto' && setting !== 'on' && setting !== 'off') throw new Error(`--exact: expected auto, on or off, got "${setting}"`);
+  const mode: ExactSetting = setting;
+  let bufferKbPerCpu: number | undefined;
+  if (bufferKb !== undefined) {
+    bufferKbPerCpu = Number(bufferKb);
+    if (!Number.isInteger(bufferKbPerCpu) || bufferKbPerCpu < 16 || bufferKbPerCpu > 1 << 20) throw new Error(`--exact-buffer-kb: expected a whole number of KiB from 16 to 1048576, got "${bufferKb}"`);
+  }
+  let keepSpanMs = 0;
+  if (keep.trim() !== '0') {
+    try {
+      keepSpanMs = parseDuration(keep);
+    } catch (err) {
+      throw new Error(`--trace-keep: ${errorText(err)}`);
+    }
+  }
+  const mb = Number(keepMb);
+  if (!(mb >= 0) || !Number.isFinite(mb)) throw new Error(`--trace-keep-mb: expected a number of MiB, got "${keepMb}"`);
+  return { setting: mode, tracefs, bufferKbPerCpu, keepSpanMs, keepBytes: Math.round(mb * 1024 * 1024) };
 }

@@ -1,5 +1,6 @@
 // Joins one tick's observation with the previous one into the host snapshot: thread roles, pins,
 // whether each thread ran in the interval, and the violations. Pure: no clock, no I/O.
+import { exactCpus, exactVm } from './exact-snapshot';
 import { schedPolicyName } from './sched-policy';
 import {
   SNAPSHOT_VERSION,
@@ -32,6 +33,8 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
   const gap = prev === null ? null : obs.at - prev.obs.at;
   const comparable = gap !== null && gap >= 0 && gap <= MAX_INTERVAL_MS;
   const intervalMs = comparable ? gap : null;
+  // Exact figures describe the interval: none without one.
+  const exact = intervalMs !== null ? (obs.exact ?? null) : null;
   // Counters are compared per VM process; a pid that is new (or reused by another VM) has no past.
   const prevVms = new Map<number, VmObservation>();
   const prevBuilt = new Map<number, SnapshotVm>();
@@ -44,10 +47,11 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
       const before = prevVms.get(vm.pid) ?? null;
       const built = prevBuilt.get(vm.pid);
       const reuse = before !== null && built !== undefined && idleAndUnchanged(vm, before, built);
-      return { vm: reuse ? built : buildVm(vm, before), intent: vm.intent, cgroups: vm.threadCgroups ?? NO_CGROUPS };
+      const sampled = reuse ? built : buildVm(vm, before);
+      return { vm: exact ? exactVm(sampled, exact) : sampled, intent: vm.intent, cgroups: vm.threadCgroups ?? NO_CGROUPS };
     }),
   ).sort((a, b) => byName(a.vm.name, b.vm.name) || a.vm.pid - b.vm.pid);
-  const topology = buildTopology(obs);
+  const topology = exact ? withExactCpus(buildTopology(obs), judged, exact) : buildTopology(obs);
   const before = comparable && prev !== null ? prev : null;
   const vmsUnchanged =
     before !== null &&
@@ -60,15 +64,17 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
     prev?.snapshot.violations ?? [],
     vmsUnchanged,
   );
-  return {
-    version: SNAPSHOT_VERSION,
-    host: obs.host,
-    at: obs.at,
-    intervalMs,
-    topology,
-    vms: judged.map((j) => j.vm),
-    violations,
-  };
+  const mode = obs.mode ?? 'sampled';
+  const vms = judged.map((j) => j.vm);
+  if (exact) {
+    const trace = { events: exact.events, lostEvents: exact.lostEvents };
+    return { version: SNAPSHOT_VERSION, host: obs.host, at: obs.at, intervalMs, mode, trace, topology, vms, violations };
+  }
+  return { version: SNAPSHOT_VERSION, host: obs.host, at: obs.at, intervalMs, mode, topology, vms, violations };
+}
+
+function withExactCpus(topology: Snapshot['topology'], judged: readonly JudgedVm[], exact: NonNullable<HostObservation['exact']>): Snapshot['topology'] {
+  return { cpus: exactCpus(topology.cpus, judged.map((j) => j.vm), exact), isolated: topology.isolated, nohzFull: topology.nohzFull };
 }
 
 const NO_CGROUPS: ReadonlyMap<number, CgroupCpuset> = new Map();

@@ -51,7 +51,7 @@ function cachedVmJson(vm: SnapshotVm): string {
 
 // Same key order as the Snapshot literal built by buildSnapshot.
 function headJson(s: Snapshot): string {
-  const head = JSON.stringify({ version: s.version, host: s.host, at: s.at, intervalMs: s.intervalMs, topology: s.topology });
+  const head = JSON.stringify({ version: s.version, host: s.host, at: s.at, intervalMs: s.intervalMs, mode: s.mode, trace: s.trace, topology: s.topology });
   return `${head.slice(0, -1)},"vms":[`;
 }
 

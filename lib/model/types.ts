@@ -1,5 +1,6 @@
 // Domain types shared by the agent, the server and the UI. Plain types: the boundary modules
 // (procfs, sysfs, QMP, libvirt XML, pins file, agent frames) convert into these and validate there.
+import type { ExactObservation } from './exact';
 
 /** A sorted, duplicate-free list of CPU ids. */
 export type CpuList = readonly number[];
@@ -143,4 +144,8 @@ export interface HostObservation {
   readonly topology: HostTopology;
   readonly vms: readonly VmObservation[];
   readonly pcpus: readonly PcpuLoad[];
+  /** Exact mode: the agent reads the scheduler's trace (absent: sampled). */
+  readonly mode?: 'exact' | 'sampled';
+  /** Exact mode, from the second sample on: what the trace showed in the interval. */
+  readonly exact?: ExactObservation | null;
 }

@@ -11,6 +11,8 @@ export interface ServerConfig {
   readonly embeddedAgent: boolean;
   readonly agentIntervalMs: number;
   readonly pinsFile: string | undefined;
+  /** Exact mode of the embedded agent (VCPUMAP_AGENT_EXACT: auto, on or off). */
+  readonly agentExact: 'auto' | 'on' | 'off';
   readonly agentToken: string | undefined;
   readonly tokensFile: string | undefined;
   readonly viewerToken: string | undefined;
@@ -67,6 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   } catch (err) {
     throw new Error(`VCPUMAP_AGENT_INTERVAL: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const exact = env.VCPUMAP_AGENT_EXACT || 'off';
+  if (exact !== 'auto' && exact !== 'on' && exact !== 'off') throw new Error(`VCPUMAP_AGENT_EXACT must be auto, on or off, got "${exact}"`);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite under VCPUMAP_DATA_DIR)');
@@ -78,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     embeddedAgent: env.VCPUMAP_EMBEDDED_AGENT !== '0',
     agentIntervalMs,
     pinsFile: env.VCPUMAP_PINS || undefined,
+    agentExact: exact,
     agentToken: env.VCPUMAP_AGENT_TOKEN || undefined,
     tokensFile: env.VCPUMAP_TOKENS_FILE || undefined,
     viewerToken: env.VCPUMAP_VIEWER_TOKEN || undefined,

@@ -27,6 +27,8 @@ export async function startEmbeddedAgent(rt: Runtime): Promise<void> {
     libvirtDir: '/run/libvirt/qemu',
     pinsFile: rt.config.pinsFile ?? null,
     log,
+    // Off by default until the store keeps exact figures (compact ticks do not carry them yet).
+    exact: { setting: rt.config.agentExact, tracefs: '/sys/kernel/tracing' },
   });
   await agent.prepare();
   const dir = path.join(rt.config.dataDir, 'spool');

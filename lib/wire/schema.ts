@@ -253,9 +253,9 @@ export const tickSchema = object({
   host: hostSchema,
   at: time,
   intervalMs,
-  structure: Type.String({ pattern: '^[0-9a-f]{64}$', errorMessage: 'expected the structure hash (64 lowercase hex digits)' }),
   mode,
   trace,
+  structure: Type.String({ pattern: '^[0-9a-f]{64}$', errorMessage: 'expected the structure hash (64 lowercase hex digits)' }),
   // per thread
   pcpu: array(cpu, MAX_ENTRIES),
   ran: charString('[01]', '"0" or "1"'),

@@ -4,6 +4,8 @@ import type { Severity, Violation, ViolationKind } from '../snapshot';
 import { affinityDrift } from './affinity-drift';
 import { byName, ruleContext, type Finding, type Rule, type ViolationInput } from './context';
 import { emulatorOverlap } from './emulator-overlap';
+import { intruder } from './intruder';
+import { irqOnDedicated } from './irq-on-dedicated';
 import { isolationMismatch } from './isolation-mismatch';
 import { numaSplit } from './numa-split';
 import { offPin } from './off-pin';
@@ -26,7 +28,8 @@ export const RULES: readonly Rule[] = [
   numaSplit,
   isolationMismatch,
   overcommit,
-  // intruder and irq-on-dedicated (exact mode) come here, in docs/api.md order
+  intruder,
+  irqOnDedicated,
   schedPolicyDrift,
 ];
 

@@ -5,6 +5,7 @@
 // mask changed (a live re-pin in the interval), which says nothing about the mask now.
 import { cgroupAdvice } from '../cgroup-advice';
 import { vcpuFix } from '../fix-commands';
+import { exactOffPin } from './exact-off-pin';
 import { cpusLabel, sentence, setText, violationId, vmLabel, type Finding, type Rule, type RuleContext } from './context';
 
 export const offPin: Rule = { kind: 'off-pin', detect };
@@ -13,6 +14,12 @@ function detect(ctx: RuleContext): readonly Finding[] {
   const out: Finding[] = [];
   for (const { vm, cgroups } of ctx.vms) {
     for (const v of vm.vcpus) {
+      // Exact mode: judged on the vCPU's run time per pCPU instead of its last CPU.
+      if (v.pin !== null && v.residency !== undefined) {
+        const f = exactOffPin(ctx, vm, v, v.pin, v.residency);
+        if (f) out.push(f);
+        continue;
+      }
       if (v.pin === null || !v.ran || v.pin.includes(v.pcpu)) continue;
       if (v.affinity.length > 0 && !v.affinity.includes(v.pcpu)) continue; // ran there under an older mask
       out.push({

@@ -10,9 +10,11 @@ const BIN = path.resolve(import.meta.dirname, '../../../bin/vcpumap-agent.mjs');
 export interface AgentProcess {
   readonly printed: Snapshot[];
   stderr(): string;
+  pid(): number;
+  exited(): boolean;
   stop(): Promise<void>;
-  /** SIGKILL: no flush, no clean-up, as a crash. */
-  kill(): Promise<void>;
+  /** SIGKILL (or the signal given) and its exit: with SIGKILL no flush, no clean-up, as a crash. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** A spool of the test's own (never the host's default under /var/lib/vcpumap) unless args name one. */
@@ -32,16 +34,18 @@ export function startAgentProcess(args: readonly string[]): AgentProcess {
   return {
     printed,
     stderr: () => err,
+    pid: () => child.pid ?? -1,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
     },
-    async kill() {
+    async kill(signal = 'SIGKILL') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
+      child.kill(signal);
       await exited;
     },
   };

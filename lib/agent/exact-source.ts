@@ -1,0 +1,281 @@
+// Exact mode in the agent: the trace instance and its reader, /proc/interrupts, and the names of
+// the other tasks, joined into one ExactObservation per interval. The agent asks observe() at
+// each sample (which closes the interval) and tells follow() what the new snapshot holds (which
+// threads to follow and which pCPUs to watch for the next interval).
+import { readFileSync } from 'node:fs';
+import { MAX_OTHERS_PER_CPU, type ExactIrqCount, type ExactObservation, type ExactOtherTask } from '../model/exact';
+import { watchedCpus } from '../model/exact-snapshot';
+import type { Snapshot } from '../model/snapshot';
+import { interruptDeltas, parseInterrupts, type Interrupts } from '../procfs/interrupts';
+import { PageRing } from '../tracefs/page-ring';
+import { pidFilter } from '../tracefs/pid-filter';
+import type { OtherRun, TrackedThread } from '../tracefs/sched-aggregate';
+import { KeptOpenFile } from './kept-open-file';
+import { errorText, type Logger } from './log';
+import { TraceInstance, TraceUnavailableError } from './trace-instance';
+import { TraceReader, type TraceReaderStats } from './trace-reader';
+
+export type ExactSetting = 'auto' | 'on' | 'off';
+
+export interface ExactOptions {
+  readonly setting: ExactSetting;
+  readonly tracefs: string;
+  /** Per-CPU ring buffer (KiB); default from the CPU count (trace-instance.ts). */
+  readonly bufferKbPerCpu?: number;
+  /** Sub-buffer size (KiB) where the kernel lets it be set. */
+  readonly subbufKb?: number;
+  /** How often the trace is read between samples (ms). */
+  readonly drainEveryMs?: number;
+  /** Raw pages kept for an export: this span (ms) and at most this many bytes; 0 keeps none. */
+  readonly keepSpanMs?: number;
+  readonly keepBytes?: number;
+}
+
+export const DEFAULT_DRAIN_MS = 100;
+export const DEFAULT_SUBBUF_KB = 16;
+export const DEFAULT_KEEP_SPAN_MS = 10 * 60_000;
+export const DEFAULT_KEEP_BYTES = 32 << 20;
+
+interface Resolved {
+  readonly comm: string;
+  readonly pid: number | null;
+  readonly kernel: boolean;
+}
+
+export class ExactSource {
+  readonly ring: PageRing | null;
+  private readonly interruptsFile: KeptOpenFile | null;
+  private prevInterrupts: Interrupts | null = null;
+  private covered: ReadonlySet<number> = new Set();
+  private watched: readonly number[] = [];
+  private vmOfPid: ReadonlyMap<number, string> = new Map();
+  private resolved = new Map<number, Resolved>(); // tid -> what /proc said last interval
+  private wakingFilter: string | null | undefined = undefined; // as written to tracefs
+  private followed: readonly TrackedThread[] = [];
+  // The followed threads as (VM pid, tid, role is vCPU) triples, and the VM names, to tell at a
+  // glance, without allocating, that a snapshot holds the same threads as the last one.
+  private key = new Int32Array(0);
+  private keyLen = 0;
+  private names: string[] = [];
+
+  private constructor(
+    private readonly instance: TraceInstance,
+    private readonly reader: TraceReader,
+    ring: PageRing | null,
+    private readonly procRoot: string,
+    private readonly log: Logger,
+  ) {
+    this.ring = ring;
+    let file: KeptOpenFile | null = null;
+    try {
+      file = new KeptOpenFile(`${procRoot}/interrupts`);
+    } catch (err) {
+      log('warn', `${procRoot}/interrupts cannot be read, no interrupt counts: ${errorText(err)}`);
+    }
+    this.interruptsFile = file;
+  }
+
+  /**
+   * Exact mode as `opts.setting` asks: null for "off", and for "auto" where tracefs cannot be
+   * used (logged once); for "on" that throws TraceUnavailableError with the reason.
+   */
+  static start(opts: ExactOptions, cpus: readonly number[], procRoot: string, log: Logger): ExactSource | null {
+    if (opts.setting === 'off') return null;
+    let instance: TraceInstance;
+    try {
+      instance = TraceInstance.create({ tracefs: opts.tracefs, procRoot, cpus, bufferKbPerCpu: opts.bufferKbPerCpu, subbufKb: opts.subbufKb ?? DEFAULT_SUBBUF_KB, log });
+    } catch (err) {
+      if (!(err instanceof TraceUnavailableError)) throw err;
+      if (opts.setting === 'on') throw new TraceUnavailableError(`exact mode (--exact on) cannot start: ${err.message}`);
+      log('info', `exact mode off, sampling instead: ${err.message}`);
+      return null;
+    }
+    try {
+      const span = opts.keepSpanMs ?? DEFAULT_KEEP_SPAN_MS;
+      const bytes = opts.keepBytes ?? DEFAULT_KEEP_BYTES;
+      const ring = span > 0 && bytes > 0 ? new PageRing(span * 1e6, bytes) : null;
+      const reader = new TraceReader(instance, ring, log);
+      reader.start(opts.drainEveryMs ?? DEFAULT_DRAIN_MS);
+      const src = new ExactSource(instance, reader, ring, procRoot, log);
+      log('info', `exact mode: scheduler events from ${instance.dir} (${instance.bufferKbPerCpu} KiB per CPU, ${instance.layout.pageSize / 1024} KiB pages, ${cpus.length} CPUs)`);
+      return src;
+    } catch (err) {
+      instance.close();
+      throw err;
+    }
+  }
+
+  get readerStats(): TraceReaderStats {
+    return this.reader.stats;
+  }
+
+  get instanceDir(): string {
+    return this.instance.dir;
+  }
+
+  /** Closes the interval now: what the trace and /proc/interrupts showed since the last call. */
+  observe(): ExactObservation {
+    const i = this.reader.cut();
+    if (i.lostEvents > 0) {
+      const where = [...i.lostByCpu].map(([c, n]) => `${n} on pCPU ${c}`).join(', ');
+      this.log('warn', `lost ${i.lostEvents} trace events in the last interval (${where}): exact figures of those pCPUs are incomplete; a larger --exact-buffer-kb keeps up with more`);
+    }
+    const others = new Map<number, ExactOtherTask[]>();
+    const othersRest = new Map<number, { tasks: number; ns: number }>();
+    const seen = new Map<number, Resolved>();
+    for (const [cpu, runs] of i.others) {
+      others.set(cpu, runs.slice(0, MAX_OTHERS_PER_CPU).map((r) => this.otherTask(r, seen)));
+      if (runs.length > MAX_OTHERS_PER_CPU || i.othersDropped > 0) {
+        const rest = runs.slice(MAX_OTHERS_PER_CPU);
+        othersRest.set(cpu, { tasks: rest.length, ns: rest.reduce((n, r) => n + r.ns, 0) });
+      }
+    }
+    this.resolved = seen;
+    return {
+      intervalNs: i.endNs - i.startNs,
+      events: i.events,
+      lostEvents: i.lostEvents,
+      lostByCpu: i.lostByCpu,
+      covered: this.covered,
+      threads: i.threads,
+      watched: this.watched,
+      others,
+      othersRest,
+      irqs: this.readInterrupts(),
+      blindCpus: i.blindCpus,
+    };
+  }
+
+  /** From the snapshot just built: the VM threads to follow and the pCPUs to watch next. */
+  follow(snapshot: Snapshot): void {
+    const watched = watchedCpus(snapshot.topology, snapshot.vms);
+    if (this.sameThreads(snapshot)) {
+      // The common case: the same threads as last time. Only the pins may have moved.
+      if (!sameList(watched, this.watched)) {
+        this.reader.follow(this.followed, watched);
+        this.watched = watched;
+      }
+      return;
+    }
+    const threads: TrackedThread[] = [];
+    const vmOfPid = new Map<number, string>();
+    for (const vm of snapshot.vms) {
+      vmOfPid.set(vm.pid, vm.name);
+      for (const t of vm.threads) threads.push({ tid: t.tid, name: t.name, vcpu: t.role === 'vcpu' });
+    }
+    this.reader.follow(threads, watched);
+    this.followed = threads;
+    this.covered = new Set(threads.map((t) => t.tid));
+    this.watched = watched;
+    this.vmOfPid = vmOfPid;
+    this.rememberThreads(snapshot);
+    const filter = pidFilter(threads.filter((t) => t.vcpu).map((t) => t.tid));
+    if (filter !== this.wakingFilter) {
+      try {
+        this.instance.filterWakings(filter);
+      } catch (err) {
+        // Every wake-up is then read and the unwanted ones dropped here: slower, still right.
+        this.log('warn', `could not filter sched_waking to the vCPU threads: ${errorText(err)}`, 'waking-filter');
+      }
+      this.wakingFilter = filter;
+    }
+  }
+
+  private sameThreads(snapshot: Snapshot): boolean {
+    let k = 0;
+    let v = 0;
+    const key = this.key;
+    for (const vm of snapshot.vms) {
+      if (this.names[v++] !== vm.name) return false;
+      for (const t of vm.threads) {
+        if (k + 3 > this.keyLen || key[k] !== vm.pid || key[k + 1] !== t.tid || key[k + 2] !== (t.role === 'vcpu' ? 1 : 0)) return false;
+        k += 3;
+      }
+    }
+    return k === this.keyLen && v === this.names.length;
+  }
+
+  private rememberThreads(snapshot: Snapshot): void {
+    let n = 0;
+    for (const vm of snapshot.vms) n += vm.threads.length;
+    if (this.key.length < 3 * n) this.key = new Int32Array(3 * n);
+    let k = 0;
+    for (const vm of snapshot.vms) {
+      for (const t of vm.threads) {
+        this.key[k++] = vm.pid;
+        this.key[k++] = t.tid;
+        this.key[k++] = t.role === 'vcpu' ? 1 : 0;
+      }
+    }
+    this.keyLen = k;
+    this.names = snapshot.vms.map((vm) => vm.name);
+  }
+
+  close(): void {
+    const st = this.reader.stats;
+    if (st.drains > 0) {
+      this.log(
+        'info',
+        `trace reader: ${st.drains} drains, longest ${st.maxDrainMs.toFixed(2)} ms, mean ${(st.drainMs / st.drains).toFixed(3)} ms; ` +
+          `${st.pages} pages (${(st.bytes / 1048576).toFixed(1)} MiB) read`,
+      );
+    }
+    this.reader.close();
+    this.interruptsFile?.close();
+    this.instance.close();
+  }
+
+  private otherTask(r: OtherRun, seen: Map<number, Resolved>): ExactOtherTask {
+    let who = seen.get(r.tid);
+    if (who === undefined) {
+      const last = this.resolved.get(r.tid);
+      // A tid seen last interval with the same name is the same task (a reused tid would have
+      // exec'd or been named anew): no need to ask /proc again.
+      who = last !== undefined && last.comm === r.comm ? last : this.resolve(r.tid, r.comm);
+      seen.set(r.tid, who);
+    }
+    const vm = who.pid === null ? null : (this.vmOfPid.get(who.pid) ?? null);
+    return { pid: who.pid, tid: r.tid, comm: r.comm, ns: r.ns, switchIns: r.switchIns, kernel: who.kernel, vm };
+  }
+
+  /** Process id and kernel-thread flag of a task from /proc/TID/status; pid null once it has exited. */
+  private resolve(tid: number, comm: string): Resolved {
+    let text: string;
+    try {
+      text = readFileSync(`${this.procRoot}/${tid}/status`, 'latin1');
+    } catch {
+      return { comm, pid: null, kernel: false };
+    }
+    const tgid = /^Tgid:\s*(\d+)/m.exec(text);
+    const ppid = /^PPid:\s*(\d+)/m.exec(text);
+    const kthread = /^Kthread:\s*(\d)/m.exec(text);
+    const pid = tgid ? Number(tgid[1]) : null;
+    // "Kthread:" is there since Linux 6.x; before, kernel threads are kthreadd (2) and its children.
+    const kernel = kthread ? kthread[1] === '1' : pid === 2 || (ppid !== null && ppid[1] === '2');
+    return { comm, pid, kernel };
+  }
+
+  private readInterrupts(): ReadonlyMap<number, readonly ExactIrqCount[]> {
+    if (this.watched.length === 0) {
+      // No pCPU to report on (none pinned, none isolated): the next one counts from its first read.
+      this.prevInterrupts = null;
+      return new Map();
+    }
+    const text = this.interruptsFile?.read() ?? null;
+    if (text === null) return new Map();
+    let cur: Interrupts;
+    try {
+      cur = parseInterrupts(text);
+    } catch (err) {
+      this.log('warn', `${this.procRoot}/interrupts could not be parsed: ${errorText(err)}`, 'interrupts');
+      return new Map();
+    }
+    const prev = this.prevInterrupts;
+    this.prevInterrupts = cur;
+    return prev === null ? new Map() : interruptDeltas(prev, cur, this.watched);
+  }
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

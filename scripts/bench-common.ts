@@ -1,0 +1,48 @@
+// Helpers shared by the agent benchmarks (bench-agent.ts, bench-exact.ts).
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { startGuest, type Guest } from '../test/integration/helpers/guests';
+
+export const AGENT_BIN = path.resolve(import.meta.dirname, '../bin/vcpumap-agent.mjs');
+export const USER_HZ = 100; // ticks per second in /proc/*/stat (getconf CLK_TCK)
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** CPU time of a process so far: the sum of its threads' schedstat run time (ns). */
+export function processRunNs(pid: number): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that exited: its time is lost from the sum, which favours the process by < 1 tick
+    }
+  }
+  return total;
+}
+
+/** user+system time (ms) of this process's reaped children (cutime+cstime). */
+export function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // After the comm's closing parenthesis, fields start at stat field 3; cutime and cstime are 16, 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / USER_HZ;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+}
+
+/** `count` paused guests (TCG, -S) of `vcpus` vCPUs each: threads that exist and never run. */
+export async function startPausedGuests(count: number, vcpus: number, prefix = 'bench'): Promise<Guest[]> {
+  const guests: Guest[] = [];
+  try {
+    for (let i = 0; i < count; i++) guests.push(await startGuest({ name: `${prefix}-${i}-${process.pid}`, smp: vcpus, paused: true, qmpSockets: 1 }));
+  } catch (err) {
+    await Promise.all(guests.map((g) => g.stop()));
+    throw err;
+  }
+  return guests;
+}
