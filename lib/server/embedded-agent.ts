@@ -27,7 +27,7 @@ export async function startEmbeddedAgent(rt: Runtime): Promise<void> {
     libvirtDir: '/run/libvirt/qemu',
     pinsFile: rt.config.pinsFile ?? null,
     log,
-    // Off by default until the store keeps exact figures (compact ticks do not carry them yet).
+    // Compact ticks carry exact figures and the store keeps them; off unless VCPUMAP_AGENT_EXACT says otherwise.
     exact: { setting: rt.config.agentExact, tracefs: '/sys/kernel/tracing' },
   });
   await agent.prepare();

@@ -196,6 +196,53 @@ export function storeSuite(name: string, fixture: () => StoreFixture): void {
       expect(got(h, 'runNs')).toStrictEqual(want(MINUTE_MS, 'runNs'));
     });
 
+    it('keeps exact mode\'s figures: the snapshot as ingested, and in history per tick and merged per bucket', async () => {
+      const frames = hostFrames({ host: 'hv-x', start: T0, exact: true }, 130);
+      const s = await open();
+      await ingestInBatches(s, frames);
+      const mid = frames[64];
+      const last = frames.at(-1);
+      if (!mid || !last) throw new Error('no frames');
+      expect(await s.nearest('hv-x', mid.at)).toStrictEqual(mid);
+      expect(await s.latest('hv-x')).toStrictEqual(last);
+      // Per tick: each vCPU row's residency, migrations and wake-up latency are the frame's.
+      const h = await s.history('hv-x', T0, last.at, undefined, { counters: true });
+      const col = h.ticks.indexOf(mid.at);
+      const vm = mid.vms[0];
+      const v = vm?.vcpus[3];
+      if (!vm || !v) throw new Error('no vCPU');
+      const row = h.threads.findIndex((t) => t.key === `${vm.name}:${vm.pid}:${v.tid}`);
+      expect(h.residency?.[col]?.[row]).toStrictEqual(v.residency);
+      expect(h.migrations?.[col]?.[row]).toBe(v.migrations);
+      expect(h.wakeLatencyNs?.[col]?.[row]).toStrictEqual(v.wakeLatencyNs);
+      const watched = mid.topology.cpus.find((c) => c.others !== undefined);
+      if (!watched) throw new Error('no watched pCPU');
+      const ci = h.cpus?.indexOf(watched.cpu) ?? -1;
+      const { cpu: _c, socket: _s, die: _d, core: _k, node: _n, siblings: _b, isolated: _i, busy: _u, ...exactOf } = watched;
+      expect(h.cpuExact?.[col]?.[ci]).toStrictEqual(exactOf);
+      // The first frame has no interval: no figures.
+      expect(h.residency?.[0]?.[row]).toBeNull();
+      // Per minute: residency and migrations summed, wake-ups counted, tasks merged by task.
+      const b = await s.history('hv-x', T0, last.at, MINUTE_MS, { counters: true });
+      const inMinute = frames.filter((f) => f.at >= T0 + MINUTE_MS && f.at < T0 + 2 * MINUTE_MS);
+      const bcol = b.ticks.indexOf(T0 + MINUTE_MS);
+      const brow = b.threads.findIndex((t) => t.key === `${vm.name}:${vm.pid}:${v.tid}`);
+      const vcpuOf = (f: Snapshot) => f.vms[0]?.vcpus[3];
+      const ns = inMinute.reduce((n, f) => n + (vcpuOf(f)?.residency ?? []).reduce((m, r) => m + r.ns, 0), 0);
+      expect((b.residency?.[bcol]?.[brow] ?? []).reduce((m, r) => m + r.ns, 0)).toBe(ns);
+      expect(b.migrations?.[bcol]?.[brow]).toBe(inMinute.reduce((n, f) => n + (vcpuOf(f)?.migrations ?? 0), 0));
+      expect(b.wakeLatencyNs?.[bcol]?.[brow]?.count).toBe(inMinute.reduce((n, f) => n + (vcpuOf(f)?.wakeLatencyNs?.count ?? 0), 0));
+      expect(b.wakeLatencyNs?.[bcol]?.[brow]?.max).toBe(Math.max(...inMinute.map((f) => vcpuOf(f)?.wakeLatencyNs?.max ?? 0)));
+      const bci = b.cpus?.indexOf(watched.cpu) ?? -1;
+      const soft = b.cpuExact?.[bcol]?.[bci]?.others?.find((o) => o.comm === `ksoftirqd/${watched.cpu}`);
+      const softNs = inMinute.reduce((n, f) => n + (f.topology.cpus.find((c) => c.cpu === watched.cpu)?.others?.find((o) => o.comm === `ksoftirqd/${watched.cpu}`)?.ns ?? 0), 0);
+      expect(soft?.ns).toBe(softNs);
+      // A sampled host's history has none of these fields.
+      const sampled = await open();
+      await sampled.ingest(hostFrames({ host: 'hv-s', start: T0 }, 5));
+      expect(await sampled.history('hv-s', T0, T0 + 10_000, undefined, { counters: true })).not.toHaveProperty('residency');
+    });
+
     it('stores an agent backlog at its own times, in any order', async () => {
       const frames = hostFrames({ host: 'hv-b', start: T0 }, 300);
       for (const liveWindowMs of [undefined, 20_000]) {

@@ -66,6 +66,17 @@ describe('chunk codec', () => {
     expect(decodeChunk(st, encodeChunk(st, records(group)))).toStrictEqual(records(group));
   });
 
+  it('gives back exact-mode records exactly, beside ticks without them', () => {
+    const frames = hostFrames({ host: 'hv-x', seed: 8, exact: true }, 70);
+    for (const group of chunks(frames)) {
+      const st = group[0]?.st;
+      if (!st) throw new Error('empty group');
+      const recs = records(group);
+      expect(recs.some((r) => r.exact?.vcpuExact !== undefined) || group.length === 1).toBe(true);
+      expect(decodeChunk(st, encodeChunk(st, recs))).toStrictEqual(recs);
+    }
+  });
+
   it('stores the history column of every tick as its placed rows', () => {
     const [group] = chunks(hostFrames({ host: 'hv-h', seed: 3 }, 30).map(odd));
     const st = group?.[0]?.st;

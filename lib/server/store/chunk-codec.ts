@@ -20,11 +20,13 @@
 //                    only of the ticks it ran in (RAN: it ran nothing and waited nothing in the
 //                    others), or for runNs of those ticks the zigzag of interval - waitNs - runNs
 //                    (SLEEP: near 0 for a vCPU that was runnable all the interval); the smallest
+//   exact mode       only when a tick has any: count, then (tick gap, exact-codec.ts) per such tick
 // Exact: every record comes back as it went in (tick-codec.ts TickRecord).
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { VcpuException } from '../../wire/compact-tick';
 import { ByteReader, ByteWriter } from './byte-codec';
 import { busyDenominator, fromOffsetCode, offsetCode } from './busy-codec';
+import { readExact, writeExact } from './exact-codec';
 import { intsCost, readBits, readInts, readNullableNumbers, writeBits, writeInts, writeNullableNumbers } from './column-codec';
 import type { Structure } from './structure';
 import { STATE_CODE, STATES, vcpuRanOf, type TickRecord, type TickViolation } from './tick-codec';
@@ -177,6 +179,16 @@ export function encodeChunk(st: Structure, records: readonly TickRecord[]): Uint
     const ranK = ran.map((x) => x[k] ?? 0);
     writeCounter(w, wait, ranK, null, null);
     writeCounter(w, col((r) => r.runNs[k] ?? null), ranK, wait, elapsed);
+  }
+  const exact = records.flatMap((r, i) => (r.exact === undefined ? [] : [[i, r.exact] as const]));
+  if (exact.length > 0) {
+    w.varint(exact.length);
+    let prev = -1;
+    for (const [i, x] of exact) {
+      w.varint(i - prev - 1);
+      prev = i;
+      writeExact(w, x);
+    }
   }
   const head = times.finish();
   const body = deflateRawSync(w.finish(), DEFLATE);
@@ -360,6 +372,15 @@ export function decodeChunk(st: Structure, data: Uint8Array): TickRecord[] {
       (rec.waitNs as (number | null)[])[k] = wait[i] ?? null;
       (rec.runNs as (number | null)[])[k] = run[i] ?? null;
     });
+  }
+  if (!r.done) {
+    let i = -1;
+    for (let m = r.varint(); m > 0; m--) {
+      i += r.varint() + 1;
+      const rec = records[i];
+      if (rec === undefined) throw new Error(`store codec: exact-mode values for tick ${i} of a chunk of ${n}`);
+      records[i] = { ...rec, exact: readExact(r) };
+    }
   }
   if (!r.done) throw new Error(`store codec: trailing bytes in a chunk of structure ${st.id}`);
   return records;

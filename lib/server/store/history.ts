@@ -7,6 +7,7 @@ import type { History, HistoryThread } from './store';
 import { StoreRequestError } from './store-errors';
 import type { PlacedThread, Structure } from './structure';
 import { decodePlacement, decodeRecord, newPlacement, type Placement, type TickViolation } from './tick-codec';
+import { ExactHistoryBuilder } from './exact-history';
 import { withTimes, type ViolationBody } from './violation-body';
 
 /** Most columns one history answer may have; beyond it the caller must ask for a (larger) step. */
@@ -222,7 +223,7 @@ function tooMany(columns: number): Error {
 }
 
 /** Per column (tick or bucket), per thread: the vCPU's run and wait time (summed for buckets). */
-function counters(stepMs: number | null, parts: HistoryParts, columns: readonly number[], n: number, mapping: Map<number, Int32Array>): Required<Pick<History, 'runNs' | 'waitNs'>> {
+function counters(stepMs: number | null, parts: HistoryParts, columns: readonly number[], n: number, mapping: Map<number, Int32Array>): Pick<History, 'runNs' | 'waitNs' | 'residency' | 'migrations' | 'wakeLatencyNs' | 'cpus' | 'cpuExact'> {
   const index = new Map<number, number>(columns.map((t, i) => [t, i]));
   const runNs = columns.map(() => new Array<number | null>(n).fill(null));
   const waitNs = columns.map(() => new Array<number | null>(n).fill(null));
@@ -245,6 +246,7 @@ function counters(stepMs: number | null, parts: HistoryParts, columns: readonly 
       }
     }
   }
+  const exact = new ExactHistoryBuilder(columns.length, n);
   for (const t of parts.ticks) {
     const col = columnOf(t.at);
     const map = mapping.get(t.st.id);
@@ -255,6 +257,7 @@ function counters(stepMs: number | null, parts: HistoryParts, columns: readonly 
       const row = map[p] ?? -1;
       if (k >= 0 && row >= 0) add(col, row, rec.runNs[k] ?? null, rec.waitNs[k] ?? null);
     }
+    exact.add(col, t.st, rec, map);
   }
-  return { runNs, waitNs };
+  return { runNs, waitNs, ...exact.finish() };
 }

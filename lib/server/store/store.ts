@@ -4,7 +4,7 @@
 // postgresql://, shared by several server replicas).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Snapshot, Violation } from '../../model/snapshot';
+import type { Snapshot, SnapshotCpu, SnapshotResidency, SnapshotWakeLatency, Violation } from '../../model/snapshot';
 import type { ThreadRole } from '../../model/types';
 import type { Frame } from '../../wire/frame';
 import type { StructureBody } from '../../wire/structure-body';
@@ -51,6 +51,18 @@ export interface History {
    */
   runNs?: (number | null)[][];
   waitNs?: (number | null)[][];
+  /**
+   * Exact mode, with `counters` only, and only when some tick of the answer was taken in exact
+   * mode (docs/api.md "Exact mode"): [column][threadIndex] the thread's (its vCPU's) residency,
+   * migrations and wake-up latency, merged over a bucket's ticks (exact-history.ts); null where
+   * not known. Per pCPU: `cpus` (ids, ascending) and [column][cpuIndex] its other tasks,
+   * interrupts and lost events.
+   */
+  residency?: (SnapshotResidency[] | null)[][];
+  migrations?: (number | null)[][];
+  wakeLatencyNs?: (SnapshotWakeLatency | null)[][];
+  cpus?: number[];
+  cpuExact?: (Pick<SnapshotCpu, 'others' | 'othersRest' | 'irqs' | 'lostEvents'> | null)[][];
   violations: Violation[]; // distinct by id over the window, since/lastSeen as stored (latest sighting)
 }
 

@@ -76,6 +76,25 @@ describe('tick codec', () => {
     }
   });
 
+  it('reconstructs exact-mode snapshots exactly: mode, trace, residency, migrations, wake-up latency, other tasks, IRQs, lost events', () => {
+    const c = codecFor();
+    const frames = hostFrames({ host: 'hv-x', seed: 7, exact: true }, 60);
+    for (const f of frames) {
+      const { st, row } = c.encode(f);
+      expectExact(decodeTick(st, row, f.at, (id) => c.body(id)), f);
+    }
+    // and an exact frame's odd values: a thread that exited (pid null), a VM task, a wake-up-less vCPU, huge counters
+    const f = frames[3];
+    if (!f) throw new Error('no frame');
+    const odd: Snapshot = {
+      ...f,
+      trace: { events: 2 ** 53 - 1, lostEvents: 0 },
+      topology: { ...f.topology, cpus: f.topology.cpus.map((cpu, i) => (i === 0 ? { ...cpu, others: [{ pid: null, tid: 0, comm: '', ns: 1.5, switchIns: 0, kernel: false, vm: 'tenant "a"/b' }], irqs: [] } : cpu)) },
+    };
+    const { st, row } = c.encode(odd);
+    expectExact(decodeTick(st, row, odd.at, (id) => c.body(id)), odd);
+  });
+
   it('keeps realistic rows small', () => {
     const c = codecFor();
     const frames = hostFrames({ host: 'hv-01' }, 300);

@@ -14,12 +14,14 @@
 //   state exceptions    count, then (gap, state): threads not in state "S"
 //   busy                per pCPU, one column (busy-codec.ts)
 //   runNs, waitNs       per VM: one group each, bit-packed at the width of the largest value
+//   exact mode          only when the tick has any of it (exact-codec.ts)
 // The placement section comes first: sealed live-window segments keep only it (segment-codec.ts);
 // everything after it is read only for a point snapshot.
 // Pinned threads sit on their base pCPU and sleep, so most ticks carry no exceptions at all.
 import type { Snapshot } from '../../model/snapshot';
-import { expandTick, LONG_STATE, TICK_FORMAT, type CompactTick, type StateException, type VcpuException } from '../../wire/compact-tick';
+import { expandTick, LONG_STATE, TICK_FORMAT, type CompactTick, type StateException, type TickExact, type VcpuException } from '../../wire/compact-tick';
 import { ByteReader, MAX_VARINT, type ByteWriter } from './byte-codec';
+import { exactPart, readExact, writeExact } from './exact-codec';
 import { bitLength, busyDenominator, readBusyColumn, writeBusyColumn } from './busy-codec';
 import type { Structure } from './structure';
 import { withTimes, type ViolationBody } from './violation-body';
@@ -63,6 +65,8 @@ export interface TickRecord {
   readonly waitNs: readonly (number | null)[]; // per vCPU entry, ns
   readonly busy: readonly (number | null)[]; // per pCPU
   readonly violations: readonly TickViolation[];
+  /** Exact mode's values, as the tick had them (absent for sampled frames). */
+  readonly exact?: TickExact;
 }
 
 /** The record of a tick that fits `st` (checkTickFits in lib/wire/frame-checks.ts); `bodyIds[i]` is the stored id of `t.violations[i]`'s body. */
@@ -92,12 +96,16 @@ export function recordOf(st: Structure, t: CompactTick, bodyIds: readonly number
     waitNs: t.waitNs,
     busy: t.busy,
     violations: t.violations.map((v, i) => ({ bodyId: bodyIds[i] ?? 0, since: v.since, lastSeen: v.lastSeen })),
+    ...withExact(exactPart(t)),
   };
 }
+
+const withExact = (exact: TickExact | undefined): { exact?: TickExact } => (exact === undefined ? {} : { exact });
 
 /** The compact tick of a record; `body(id)` returns a stored violation body. */
 export function tickOf(st: Structure, rec: TickRecord, body: (id: number) => ViolationBody): CompactTick {
   const T = st.threadCount;
+  const x = rec.exact;
   let ran = '';
   let state = '';
   const states: StateException[] = [];
@@ -116,6 +124,8 @@ export function tickOf(st: Structure, rec: TickRecord, body: (id: number) => Vio
     host: st.body.host,
     at: rec.at,
     intervalMs: rec.intervalMs,
+    ...(x?.mode !== undefined ? { mode: x.mode } : {}),
+    ...(x?.trace !== undefined ? { trace: x.trace } : {}),
     structure: st.hash,
     pcpu: Array.from(rec.pcpu),
     ran,
@@ -126,6 +136,9 @@ export function tickOf(st: Structure, rec: TickRecord, body: (id: number) => Vio
     waitNs: rec.waitNs,
     busy: rec.busy,
     violations: rec.violations.map((v) => withTimes(body(v.bodyId), v.since, v.lastSeen)),
+    ...(x?.residency !== undefined ? { residency: x.residency } : {}),
+    ...(x?.vcpuExact !== undefined ? { vcpuExact: x.vcpuExact } : {}),
+    ...(x?.cpuExact !== undefined ? { cpuExact: x.cpuExact } : {}),
   };
 }
 
@@ -205,6 +218,7 @@ export function encodeRecord(w: ByteWriter, st: Structure, rec: TickRecord): Uin
     first += count;
   }
   if (first !== V) throw new Error(`store codec: ${first} vCPU entries written of ${V}`);
+  if (rec.exact !== undefined) writeExact(w, rec.exact);
   return w.finish();
 }
 
@@ -412,8 +426,9 @@ export function decodeRecord(st: Structure, row: Uint8Array, at: number): TickRe
     readCounterGroup(r, vcpuRan, first, vm.vcpus.length, waitNs);
     first += vm.vcpus.length;
   }
+  const exact = r.done ? undefined : readExact(r);
   if (!r.done) throw new Error(`store codec: ${row.length - r.pos} trailing bytes in a row of structure ${st.id}`);
-  return partial;
+  return exact === undefined ? partial : { ...partial, exact };
 }
 
 /** The snapshot exactly as ingested. */
