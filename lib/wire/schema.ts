@@ -196,7 +196,6 @@ export const violationSchema = Type.Object({
 }, { errorMessage: 'expected object' });
 const violations = array(violationSchema, 100_000);
 
-
 export const snapshotSchema = object({
   version: Type.Literal(1, { errorMessage: 'expected 1' }),
   host: hostSchema,

@@ -8,20 +8,8 @@ export type ViolationBody = Omit<Violation, 'since' | 'lastSeen'>;
 
 /** Body JSON in contract key order; optional keys only when present. Also the dedup key. */
 export function violationBodyJson(v: Violation): string {
-  const body: ViolationBody = {
-    id: v.id,
-    kind: v.kind,
-    severity: v.severity,
-    vm: v.vm,
-    vms: v.vms,
-    ...(v.vcpu !== undefined ? { vcpu: v.vcpu } : {}),
-    ...(v.tid !== undefined ? { tid: v.tid } : {}),
-    ...(v.tids !== undefined ? { tids: v.tids } : {}),
-    pcpus: v.pcpus,
-    message: v.message,
-    fix: v.fix,
-  };
-  return JSON.stringify(body);
+  const { since: _since, lastSeen: _lastSeen, ...body } = pickViolation(v);
+  return JSON.stringify(body satisfies ViolationBody);
 }
 
 export function violationBodyHash(json: string): string {
