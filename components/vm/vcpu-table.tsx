@@ -78,12 +78,12 @@ export function VcpuTable({
               </td>
               <td className="py-1 pr-3 font-mono">{v.pin === null ? 'none' : cpuText(v.pin)}</td>
               <td className={`py-1 pr-3 font-mono ${drift ? 'font-semibold text-amber-700 dark:text-amber-400' : ''}`}>
-                {noAffinity ? <span className="text-slate-500">{NOT_IN_PASTE}</span> : cpuText(v.affinity)}
+                {noAffinity ? <span className="text-slate-600 dark:text-slate-400">{NOT_IN_PASTE}</span> : cpuText(v.affinity)}
                 {drift ? ' (differs)' : ''}
               </td>
               <td className="py-1 pr-3">
                 {noRunQueue ? (
-                  <span className="text-slate-500">{NOT_IN_PASTE}</span>
+                  <span className="text-slate-600 dark:text-slate-400">{NOT_IN_PASTE}</span>
                 ) : (
                   <span className="inline-block w-14 font-mono">{wait === null ? 'n/a' : formatShare(wait)}</span>
                 )}

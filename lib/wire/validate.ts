@@ -4,9 +4,9 @@
 // the first field that is wrong (firstError below reads the same schema nodes, no second copy).
 import { Compile } from 'typebox/compile';
 import type { Static, TSchema } from 'typebox';
-import type { Snapshot, Violation } from '../model/snapshot';
+import type { Snapshot, Violation, ViolationKind } from '../model/snapshot';
 import type { CompactTick } from './compact-tick';
-import { agentCountersSchema, batchSchema, snapshotSchema, structureSchema, tickSchema, type ErrorMessage } from './schema';
+import { agentCountersSchema, batchSchema, VIOLATION_KINDS, snapshotSchema, structureSchema, tickSchema, type ErrorMessage } from './schema';
 import type { StructureBody } from './structure-body';
 
 /** A value does not match its schema; the message starts with the path of the field. */
@@ -42,7 +42,9 @@ const contract: [
   Assignable<Static<typeof snapshotSchema>, Snapshot>,
   Assignable<Static<typeof structureSchema>, StructureBody>,
   Assignable<Static<typeof tickSchema>, CompactTick>,
-] = [true, true, true];
+  // and the kinds both ways: a kind added to the model but not to the schema does not compile
+  Assignable<ViolationKind, (typeof VIOLATION_KINDS)[number]>,
+] = [true, true, true, true];
 void contract;
 
 export const snapshotValidator: Compiled<Snapshot> = compile(snapshotSchema);
