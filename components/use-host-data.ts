@@ -1,14 +1,17 @@
 'use client';
 // The data of a host (or VM) view: the snapshot (server-rendered first, then SWR), the history of
-// the window (SWR), and, when live, new snapshots over SSE appended to both. A `gap` event (the
-// stream missed frames) refetches the history.
+// the window (SWR), and, when live, new frames over SSE (format=frames: a structure when it
+// changes, then one compact tick per frame) expanded into the snapshot and appended to the
+// history as its column. A `gap` event (the stream missed frames) refetches the history.
 import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import useSWR, { useSWRConfig } from 'swr';
 import type { Snapshot } from '@/lib/model/snapshot';
 import type { History } from '@/lib/server/store/store';
-import { appendSnapshot, liveHistory, type LiveHistory } from '@/lib/ui/live-history';
+import { appendFrame, liveHistory, type LiveHistory } from '@/lib/ui/live-history';
 import { parseRange, refreshEvery, stepForWindow } from '@/lib/ui/time-range';
 import { historyWindow, LIVE_WINDOW_MS, type ViewState } from '@/lib/ui/url-state';
+import { expandTick, type CompactTick } from '@/lib/wire/compact-tick';
+import type { StructureBody } from '@/lib/wire/structure-body';
 import { fetchJson } from './fetch-json';
 import { useEventStream, type StreamStatus } from './live/use-event-stream';
 
@@ -81,27 +84,33 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
   // Live snapshots go to React state, not to SWR's cache: SWR's store updates always render
   // synchronously, while a transition lets React split a big host's re-render into short tasks.
   const [pushed, setPushed] = useState<Snapshot | null>(null);
-  const recent = useRef<Snapshot[]>([]);
+  const recent = useRef<{ body: StructureBody; tick: CompactTick }[]>([]);
   useEffect(() => {
     if (history === undefined) return;
     let lh = liveHistory(history);
-    if (past === null) for (const s of recent.current) lh = appendSnapshot(lh, s, LIVE_WINDOW_MS);
+    if (past === null) for (const f of recent.current) lh = appendFrame(lh, f.body, f.tick, LIVE_WINDOW_MS);
     startTransition(() => setLive(lh));
   }, [history, past]);
 
-  const onSnapshot = useCallback(
-    (data: string) => {
-      const s: Snapshot = JSON.parse(data);
-      recent.current = [...recent.current.slice(-(BUFFER - 1)), s];
-      startTransition(() => {
-        setPushed(s);
-        setLive((prev) => (prev === null ? prev : appendSnapshot(prev, s, LIVE_WINDOW_MS)));
-      });
-    },
-    [],
-  );
-  const status = useEventStream(past === null ? `/api/v1/stream?host=${enc}` : null, {
-    snapshot: onSnapshot,
+  // The structure the stream sent last: it sends one before the first tick that names it.
+  const structure = useRef<{ hash: string; body: StructureBody } | null>(null);
+  const onStructure = useCallback((data: string) => {
+    structure.current = JSON.parse(data);
+  }, []);
+  const onTick = useCallback((data: string) => {
+    const tick: CompactTick = JSON.parse(data);
+    const body = structure.current?.hash === tick.structure ? structure.current.body : undefined;
+    if (body === undefined) return;
+    const s = expandTick(body, tick);
+    recent.current = [...recent.current.slice(-(BUFFER - 1)), { body, tick }];
+    startTransition(() => {
+      setPushed(s);
+      setLive((prev) => (prev === null ? prev : appendFrame(prev, body, tick, LIVE_WINDOW_MS)));
+    });
+  }, []);
+  const status = useEventStream(past === null ? `/api/v1/stream?host=${enc}&format=frames` : null, {
+    structure: onStructure,
+    tick: onTick,
     gap: () => setAnchor(Date.now()),
   });
 

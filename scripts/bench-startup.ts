@@ -10,8 +10,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { hostFrames } from '../lib/server/store/snapshot-factory';
+import { hostFrames } from '../test/support/snapshot-factory';
 import { openStore } from '../lib/server/store/store';
+import { FrameSplitter } from '../lib/wire/frame';
 import { freePort } from '../test/integration/helpers/server';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -34,7 +35,8 @@ async function fill(dir: string, bytes: number, hosts: number): Promise<void> {
       const base = hostFrames({ host: 'boot-0000', seed: round, start }, chunk);
       for (let h = 0; h < hosts; h++) {
         const host = `boot-${String(h).padStart(4, '0')}`;
-        await store.ingest(base.map((f) => ({ ...f, host })));
+        const splitter = new FrameSplitter();
+        await store.ingest(base.map((f) => splitter.split({ ...f, host })));
       }
       process.stdout.write(`\r  filling: ${(dirBytes(dir) / 1e9).toFixed(2)} GB`);
     }

@@ -47,7 +47,7 @@ export class AnalyzeInputError extends Error {
   }
 }
 
-/** The snapshot contract's bounds (lib/server/snapshot-schema.ts): a paste past them is refused. */
+/** The snapshot contract's bounds (lib/wire/schema.ts): a paste past them is refused. */
 const MAX_CPU = 8191;
 const MAX_VMS = 4096;
 const MAX_THREADS_PER_VM = 65_536;

@@ -62,13 +62,9 @@ function exactVcpu(v: SnapshotVcpu, exact: ExactObservation): SnapshotVcpu {
 
 function exactThread(t: SnapshotThread, exact: ExactObservation): SnapshotThread {
   const residency = exact.threads.get(t.tid)?.residency ?? NO_RESIDENCY;
-  if (t.vcpu !== undefined) {
-    return { tid: t.tid, role: t.role, name: t.name, pcpu: t.pcpu, affinity: t.affinity, pin: t.pin, ran: t.ran, state: t.state, vcpu: t.vcpu, residency };
-  }
-  if (t.iothread !== undefined) {
-    return { tid: t.tid, role: t.role, name: t.name, pcpu: t.pcpu, affinity: t.affinity, pin: t.pin, ran: t.ran, state: t.state, iothread: t.iothread, residency };
-  }
-  return { tid: t.tid, role: t.role, name: t.name, pcpu: t.pcpu, affinity: t.affinity, pin: t.pin, ran: t.ran, state: t.state, residency };
+  // Every field the thread has (policy and priority included: sched-policy-drift and the views
+  // read them in exact mode too), then its residency, in contract order.
+  return { ...t, residency };
 }
 
 /**

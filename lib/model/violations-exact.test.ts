@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { snapshotSchema } from '../server/snapshot-schema';
+import { snapshotValidator } from '../wire/validate';
 import type { ExactObservation, ExactOtherTask, ExactThread } from './exact';
 import { snapshotJson } from './snapshot-json';
 import type { Snapshot } from './snapshot';
@@ -211,7 +211,19 @@ describe('the exact snapshot', () => {
     expect(s.topology.cpus[0]?.others).toBeUndefined(); // not watched
     expect(s.topology.cpus[2]).toMatchObject({ others: [{ comm: 'ksoftirqd/2', kernel: true }], irqs: [{ irq: 'RES', count: 5 }] });
     expect(snapshotJson(s)).toBe(JSON.stringify(s));
-    expect(snapshotSchema.parse(JSON.parse(JSON.stringify(s)))).toEqual(JSON.parse(JSON.stringify(s)));
+    expect(snapshotValidator.parse(JSON.parse(JSON.stringify(s)), '')).toEqual(JSON.parse(JSON.stringify(s)));
+  });
+
+  it('keeps every thread field (policy and priority too) beside the residency', () => {
+    const sampled = twoTicks(null);
+    const s = twoTicks(exact());
+    const strip = (t: Snapshot['vms'][number]['threads'][number]): object => {
+      const { residency: _r, ...rest } = t;
+      return rest;
+    };
+    expect(s.vms[0]?.threads.map((t) => t.residency)).toEqual([[], [], []]);
+    expect(s.vms[0]?.threads.map(strip)).toEqual(sampled.vms[0]?.threads);
+    expect(s.vms[0]?.threads.map((t) => t.policy)).toEqual(['other', 'other', 'other']);
   });
 
   it('keeps sampled frames as they were (mode "sampled", no exact fields) and valid', () => {
@@ -222,7 +234,7 @@ describe('the exact snapshot', () => {
     expect(sampled?.mode).toBe('sampled');
     expect(JSON.stringify(sampled)).not.toMatch(/residency|others|irqs/);
     const { mode: _mode, ...old } = sampled ?? twoTicks(null); // a frame from an older agent has no mode
-    expect(snapshotSchema.safeParse(JSON.parse(JSON.stringify(old))).success).toBe(true);
+    expect(snapshotValidator.check(JSON.parse(JSON.stringify(old)))).toBe(true);
   });
 
   it('keeps an idle VM the same object tick after tick, so its JSON and findings are reused', () => {

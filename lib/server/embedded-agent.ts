@@ -42,7 +42,7 @@ export async function startEmbeddedAgent(rt: Runtime): Promise<void> {
     host,
     intervalMs: rt.config.agentIntervalMs,
     pinsFile: rt.config.pinsFile ?? null,
-    // Off by default until the store keeps exact figures (compact ticks do not carry them yet).
+    // Compact ticks carry exact figures and the store keeps them; off unless VCPUMAP_AGENT_EXACT says otherwise.
     exact: rt.config.agentExact,
     spoolDir: path.join(rt.config.dataDir, 'spool'),
     spoolMaxBytes: SPOOL_MAX_BYTES,

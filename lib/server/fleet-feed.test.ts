@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
+import { FrameSplitter, type Frame } from '../wire/frame';
 import type { HostSummary } from './store/store';
 import { snapshot, vm } from '../ui/test-snapshots';
 import { FleetCursor, FleetFeed } from './fleet-feed';
@@ -7,15 +8,17 @@ import { FleetCursor, FleetFeed } from './fleet-feed';
 function fakeStore(frames: Map<string, Snapshot>) {
   const store = {
     latestCalls: 0,
-    listeners: new Set<(s: Snapshot) => void>(),
-    onFrame(l: (s: Snapshot) => void) {
+    listeners: new Set<(f: Frame) => void>(),
+    splitter: new FrameSplitter(),
+    onFrame(l: (f: Frame) => void) {
       store.listeners.add(l);
       return () => store.listeners.delete(l);
     },
     /** A host sends a frame: stored, and handed to listeners. */
     send(s: Snapshot) {
       frames.set(s.host, s);
-      for (const l of store.listeners) l(s);
+      const f = store.splitter.split(s);
+      for (const l of store.listeners) l(f);
     },
     async hosts(): Promise<HostSummary[]> {
       return [...frames.values()].map((s) => ({ host: s.host, lastSeen: s.at, vms: s.vms.length, vcpus: 0, violations: s.violations.length }));

@@ -3,14 +3,14 @@
 // second: re-sending it to each viewer each second would be megabytes a second per screen. So:
 //  - one FleetFeed per store rebuilds a host's tile only when the host sent a newer frame, and
 //    bumps the tile's revision only when what the tile shows changed (not its age). While viewers
-//    are attached it builds tiles from the frames the store hands its listeners (expanded once for
-//    every listener anyway); otherwise it reads each host's latest frame back, at most a fifth of
+//    are attached it builds tiles from the frames the store hands its listeners (each host's newest
+//    expanded once, when its tile is built); otherwise it reads each host's latest frame back, at most a fifth of
 //    the hosts per refresh unless their violation count changed, so a tile's placement may lag a
 //    few seconds there while its age and its count never do;
 //  - one FleetCursor per viewer (event stream) remembers the revisions it sent, and each event
 //    carries the new or changed tiles, the hosts that are gone, and every host's age as a number.
 // The event format is documented in docs/api.md (`event: tiles`).
-import type { Snapshot } from '../model/snapshot';
+import { frameSnapshot, type Frame } from '../wire/frame';
 import type { FrameStore, HostSummary } from './store/store';
 import { fleetTile, type FleetTile } from '../ui/fleet-tiles';
 import type { TilesEvent } from '../ui/fleet-model';
@@ -58,7 +58,7 @@ export class FleetFeed {
   private refreshing: Promise<void> | null = null;
   private refreshedAt = Number.NEGATIVE_INFINITY;
 
-  private readonly noted = new Map<string, Snapshot>(); // newest frame per host, while viewers are attached
+  private readonly noted = new Map<string, Frame>(); // newest frame per host, while viewers are attached (expanded only when its tile is built)
   private attached = 0;
   private unsubscribe: (() => void) | null = null;
 
@@ -114,7 +114,7 @@ export class FleetFeed {
       const cur = this.entries.get(h.host);
       if (cur !== undefined && cur.contentAt === h.lastSeen) continue;
       const frame = this.noted.get(h.host);
-      if (frame !== undefined && frame.at === h.lastSeen) this.put(h.host, fleetTile(frame), cur);
+      if (frame !== undefined && frame.at === h.lastSeen) this.put(h.host, fleetTile(frameSnapshot(frame)), cur);
       else if (cur === undefined || cur.tile.violations !== h.violations) urgent.push(h);
       else due.push(h);
     }

@@ -4,9 +4,9 @@ import { encodeTick } from '../wire/compact-tick';
 import { extractStructure, structureHash, structureJson, type StructureBody } from '../wire/structure-body';
 import { parseIngestBody } from './ingest-body';
 import { resolveFrames, UnknownStructureError } from './resolve-frames';
-import { frameSnapshot } from './store/store';
-import { BadFrameError } from './snapshot-schema';
-import { hostFrames } from './store/snapshot-factory';
+import { frameSnapshot } from '../wire/frame';
+import { BadFrameError } from './ingest-body';
+import { hostFrames } from '../../test/support/snapshot-factory';
 
 /** What the store is given, as the snapshots it will serve. */
 const resolveSnapshots = (...args: Parameters<typeof resolveFrames>): Snapshot[] => resolveFrames(...args).map(frameSnapshot);

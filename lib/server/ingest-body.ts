@@ -1,19 +1,21 @@
-// The ingest body: full snapshots (zod, snapshot-schema.ts) and compact ticks (by hand,
-// compact-tick-schema.ts), and the structures sent beside the ticks.
-import { z } from 'zod';
+// The ingest body: `{ "frames": [...], "structures"?: [...], "agent"?: {...} }` or a single
+// snapshot. Frames are compact ticks or full snapshots (told apart by the `tick` key), all
+// validated by the compiled schemas of lib/wire (parse.ts); structures are sent beside the ticks
+// that name them; `agent` is the agent's own push counters (docs/api.md).
 import type { Snapshot } from '../model/snapshot';
 import type { CompactTick } from '../wire/compact-tick';
+import { parseSnapshot, parseStructure, parseTick } from '../wire/parse';
 import type { StructureBody } from '../wire/structure-body';
+import { agentCountersValidator, batchValidator, FieldError } from '../wire/validate';
 import type { AgentCounters } from './metrics';
-import { parseCompactTick, TickFieldError } from './compact-tick-schema';
-import { BadFrameError, describeIssues, snapshotSchema, structureSchema } from './snapshot-schema';
 
-const MAX_FRAMES = 10_000;
-const batchSchema = z.object({ frames: z.array(snapshotSchema).min(1).max(MAX_FRAMES) });
-const compactBatchSchema = z.object({
-  frames: z.array(z.unknown()).min(1).max(MAX_FRAMES),
-  structures: z.array(structureSchema).max(1000).optional(),
-});
+/** A frame or structure of an ingest body is not valid; the message names the field. */
+export class BadFrameError extends Error {
+  constructor(detail: string) {
+    super(`invalid frame: ${detail}`);
+    this.name = 'BadFrameError';
+  }
+}
 
 /** A validated ingest body: full snapshots and compact ticks in body order, and the structures sent with them. */
 export interface IngestBatch {
@@ -23,50 +25,27 @@ export interface IngestBatch {
   readonly agent?: AgentCounters;
 }
 
-const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const agentSchema = z.object({ spooled: count, sent: count, dropped: count });
-
 /** The optional `agent` counters: telemetry, so a malformed one is ignored rather than costing the frames. */
 function agentCounters(body: object): { agent?: AgentCounters } {
   if (!('agent' in body)) return {};
-  const r = agentSchema.safeParse(body.agent);
-  return r.success ? { agent: r.data } : {};
+  const a = body.agent;
+  return agentCountersValidator.check(a) ? { agent: { spooled: a.spooled, sent: a.sent, dropped: a.dropped } } : {};
 }
 
 const isTick = (f: unknown): boolean => typeof f === 'object' && f !== null && 'tick' in f;
 
-/**
- * An ingest body: `{ "frames": [...], "structures"?: [...] }` or a single snapshot; throws
- * BadFrameError naming the first bad field. Frames are full snapshots or compact ticks; a body
- * of snapshots only is checked as one zod schema, as before ticks existed (same messages).
- */
+/** The batch, or BadFrameError naming the first bad field (`frames.0.vms.2.pid: ...`). */
 export function parseIngestBody(body: unknown): IngestBatch {
-  const isBatch = typeof body === 'object' && body !== null && 'frames' in body;
-  if (!isBatch) {
-    const r = snapshotSchema.safeParse(body);
-    if (!r.success) throw new BadFrameError(describeIssues(r.error));
-    return { frames: [r.data], structures: [] };
+  try {
+    if (typeof body !== 'object' || body === null || !('frames' in body)) return { frames: [parseSnapshot(body, '')], structures: [] };
+    const batch = batchValidator.parse(body, '');
+    return {
+      frames: batch.frames.map((f, i) => (isTick(f) ? parseTick(f, `frames.${i}`) : parseSnapshot(f, `frames.${i}`))),
+      structures: (batch.structures ?? []).map((s, i) => parseStructure(s, `structures.${i}`)),
+      ...agentCounters(body),
+    };
+  } catch (err) {
+    if (err instanceof FieldError) throw new BadFrameError(err.message);
+    throw err;
   }
-  const compact = 'structures' in body || (Array.isArray(body.frames) && body.frames.some(isTick));
-  if (!compact) {
-    const r = batchSchema.safeParse(body);
-    if (!r.success) throw new BadFrameError(describeIssues(r.error));
-    return { frames: r.data.frames, structures: [], ...agentCounters(body) };
-  }
-  const r = compactBatchSchema.safeParse(body);
-  if (!r.success) throw new BadFrameError(describeIssues(r.error));
-  const frames = r.data.frames.map((f, i): Snapshot | CompactTick => {
-    if (isTick(f)) {
-      try {
-        return parseCompactTick(f, `frames.${i}`);
-      } catch (err) {
-        if (err instanceof TickFieldError) throw new BadFrameError(err.message);
-        throw err;
-      }
-    }
-    const s = snapshotSchema.safeParse(f);
-    if (!s.success) throw new BadFrameError(describeIssues(s.error, 5, `frames.${i}`));
-    return s.data;
-  });
-  return { frames, structures: r.data.structures ?? [], ...agentCounters(body) };
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot, SnapshotVm } from '../model/snapshot';
 import { cgroup, flatTopology, host, intent, lastTick, mainThread, running, sample, vcpuThread, vm } from '../model/test-helpers';
-import { hostFrames } from '../server/store/snapshot-factory';
-import { encodeTick, expandTick, structureCounts, type CompactTick } from './compact-tick';
+import { hostFrames } from '../../test/support/snapshot-factory';
+import { encodeTick, expandTick, type CompactTick } from './compact-tick';
 import { extractStructure, sameStructure, structureHash, structureJson } from './structure-body';
+import { structureIndex } from './structure-index';
 
 const hashOf = (s: Snapshot): string => structureHash(structureJson(extractStructure(s)));
 
@@ -101,7 +102,30 @@ describe('compact tick', () => {
     const [f] = hostFrames({ host: 'hv-07', seed: 5 }, 1);
     if (!f) throw new Error('no frame');
     const t = encodeTick(f, hashOf(f));
-    const c = structureCounts(extractStructure(f));
-    expect([t?.pcpu.length, t?.ran.length, t?.state.length, t?.runNs.length, t?.busy.length]).toEqual([c.threads, c.threads, c.threads, c.vcpus, c.cpus]);
+    const c = structureIndex(extractStructure(f));
+    expect([t?.pcpu.length, t?.ran.length, t?.state.length, t?.runNs.length, t?.busy.length]).toEqual([c.threadCount, c.threadCount, c.threadCount, c.vcpuCount, c.cpuCount]);
+  });
+});
+
+describe('compact tick in exact mode', () => {
+  it('carries mode, trace, residency, migrations, wake-up latency, other tasks, IRQs and lost events, and expands to the very snapshot', () => {
+    const frames = hostFrames({ host: 'hv-x', seed: 5, exact: true, hotplugAt: 10 }, 40);
+    const f = frames[5];
+    if (!f) throw new Error('no frame');
+    expect(f.mode).toBe('exact');
+    expect(f.vms[0]?.vcpus[0]?.residency).toBeDefined();
+    expect(frames.some((x) => x.topology.cpus.some((c) => (c.others?.length ?? 0) > 0 && (c.irqs?.length ?? 0) > 0))).toBe(true);
+    expect(frames.some((x) => x.topology.cpus.some((c) => c.lostEvents !== undefined))).toBe(true);
+    for (const s of frames) {
+      const t = encodeTick(s, hashOf(s));
+      if (!t) throw new Error('tick did not encode');
+      const back = expandTick(extractStructure(s), overTheWire(t));
+      expect(JSON.stringify(back)).toBe(JSON.stringify(s));
+    }
+    // Exact figures are volatile: they never change the structure.
+    const [a, b] = frames.slice(6, 8);
+    if (!a || !b) throw new Error('no frames');
+    expect(structureJson(extractStructure(a))).toBe(structureJson(extractStructure(b)));
+    expect(structureJson(extractStructure(a))).not.toMatch(/residency|others|irqs|wakeLatency/);
   });
 });

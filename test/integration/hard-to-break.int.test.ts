@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent as HttpAgent, request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hostFrames } from '../../lib/server/store/snapshot-factory';
+import { hostFrames } from '../../test/support/snapshot-factory';
 import { startAgentProcess, waitFor, type AgentProcess } from './helpers/agent-process';
 import { startServer, type TestServer } from './helpers/server';
 

@@ -185,6 +185,34 @@ describe('ingest rejects bad requests and harms nothing stored', () => {
     expect((await fetch(`${s.url}/api/v1/hosts/nope/history?from=2000&to=1000`)).status).toBe(400);
     expect((await fetch(`${s.url}/api/v1/violations?active=0`)).status).toBe(400);
   });
+
+  it('refuses bad host names and duplicate vCPU indices with 400 naming the field, and stores a frame the agent sent again once', async () => {
+    const s = await server();
+    const error = async (res: Response): Promise<string> => ((await res.json()) as { error: string }).error;
+    for (const host of ['a..b', '-edge', 'hv\u202e1', '.', 'hv 1']) {
+      const res = await ingest(s, JSON.stringify({ frames: [goodSnapshot(host, Date.now())] }));
+      expect(res.status, JSON.stringify(host)).toBe(400);
+      expect(await error(res)).toMatch(/^invalid frame: frames\.0\.host: a host name .*DNS-like labels/);
+    }
+    const at = Date.now() - 10_000;
+    const good = goodSnapshot('hv-dup', at);
+    const [vm] = good.vms;
+    const [v0] = vm?.vcpus ?? [];
+    if (!vm || !v0) throw new Error('fixture');
+    const twice = { ...good, vms: [{ ...vm, vcpus: [v0, { ...v0, tid: 102 }], threads: [...vm.threads, { tid: 102, role: 'vcpu', vcpu: 0, name: 'CPU 1/KVM', pcpu: 0, affinity: [0], pin: null, ran: true, state: 'R' }] }] };
+    const res = await ingest(s, JSON.stringify({ frames: [good, twice] }));
+    expect(res.status).toBe(400);
+    expect(await error(res)).toMatch(/^invalid frame: frames\.1\.vms\.0\.vcpus\.1\.index: vCPU index 0 appears twice in VM "vm-1"/);
+    expect((await fetch(`${s.url}/api/v1/hosts/hv-dup/snapshot`)).status).toBe(404); // nothing of a refused body is stored
+    // The agent's spool is at-least-once: a batch sent again (its answer lost), and one that
+    // overlaps it, are stored once each frame.
+    const body = JSON.stringify({ frames: [good, { ...good, at: at + 1000 }] });
+    expect((await ingest(s, body)).status).toBe(202);
+    expect((await ingest(s, body)).status).toBe(202);
+    expect((await ingest(s, JSON.stringify({ frames: [{ ...good, at: at + 1000 }, { ...good, at: at + 2000 }, { ...good, at: at + 2000 }] }))).status).toBe(202);
+    const h = await getJson<{ ticks: number[] }>(`${s.url}/api/v1/hosts/hv-dup/history?from=${at - 1000}&to=${at + 3000}`);
+    expect(h.ticks).toEqual([at, at + 1000, at + 2000]);
+  });
 });
 
 function goodSnapshot(host: string, at: number): Snapshot {

@@ -6,9 +6,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/model/snapshot';
-import { hostFrames } from '../../lib/server/store/snapshot-factory';
-import { openStore, type FrameStore } from '../../lib/server/store/store';
-import { storeSuite } from '../../lib/server/store/store-suite';
+import { hostFrames } from '../support/snapshot-factory';
+import { openStore } from '../../lib/server/store/store';
+import { snapshotStore, type SnapshotStore as FrameStore } from '../support/snapshot-store';
+import { storeSuite } from '../support/store-suite';
 import { startPostgres, type TestPostgres } from './helpers/postgres';
 
 let server: TestPostgres | null = null;
@@ -53,6 +54,50 @@ async function until(pred: () => boolean, ms: number, what: string): Promise<voi
   }
 }
 
+describe('PostgreSQL columnar store', () => {
+  it('answers plain SQL on vcpumap_vcpu_placement: one row per vCPU and tick of every closed minute', async () => {
+    const url = await newDatabaseUrl();
+    const frames = hostFrames({ host: 'hv-sql', start: 1_764_000_000_000 }, 190); // minutes 0-2 close, minute 3 stays open
+    const s = snapshotStore(await openStore({ databaseUrl: url, dataDir }));
+    await s.ingest(frames);
+    await s.close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const res = await c.query('SELECT vm, vcpu, pcpu, at FROM vcpumap_vcpu_placement WHERE host = $1 ORDER BY at, vm, vcpu', ['hv-sql']);
+      const closed = frames.filter((f) => f.at < 1_764_000_000_000 + 180_000);
+      const expected = closed.flatMap((f) => f.vms.flatMap((vm) => vm.vcpus.map((v) => ({ vm: vm.name, vcpu: v.index, pcpu: v.pcpu, at: String(f.at) })))).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.vm < b.vm ? -1 : a.vm > b.vm ? 1 : a.vcpu - b.vcpu));
+      expect(res.rows).toStrictEqual(expected);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('migrates a database of the rows-only format (schema 1) and keeps what it holds', async () => {
+    const url = await newDatabaseUrl();
+    const frames = hostFrames({ host: 'hv-v1', start: 1_764_000_000_000 }, 30);
+    let s = snapshotStore(await openStore({ databaseUrl: url, dataDir }));
+    await s.ingest(frames);
+    const latest = await s.latest('hv-v1');
+    await s.close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query('DROP VIEW vcpumap_vcpu_placement');
+      await c.query('DROP TABLE vcpumap_chunk_vcpus, vcpumap_chunks');
+      await c.query("UPDATE vcpumap_meta SET value = '1' WHERE key = 'schema_version'");
+    } finally {
+      await c.end();
+    }
+    s = snapshotStore(await openStore({ databaseUrl: url, dataDir }));
+    expect(await s.latest('hv-v1')).toStrictEqual(latest);
+    expect(await s.nearest('hv-v1', frames[3]?.at ?? 0)).toStrictEqual(frames[3]);
+    await s.prune(1_764_000_000_000 + 600_000);
+    expect(await s.nearest('hv-v1', frames[3]?.at ?? 0)).toStrictEqual(frames[3]);
+    await s.close();
+  });
+});
+
 describe('PostgreSQL replicas', () => {
   const opened: FrameStore[] = [];
   const errors: Error[] = [];
@@ -63,7 +108,7 @@ describe('PostgreSQL replicas', () => {
 
   async function replicas(url: string, n: number): Promise<FrameStore[]> {
     // started together: schema creation must not race
-    const stores = await Promise.all(Array.from({ length: n }, () => openStore({ databaseUrl: url, dataDir, onError: (e) => errors.push(e) })));
+    const stores = (await Promise.all(Array.from({ length: n }, () => openStore({ databaseUrl: url, dataDir, onError: (e) => errors.push(e) })))).map(snapshotStore);
     opened.push(...stores);
     return stores;
   }

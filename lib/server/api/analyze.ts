@@ -9,7 +9,7 @@ import { AnalyzePool } from '../../analyze/analyze-pool';
 import { errorResponse, HttpError } from '../http-errors';
 import { readJsonBody } from '../read-body';
 import { getRuntime } from '../runtime';
-import { describeIssues } from '../snapshot-schema';
+import { describeIssues } from '../zod-issues';
 import { requireViewer } from './viewer';
 
 const pasted = z.string().max(4 * 1024 * 1024);

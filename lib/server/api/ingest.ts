@@ -6,10 +6,9 @@
 // (ingest-node.ts), which skips Next's per-request work.
 import { authenticate, bearerToken, mayReportFor } from '../auth';
 import { HttpError } from '../http-errors';
-import { parseIngestBody } from '../ingest-body';
+import { BadFrameError, parseIngestBody } from '../ingest-body';
 import { readJsonBody, webBodySource, type BodySource } from '../read-body';
 import { UnknownStructureError, resolveFrames } from '../resolve-frames';
-import { BadFrameError } from '../snapshot-schema';
 import { getRuntime, type Runtime } from '../runtime';
 import { reportingHost, traceHub } from '../trace-hub';
 
@@ -88,11 +87,11 @@ export async function storeBody(rt: Runtime, json: unknown, mayReport: (host: st
   const denied = [...batch.frames, ...batch.structures].find((s) => !mayReport(s.host));
   if (denied) throw new HttpError(403, `this token may not report for host ${JSON.stringify(denied.host)}`);
   const store = rt.store;
-  const snapshots = badFrameAs400(() => resolveFrames(batch, (host, hash) => store.knownStructure(host, hash)));
-  await store.ingest(snapshots);
+  const frames = badFrameAs400(() => resolveFrames(batch, (host, hash) => store.knownStructure(host, hash)));
+  await store.ingest(frames);
   const reporter = batch.frames[0]?.host;
   if (batch.agent !== undefined && reporter !== undefined) rt.metrics.observeAgent(reporter, batch.agent);
-  return snapshots.length;
+  return frames.length;
 }
 
 function badFrameAs400<T>(fn: () => T): T {

@@ -20,7 +20,7 @@ export async function handleStreamNode(req: IncomingMessage, res: ServerResponse
   try {
     const rt = await getRuntime();
     requireViewer(src, rt);
-    const { host, resumeFrom, tiles } = parseStreamRequest(src);
+    const { host, format, resumeFrom, tiles } = parseStreamRequest(src);
     let closed = false;
     let close = (): void => {};
     const sink: EventSink = {
@@ -36,7 +36,7 @@ export async function handleStreamNode(req: IncomingMessage, res: ServerResponse
         res.destroy(); // what it has not sent is discarded with the socket
       },
     };
-    const opened = await rt.live.attach(req.socket.remoteAddress ?? 'unknown', host, resumeFrom, sink, tiles);
+    const opened = await rt.live.attach(req.socket.remoteAddress ?? 'unknown', host, format, resumeFrom, sink, tiles);
     if (!opened.ok) throw new HttpError(opened.status, opened.reason, { 'retry-after': '5' });
     close = opened.close;
     if (!res.headersSent) res.writeHead(200, STREAM_HEADERS);

@@ -1,11 +1,29 @@
 // What the store core (frame-store.ts) needs from a database: the same queries for SQLite and
 // PostgreSQL. Every value is bound as a parameter; host and VM names are untrusted text.
-// Times are epoch ms; ids are the database's.
+// Times are epoch ms; ids are the database's. A tick is stored first as a row (`ticks`, the
+// row codec of tick-codec.ts: durable at once), and once its minute has closed, with the other
+// ticks of that minute and structure, as a chunk (`chunks`, chunk-codec.ts: columnar).
 
 export interface StoredTick {
   readonly at: number;
   readonly structureId: number;
   readonly row: Uint8Array;
+}
+
+/** The columnar form of a host's ticks of one minute and one structure (chunk-codec.ts). */
+export interface StoredChunk {
+  readonly firstAt: number; // epoch ms of its first tick
+  readonly lastAt: number; // of its last tick
+  readonly minute: number; // the minute of its ticks (minute-aligned epoch ms)
+  readonly structureId: number;
+  readonly ticks: number;
+  readonly data: Uint8Array;
+}
+
+/** PostgreSQL only: a chunk's placement as plain SQL values (docs/api.md, vcpumap_vcpu_placement). */
+export interface ChunkPlacement {
+  readonly ats: readonly number[]; // epoch ms, one per tick
+  readonly vcpus: readonly { readonly vm: string; readonly pid: number; readonly vcpu: number; readonly tid: number; readonly pcpus: readonly number[] }[];
 }
 
 export interface HostRow {
@@ -41,19 +59,34 @@ export interface Queries {
   touchViolationBody(id: number, at: number): Promise<boolean>;
   violationBodies(ids: readonly number[]): Promise<StoredText[]>;
 
-  /** Per tick: true when inserted, false when (host, at) was already stored. */
+  /** Per tick: true when inserted, false when (host, at) was already stored as a row. */
   insertTicks(hostId: number, ticks: readonly StoredTick[]): Promise<boolean[]>;
-  /** from <= at <= to, ascending, at most `limit` rows. */
+  /** Rows (the ticks not yet compacted into a chunk, these only) with from <= at <= to, ascending, at most `limit`. */
   ticksInRange(hostId: number, from: number, to: number, limit?: number): Promise<StoredTick[]>;
   ticksAt(hostId: number, ats: readonly number[]): Promise<StoredTick[]>;
   /** The newest tick with at <= `at`. */
   tickAtOrBefore(hostId: number, at: number): Promise<StoredTick | null>;
   /** The oldest tick with at >= `at`. */
   tickAtOrAfter(hostId: number, at: number): Promise<StoredTick | null>;
+  /** The newest tick, in rows or chunks. */
   newestAt(hostId: number): Promise<number | null>;
-  /** Ticks per minute for from <= at < to. */
+  /** Rows per minute for from <= at < to. */
   tickCountsByMinute(hostId: number, from: number, to: number): Promise<Map<number, number>>;
   deleteTicksBefore(hostId: number, at: number): Promise<void>;
+  deleteTicksAt(hostId: number, ats: readonly number[]): Promise<void>;
+
+  /** Inserts or replaces the chunk starting at `c.firstAt`. */
+  insertChunk(hostId: number, c: StoredChunk, placement: ChunkPlacement | null): Promise<void>;
+  /** Chunks with a tick in from..to, ascending. */
+  chunksInRange(hostId: number, from: number, to: number): Promise<StoredChunk[]>;
+  /** The chunk that starts last at or before `at`. */
+  chunkAtOrBefore(hostId: number, at: number): Promise<StoredChunk | null>;
+  /** The chunk that ends first at or after `at`. */
+  chunkAtOrAfter(hostId: number, at: number): Promise<StoredChunk | null>;
+  deleteChunks(hostId: number, firstAts: readonly number[]): Promise<void>;
+  /** Chunk ticks per minute for from <= minute < to. */
+  chunkCountsByMinute(hostId: number, from: number, to: number): Promise<Map<number, number>>;
+  deleteChunksBefore(hostId: number, minute: number): Promise<void>;
 
   /** fromMinute <= minute <= toMinute, ascending. */
   residency(hostId: number, fromMinute: number, toMinute: number): Promise<ResidencyRow[]>;

@@ -5,6 +5,12 @@
 import type { ByteReader, ByteWriter } from './byte-codec';
 
 const OFFSETS = [0, -1, 1, -2, 2] as const;
+
+/** The value of an offset code (offsetCode) for the reference denominator. */
+export function fromOffsetCode(code: number, denom: number): number {
+  const k = code % OFFSETS.length;
+  return (code - k) / OFFSETS.length / (denom + (OFFSETS[k] ?? 0));
+}
 const MAX_DENOMINATOR = 1 << 16;
 
 /** The row's reference denominator: jiffies in the interval at USER_HZ = 100. */
@@ -85,8 +91,8 @@ export function readBusyColumn(r: ByteReader, count: number): (number | null)[] 
   return out;
 }
 
-/** n * 5 + k when v === n / (denom + OFFSETS[k]), else -1. */
-function offsetCode(v: number | null, denom: number): number {
+/** n * 5 + k when v === n / (denom + OFFSETS[k]), else -1 (chunk-codec.ts keeps these codes per pCPU). */
+export function offsetCode(v: number | null, denom: number): number {
   if (v === null || !(v >= 0 && v <= 1) || Object.is(v, -0)) return -1;
   for (let k = 0; k < OFFSETS.length; k++) {
     const d = denom + (OFFSETS[k] ?? 0);

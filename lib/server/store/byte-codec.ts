@@ -122,6 +122,33 @@ export class ByteWriter {
       this.length = pos;
       return;
     }
+    if (width <= 32) {
+      // Each value as its low 16 bits, then the rest: the same bits in the same order, and the
+      // 32-bit accumulator never holds more than 7 + 16.
+      let acc = 0;
+      let nbits = 0;
+      const high = width - 16;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i] ?? 0;
+        acc |= (v & 0xffff) << nbits;
+        nbits += 16;
+        while (nbits >= 8) {
+          buf[pos++] = acc & 0xff;
+          acc >>>= 8;
+          nbits -= 8;
+        }
+        acc |= Math.floor(v / 65536) << nbits;
+        nbits += high;
+        while (nbits >= 8) {
+          buf[pos++] = acc & 0xff;
+          acc >>>= 8;
+          nbits -= 8;
+        }
+      }
+      if (nbits > 0) buf[pos++] = acc & 0xff;
+      this.length = pos;
+      return;
+    }
     let acc = 0; // pending bits, < 2^31
     let nbits = 0;
     for (let i = 0; i < values.length; i++) {
@@ -245,6 +272,25 @@ export class ByteReader {
         out[offset + i] = (acc & mask) >>> 0;
         acc >>>= width;
         nbits -= width;
+      }
+    } else if (width <= 32) {
+      const high = width - 16;
+      const mask = 0xffffffff >>> (32 - high);
+      for (let i = 0; i < count; i++) {
+        while (nbits < 16) {
+          acc |= (buf[pos++] ?? 0) << nbits;
+          nbits += 8;
+        }
+        const lo = acc & 0xffff;
+        acc >>>= 16;
+        nbits -= 16;
+        while (nbits < high) {
+          acc |= (buf[pos++] ?? 0) << nbits;
+          nbits += 8;
+        }
+        out[offset + i] = ((acc & mask) >>> 0) * 65536 + lo;
+        acc >>>= high;
+        nbits -= high;
       }
     } else {
       for (let i = 0; i < count; i++) {

@@ -4,7 +4,7 @@
 import type { Violation } from '../../model/snapshot';
 import type { Queries } from './backend';
 import { LruMap } from './lru-map';
-import { extractStructure, parseStructure, sameStructure, Structure, structureHash, structureJson, type StructureBody } from './structure';
+import { parseStructure, Structure, structureHash, structureJson, type StructureBody } from './structure';
 import { parseViolationBody, violationBodyHash, violationBodyJson, type ViolationBody } from './violation-body';
 
 /**
@@ -24,12 +24,12 @@ interface HostCatalog {
   readonly touched: Map<string, number>; // "s:ID" / "b:ID" -> last_at written (epoch ms)
 }
 
-/** What the catalog reads of a frame (a snapshot, or a compact tick and its structure). */
+/** What the catalog reads of a frame (lib/wire/frame.ts). */
 export interface CatalogFrame {
   readonly host: string;
   readonly at: number; // epoch ms
-  readonly structure: StructureBody;
-  readonly violations: readonly Violation[];
+  readonly body: StructureBody;
+  readonly tick: { readonly structure: string; readonly violations: readonly Violation[] };
 }
 
 /** What one write transaction changed in the caches, to undo on rollback. */
@@ -49,16 +49,6 @@ export class Catalog {
     for (const name of log.hosts) this.hostsByName.delete(name);
     for (const id of log.structures) this.structureById.delete(id);
     for (const id of log.bodies) this.bodyById.delete(id);
-  }
-
-  /** Forgets everything about ids (after prune deleted rows). */
-  forgetIds(): void {
-    for (const h of this.hostsByName.values()) {
-      h.structureByHash.clear();
-      h.bodyByJson.clear();
-      h.touched.clear();
-      h.current = null;
-    }
   }
 
   async hostId(q: Queries, name: string, log: TxLog): Promise<HostCatalog> {
@@ -84,22 +74,21 @@ export class Catalog {
     return h.current?.id === id ? h.current : this.structureById.get(id);
   }
 
-  /** The stored structure of `f`'s static part, inserted when new. */
+  /** The stored structure of `f`, inserted when new. */
   async structureFor(q: Queries, h: HostCatalog, f: CatalogFrame, log: TxLog): Promise<Structure> {
     log.hosts.add(f.host);
-    // A compact tick names the very body the catalog holds (knownStructure): no comparison then.
-    let st = h.current !== null && (h.current.body === f.structure || sameStructure(h.current.body, f.structure)) ? h.current : null;
+    const hash = f.tick.structure;
+    let st = h.current !== null && h.current.hash === hash ? h.current : null;
     if (st === null) {
-      const body = extractStructure(f.structure);
-      const json = structureJson(body);
-      const hash = structureHash(json);
       const id = h.structureByHash.get(hash);
       if (id !== undefined) {
-        st = this.structureById.get(id) ?? new Structure(id, body);
+        st = this.structureById.get(id) ?? new Structure(id, f.body, hash);
       } else {
+        const json = structureJson(f.body);
+        if (structureHash(json) !== hash) throw new Error(`store: a frame of ${JSON.stringify(f.host)} names structure ${hash}, but its body hashes otherwise`);
         const row = await q.ensureStructure(h.id, hash, json, f.at);
         if (row.json !== json) throw new Error(`store: structure ${row.id} of host ${JSON.stringify(f.host)} has the same hash but other text (database edited by hand?)`);
-        st = new Structure(row.id, body);
+        st = new Structure(row.id, f.body, hash);
         if (h.structureByHash.size >= MAX_STRUCTURE_KEYS) h.structureByHash.clear();
         h.structureByHash.set(hash, row.id);
         h.touched.set(`s:${row.id}`, f.at);
@@ -126,7 +115,7 @@ export class Catalog {
   async bodyIdsFor(q: Queries, h: HostCatalog, f: CatalogFrame, log: TxLog): Promise<{ ids: number[]; bodies: Map<number, ViolationBody> }> {
     const ids: number[] = [];
     const bodies = new Map<number, ViolationBody>();
-    for (const v of f.violations) {
+    for (const v of f.tick.violations) {
       const json = violationBodyJson(v);
       let id = h.bodyByJson.get(json);
       if (id === undefined) {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../model/snapshot';
-import { codecFor } from './codec-fixture';
+import { codecFor } from '../../../test/support/codec-fixture';
 import { assembleHistory, MAX_COLUMNS, resolveViolations } from './history';
-import { byThreadKey, expectedHistory } from './history-oracle';
+import { byThreadKey, expectedHistory } from '../../../test/support/history-oracle';
 import type { TickView } from './live-window';
-import { hostFrames } from './snapshot-factory';
+import { hostFrames } from '../../../test/support/snapshot-factory';
 import type { History } from './store';
 import { StoreRequestError } from './store-errors';
 

@@ -6,7 +6,8 @@ import { noteViolation, type ResidencyMinute, type ViolationSeen } from './resid
 import type { History, HistoryThread } from './store';
 import { StoreRequestError } from './store-errors';
 import type { PlacedThread, Structure } from './structure';
-import { decodePlacement, newPlacement, type Placement, type TickViolation } from './tick-codec';
+import { decodePlacement, decodeRecord, newPlacement, type Placement, type TickViolation } from './tick-codec';
+import { ExactHistoryBuilder } from './exact-history';
 import { withTimes, type ViolationBody } from './violation-body';
 
 /** Most columns one history answer may have; beyond it the caller must ask for a (larger) step. */
@@ -19,6 +20,8 @@ export interface HistoryParts {
   readonly ticks: readonly TickView[]; // ascending by time
   readonly minutes: readonly ResidencyMinute[]; // residency (bucketed answers only)
   readonly structureOf: (id: number) => Structure; // for the minutes' entries
+  /** Add runNs and waitNs: every tick's row must be whole (from the database). */
+  readonly counters?: boolean;
 }
 
 export interface AssembledHistory {
@@ -33,7 +36,8 @@ export function assembleHistory(host: string, from: number, to: number, stepMs: 
   for (const t of parts.ticks) structures.set(t.st.id, t.st);
   const { threads, mapping } = threadTable(structures.values());
   const refs = new Map<number, ViolationSeen>();
-  const history = stepMs === null ? fullResolution(parts.ticks, threads, mapping, refs) : bucketed(stepMs, parts, threads, mapping, refs);
+  const shaped = stepMs === null ? fullResolution(parts.ticks, threads, mapping, refs) : bucketed(stepMs, parts, threads, mapping, refs);
+  const history = parts.counters === true ? { ...shaped, ...counters(stepMs, parts, shaped.ticks, threads.length, mapping) } : shaped;
   return { history: { host, from, to, stepMs, ...history }, violationRefs: refs };
 }
 
@@ -110,7 +114,7 @@ function compareThreads(a: PlacedThread, b: PlacedThread): number {
   );
 }
 
-type Shaped = Pick<History, 'ticks' | 'threads' | 'pcpu' | 'ran' | 'share'>;
+type Shaped = Pick<History, 'ticks' | 'threads' | 'pcpu' | 'ran' | 'share' | 'runNs' | 'waitNs'>;
 
 function fullResolution(ticks: readonly TickView[], threads: HistoryThread[], mapping: Map<number, Int32Array>, refs: Map<number, ViolationSeen>): Shaped {
   if (ticks.length > MAX_COLUMNS) throw tooMany(ticks.length);
@@ -216,4 +220,44 @@ function bucketed(stepMs: number, parts: HistoryParts, threads: HistoryThread[],
 
 function tooMany(columns: number): Error {
   return new StoreRequestError(`the window has ${columns} columns, more than ${MAX_COLUMNS}: ask for a larger stepMs`);
+}
+
+/** Per column (tick or bucket), per thread: the vCPU's run and wait time (summed for buckets). */
+function counters(stepMs: number | null, parts: HistoryParts, columns: readonly number[], n: number, mapping: Map<number, Int32Array>): Pick<History, 'runNs' | 'waitNs' | 'residency' | 'migrations' | 'wakeLatencyNs' | 'cpus' | 'cpuExact'> {
+  const index = new Map<number, number>(columns.map((t, i) => [t, i]));
+  const runNs = columns.map(() => new Array<number | null>(n).fill(null));
+  const waitNs = columns.map(() => new Array<number | null>(n).fill(null));
+  const add = (col: number, row: number, run: number | null, wait: number | null): void => {
+    const r = runNs[col];
+    const w = waitNs[col];
+    if (!r || !w) return;
+    if (run !== null) r[row] = (r[row] ?? 0) + run;
+    if (wait !== null) w[row] = (w[row] ?? 0) + wait;
+  };
+  const columnOf = (at: number): number | undefined => index.get(stepMs === null ? at : Math.floor(at / stepMs) * stepMs);
+  for (const m of parts.minutes) {
+    const col = columnOf(m.minute);
+    if (col === undefined) continue;
+    for (const [sid, g] of m.counters) {
+      const map = mapping.get(sid);
+      for (const [placed, c] of g) {
+        const row = map?.[placed] ?? -1;
+        if (row >= 0 && c.ticks > 0) add(col, row, c.runNs, c.waitNs);
+      }
+    }
+  }
+  const exact = new ExactHistoryBuilder(columns.length, n);
+  for (const t of parts.ticks) {
+    const col = columnOf(t.at);
+    const map = mapping.get(t.st.id);
+    if (col === undefined || !map) continue;
+    const rec = decodeRecord(t.st, t.row, t.at);
+    for (let p = 0; p < t.st.placedCount; p++) {
+      const k = t.st.index.placedVcpu[p] ?? -1;
+      const row = map[p] ?? -1;
+      if (k >= 0 && row >= 0) add(col, row, rec.runNs[k] ?? null, rec.waitNs[k] ?? null);
+    }
+    exact.add(col, t.st, rec, map);
+  }
+  return { runNs, waitNs, ...exact.finish() };
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../model/snapshot';
-import { codecFor, type EncodedFrame } from './codec-fixture';
+import { codecFor, type EncodedFrame } from '../../../test/support/codec-fixture';
 import { LiveWindow, SEGMENT_TICKS, type HostWindow } from './live-window';
-import { mulberry32, hostFrames } from './snapshot-factory';
+import { mulberry32, hostFrames } from '../../../test/support/snapshot-factory';
 import type { Structure } from './structure';
 import { decodePlacement, decodeTick, isWholeRow, newPlacement, type TickViolation } from './tick-codec';
 

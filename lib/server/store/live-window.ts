@@ -2,7 +2,7 @@
 // segments of up to SEGMENT_TICKS: a Float64Array of times, a Uint32Array of structure ids and a
 // Uint32Array of row end offsets into one byte arena. A full segment is sealed: its rows are cut
 // to their placement section and deflated by segment-codec.ts (what history and residency read;
-// about a tenth of the whole rows, measure-live-window.ts), and unpacked again on demand through
+// about a tenth of the whole rows, scripts/measure-live-window.ts), and unpacked again on demand through
 // a small cache. The newest segment keeps whole rows: the latest snapshot is served from memory.
 import { sealRows, unsealRows } from './segment-codec';
 import type { Structure } from './structure';

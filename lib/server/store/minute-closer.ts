@@ -12,6 +12,8 @@ export interface DueMinute {
 
 export class MinuteCloser {
   private readonly due = new Map<string, DueMinute>(); // oldest first
+  /** Taken, not yet written: still pending for readers until done() or requeue(). */
+  private readonly inFlight = new Map<string, DueMinute>();
 
   get size(): number {
     return this.due.size;
@@ -36,30 +38,39 @@ export class MinuteCloser {
     if (!this.due.has(key)) this.due.set(key, d);
   }
 
-  /** Removes and returns up to `n` of the oldest queued minutes. */
+  /** Removes and returns up to `n` of the oldest queued minutes; they stay pending until done(). */
   take(n: number): DueMinute[] {
     const out: DueMinute[] = [];
     for (const [key, d] of this.due) {
       if (out.length >= n) break;
       out.push(d);
       this.due.delete(key);
+      this.inFlight.set(key, d);
     }
     return out;
   }
 
-  /** Puts back minutes whose write failed (the transaction rolled back). */
-  requeue(items: readonly DueMinute[]): void {
-    for (const d of items) this.add(d);
+  /** The minutes were written (their transaction committed). */
+  done(items: readonly DueMinute[]): void {
+    for (const d of items) this.inFlight.delete(`${d.hostId}:${d.minute}`);
   }
 
-  /** Queued minutes of one host: their stored residency is missing or stale. */
+  /** Puts back minutes whose write failed (the transaction rolled back). */
+  requeue(items: readonly DueMinute[]): void {
+    for (const d of items) {
+      this.inFlight.delete(`${d.hostId}:${d.minute}`);
+      this.add(d);
+    }
+  }
+
+  /** Queued or in-flight minutes of one host: their stored residency is missing or stale. */
   pending(hostId: number): Set<number> {
     const out = new Set<number>();
-    for (const d of this.due.values()) if (d.hostId === hostId) out.add(d.minute);
+    for (const m of [this.due, this.inFlight]) for (const d of m.values()) if (d.hostId === hostId) out.add(d.minute);
     return out;
   }
 
   forget(hostId: number): void {
-    for (const [key, d] of this.due) if (d.hostId === hostId) this.due.delete(key);
+    for (const m of [this.due, this.inFlight]) for (const [key, d] of m) if (d.hostId === hostId) m.delete(key);
   }
 }

@@ -3,11 +3,11 @@
 // store (postgres-listener.ts). Tables are prefixed vcpumap_; binary columns are BYTEA; the schema
 // is created under an advisory lock so that replicas starting together do not race.
 import pg from 'pg';
-import type { Backend, HostRow, Queries, ResidencyRow, StoredText, StoredTick } from './backend';
+import type { Backend, HostRow, Queries, ResidencyRow, StoredChunk, StoredText, StoredTick } from './backend';
 import { PostgresListener } from './postgres-listener';
 import { NOTIFY_CHANNEL } from './replica-notify';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const SCHEMA_LOCK = 7_663_707_500; // pg_advisory_lock key for schema changes ("vcpu" + 00)
 
 const SCHEMA = [
@@ -44,6 +44,41 @@ const SCHEMA = [
      PRIMARY KEY (host_id, minute))`,
 ];
 
+/**
+ * Version 2: ticks of closed minutes move from rows to columnar chunks, and each chunk's vCPU
+ * placement is also kept as plain SQL arrays, which the view vcpumap_vcpu_placement unnests into
+ * one row per vCPU and tick (docs/api.md) for operators' own queries.
+ */
+const CHUNKS = [
+  `CREATE TABLE IF NOT EXISTS vcpumap_chunks (
+     host_id INTEGER NOT NULL,
+     first_at BIGINT NOT NULL,
+     last_at BIGINT NOT NULL,
+     minute BIGINT NOT NULL,
+     structure_id BIGINT NOT NULL,
+     ticks INTEGER NOT NULL,
+     data BYTEA NOT NULL,
+     ats BIGINT[] NOT NULL,
+     PRIMARY KEY (host_id, first_at))`,
+  `CREATE INDEX IF NOT EXISTS vcpumap_chunks_last_at ON vcpumap_chunks (host_id, last_at)`,
+  `CREATE TABLE IF NOT EXISTS vcpumap_chunk_vcpus (
+     host_id INTEGER NOT NULL,
+     first_at BIGINT NOT NULL,
+     vm TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     vcpu INTEGER NOT NULL,
+     tid INTEGER NOT NULL,
+     pcpus SMALLINT[] NOT NULL,
+     PRIMARY KEY (host_id, first_at, pid, vcpu),
+     FOREIGN KEY (host_id, first_at) REFERENCES vcpumap_chunks (host_id, first_at) ON DELETE CASCADE)`,
+  `CREATE OR REPLACE VIEW vcpumap_vcpu_placement AS
+     SELECT h.name AS host, v.vm, v.pid, v.vcpu, v.tid, s.pcpu, s.at
+     FROM vcpumap_chunk_vcpus v
+     JOIN vcpumap_chunks c ON c.host_id = v.host_id AND c.first_at = v.first_at
+     JOIN vcpumap_hosts h ON h.id = v.host_id
+     CROSS JOIN LATERAL unnest(v.pcpus, c.ats) AS s(pcpu, at)`,
+];
+
 type Run = (sql: string, params?: unknown[]) => Promise<pg.QueryResult>;
 
 /** BIGINT columns arrive as strings: epoch ms and ids stay below 2^53. */
@@ -71,6 +106,20 @@ function col(row: unknown, key: string): unknown {
 function tick(r: unknown): StoredTick {
   return { at: num(col(r, 'at'), 'ticks.at'), structureId: num(col(r, 'structure_id'), 'ticks.structure_id'), row: bytes(col(r, 'row'), 'ticks.row') };
 }
+
+function chunk(r: unknown): StoredChunk {
+  return {
+    firstAt: num(col(r, 'first_at'), 'chunks.first_at'),
+    lastAt: num(col(r, 'last_at'), 'chunks.last_at'),
+    minute: num(col(r, 'minute'), 'chunks.minute'),
+    structureId: num(col(r, 'structure_id'), 'chunks.structure_id'),
+    ticks: num(col(r, 'ticks'), 'chunks.ticks'),
+    data: bytes(col(r, 'data'), 'chunks.data'),
+  };
+}
+
+const CHUNK_COLUMNS = 'first_at, last_at, minute, structure_id, ticks, data';
+const bytea = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 function storedText(r: unknown, table: string): StoredText {
   return { id: num(col(r, 'id'), `${table}.id`), json: text(col(r, 'body'), `${table}.body`) };
@@ -147,8 +196,54 @@ function queries(run: Run): Queries {
       return r === undefined ? null : tick(r);
     },
     newestAt: async (hostId) => {
-      const v = col(first(await run('SELECT max(at) AS at FROM vcpumap_ticks WHERE host_id = $1', [hostId]), 'newestAt'), 'at');
-      return v === null ? null : num(v, 'max(ticks.at)');
+      const v = col(
+        first(await run('SELECT GREATEST((SELECT max(at) FROM vcpumap_ticks WHERE host_id = $1), (SELECT max(last_at) FROM vcpumap_chunks WHERE host_id = $1)) AS at', [hostId]), 'newestAt'),
+        'at',
+      );
+      return v === null ? null : num(v, 'newest tick');
+    },
+    deleteTicksAt: async (hostId, ats) => {
+      if (ats.length > 0) await run('DELETE FROM vcpumap_ticks WHERE host_id = $1 AND at = ANY($2::bigint[])', [hostId, ats]);
+    },
+    insertChunk: async (hostId, c, placement) => {
+      await run(
+        `INSERT INTO vcpumap_chunks AS t (host_id, first_at, last_at, minute, structure_id, ticks, data, ats) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::bigint[])
+         ON CONFLICT (host_id, first_at) DO UPDATE SET last_at = EXCLUDED.last_at, minute = EXCLUDED.minute, structure_id = EXCLUDED.structure_id, ticks = EXCLUDED.ticks, data = EXCLUDED.data, ats = EXCLUDED.ats`,
+        [hostId, c.firstAt, c.lastAt, c.minute, c.structureId, c.ticks, bytea(c.data), placement?.ats ?? []],
+      );
+      await run('DELETE FROM vcpumap_chunk_vcpus WHERE host_id = $1 AND first_at = $2', [hostId, c.firstAt]);
+      const vcpus = placement?.vcpus ?? [];
+      if (vcpus.length === 0) return;
+      // Arrays of arrays must be rectangular in SQL: each vCPU's pCPUs go as an array literal.
+      await run(
+        `INSERT INTO vcpumap_chunk_vcpus (host_id, first_at, vm, pid, vcpu, tid, pcpus)
+         SELECT $1::integer, $2::bigint, u.vm, u.pid, u.vcpu, u.tid, u.pcpus::smallint[]
+         FROM unnest($3::text[], $4::integer[], $5::integer[], $6::integer[], $7::text[]) AS u(vm, pid, vcpu, tid, pcpus)`,
+        [hostId, c.firstAt, vcpus.map((v) => v.vm), vcpus.map((v) => v.pid), vcpus.map((v) => v.vcpu), vcpus.map((v) => v.tid), vcpus.map((v) => `{${v.pcpus.join(',')}}`)],
+      );
+    },
+    chunksInRange: async (hostId, from, to) =>
+      (await run(`SELECT ${CHUNK_COLUMNS} FROM vcpumap_chunks WHERE host_id = $1 AND last_at >= $2 AND first_at <= $3 ORDER BY first_at`, [hostId, Math.ceil(from), Math.floor(to)])).rows.map(chunk),
+    chunkAtOrBefore: async (hostId, at) => {
+      const r: unknown = (await run(`SELECT ${CHUNK_COLUMNS} FROM vcpumap_chunks WHERE host_id = $1 AND first_at <= $2 ORDER BY first_at DESC LIMIT 1`, [hostId, Math.floor(at)])).rows[0];
+      return r === undefined ? null : chunk(r);
+    },
+    chunkAtOrAfter: async (hostId, at) => {
+      const r: unknown = (await run(`SELECT ${CHUNK_COLUMNS} FROM vcpumap_chunks WHERE host_id = $1 AND last_at >= $2 ORDER BY last_at LIMIT 1`, [hostId, Math.ceil(at)])).rows[0];
+      return r === undefined ? null : chunk(r);
+    },
+    deleteChunks: async (hostId, firstAts) => {
+      if (firstAts.length > 0) await run('DELETE FROM vcpumap_chunks WHERE host_id = $1 AND first_at = ANY($2::bigint[])', [hostId, firstAts]);
+    },
+    chunkCountsByMinute: async (hostId, from, to) =>
+      new Map(
+        (await run('SELECT minute, sum(ticks) AS n FROM vcpumap_chunks WHERE host_id = $1 AND minute >= $2 AND minute < $3 GROUP BY minute', [hostId, Math.ceil(from), Math.ceil(to)])).rows.map((r: unknown) => [
+          num(col(r, 'minute'), 'chunks.minute'),
+          num(col(r, 'n'), 'sum(chunks.ticks)'),
+        ]),
+      ),
+    deleteChunksBefore: async (hostId, minute) => {
+      await run('DELETE FROM vcpumap_chunks WHERE host_id = $1 AND minute < $2', [hostId, Math.ceil(minute)]);
     },
     tickCountsByMinute: async (hostId, from, to) =>
       new Map(
@@ -174,7 +269,7 @@ function queries(run: Run): Queries {
       await run(
         `INSERT INTO vcpumap_residency (host_id, minute, ticks, data) VALUES ($1, $2, $3, $4)
          ON CONFLICT (host_id, minute) DO UPDATE SET ticks = EXCLUDED.ticks, data = EXCLUDED.data`,
-        [hostId, r.minute, r.ticks, Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength)],
+        [hostId, r.minute, r.ticks, bytea(r.data)],
       );
     },
     deleteResidencyBefore: async (minute) => {
@@ -270,15 +365,23 @@ async function migrate(pool: pg.Pool): Promise<void> {
   try {
     await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
     try {
-      for (const sql of SCHEMA) await client.query(sql);
-      const r: unknown = (await client.query('SELECT value FROM vcpumap_meta WHERE key = $1', ['schema_version'])).rows[0];
-      const version = r === undefined ? null : Number(text(col(r, 'value'), 'meta.value'));
-      if (version === null) {
-        await client.query('INSERT INTO vcpumap_meta (key, value) VALUES ($1, $2)', ['schema_version', String(SCHEMA_VERSION)]);
-      } else if (version > SCHEMA_VERSION) {
+      const r: unknown = (await client.query("SELECT to_regclass('vcpumap_meta') IS NOT NULL AS present")).rows[0];
+      const present = col(r, 'present') === true;
+      const row: unknown = present ? (await client.query('SELECT value FROM vcpumap_meta WHERE key = $1', ['schema_version'])).rows[0] : undefined;
+      const version = row === undefined ? null : Number(text(col(row, 'value'), 'meta.value'));
+      if (version !== null && version > SCHEMA_VERSION) {
         throw new Error(`the database has schema version ${version}, newer than this server's ${SCHEMA_VERSION}: upgrade the server`);
-      } else if (version !== SCHEMA_VERSION) {
-        throw new Error(`the database has unknown schema version ${version}`);
+      }
+      if (version !== null && version !== 1 && version !== SCHEMA_VERSION) throw new Error(`the database has unknown schema version ${version}`);
+      // Version 1 (rows only) gains the chunks; its rows are compacted once the store runs.
+      await client.query('BEGIN');
+      try {
+        for (const sql of [...SCHEMA, ...CHUNKS]) await client.query(sql);
+        await client.query('INSERT INTO vcpumap_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', ['schema_version', String(SCHEMA_VERSION)]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
       }
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]);

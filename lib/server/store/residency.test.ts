@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { codecFor } from './codec-fixture';
+import { codecFor } from '../../../test/support/codec-fixture';
 import { minuteOf, ResidencyMinute } from './residency';
-import { hostFrames } from './snapshot-factory';
+import { hostFrames } from '../../../test/support/snapshot-factory';
 import { decodePlacement, newPlacement, type TickViolation } from './tick-codec';
 
 function minuteFrom(frames = hostFrames({ host: 'hv', hotplugAt: 30 }, 60)) {

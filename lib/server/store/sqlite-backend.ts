@@ -3,10 +3,10 @@
 // versioned with PRAGMA user_version, checkpoints in a worker (sqlite-checkpointer.ts). One server
 // process per file.
 import Database from 'better-sqlite3';
-import type { Backend, HostRow, Queries, ResidencyRow, StoredText, StoredTick } from './backend';
+import type { Backend, HostRow, Queries, ResidencyRow, StoredChunk, StoredText, StoredTick } from './backend';
 import { JOURNAL_SIZE_LIMIT, SqliteCheckpointer } from './sqlite-checkpointer';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const BUSY_TIMEOUT_MS = 5000;
 
 const SCHEMA = `
@@ -49,6 +49,21 @@ CREATE TABLE residency (
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
+/** Version 2: ticks of closed minutes move from rows to columnar chunks. */
+const CHUNKS = `
+CREATE TABLE chunks (
+  host_id INTEGER NOT NULL,
+  first_at INTEGER NOT NULL,                     -- epoch ms of its first tick
+  last_at INTEGER NOT NULL,
+  minute INTEGER NOT NULL,                       -- epoch ms, minute-aligned
+  structure_id INTEGER NOT NULL,
+  ticks INTEGER NOT NULL,
+  data BLOB NOT NULL,                            -- chunk-codec.ts
+  PRIMARY KEY (host_id, first_at)
+);
+CREATE INDEX chunks_last_at ON chunks (host_id, last_at);
+`;
+
 function num(v: unknown, what: string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
@@ -72,6 +87,17 @@ function field(row: unknown, key: string): unknown {
 
 function tick(row: unknown): StoredTick {
   return { at: num(field(row, 'at'), 'ticks.at'), structureId: num(field(row, 'structure_id'), 'ticks.structure_id'), row: bytes(field(row, 'row'), 'ticks.row') };
+}
+
+function chunk(row: unknown): StoredChunk {
+  return {
+    firstAt: num(field(row, 'first_at'), 'chunks.first_at'),
+    lastAt: num(field(row, 'last_at'), 'chunks.last_at'),
+    minute: num(field(row, 'minute'), 'chunks.minute'),
+    structureId: num(field(row, 'structure_id'), 'chunks.structure_id'),
+    ticks: num(field(row, 'ticks'), 'chunks.ticks'),
+    data: bytes(field(row, 'data'), 'chunks.data'),
+  };
 }
 
 function storedText(row: unknown, table: string): StoredText {
@@ -116,7 +142,18 @@ export async function openSqliteBackend(file: string, onError: (err: Error) => v
     tickAt: db.prepare('SELECT at, structure_id, row FROM ticks WHERE host_id = ? AND at = ?'),
     tickAtOrBefore: db.prepare('SELECT at, structure_id, row FROM ticks WHERE host_id = ? AND at <= ? ORDER BY at DESC LIMIT 1'),
     tickAtOrAfter: db.prepare('SELECT at, structure_id, row FROM ticks WHERE host_id = ? AND at >= ? ORDER BY at LIMIT 1'),
-    newestAt: db.prepare('SELECT max(at) AS at FROM ticks WHERE host_id = ?'),
+    newestRow: db.prepare('SELECT max(at) AS at FROM ticks WHERE host_id = ?'),
+    newestChunk: db.prepare('SELECT max(last_at) AS at FROM chunks WHERE host_id = ?'),
+    deleteTickAt: db.prepare('DELETE FROM ticks WHERE host_id = ? AND at = ?'),
+    insertChunk: db.prepare(
+      'INSERT INTO chunks (host_id, first_at, last_at, minute, structure_id, ticks, data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id, first_at) DO UPDATE SET last_at = excluded.last_at, minute = excluded.minute, structure_id = excluded.structure_id, ticks = excluded.ticks, data = excluded.data',
+    ),
+    chunksInRange: db.prepare('SELECT first_at, last_at, minute, structure_id, ticks, data FROM chunks WHERE host_id = ? AND last_at >= ? AND first_at <= ? ORDER BY first_at'),
+    chunkAtOrBefore: db.prepare('SELECT first_at, last_at, minute, structure_id, ticks, data FROM chunks WHERE host_id = ? AND first_at <= ? ORDER BY first_at DESC LIMIT 1'),
+    chunkAtOrAfter: db.prepare('SELECT first_at, last_at, minute, structure_id, ticks, data FROM chunks WHERE host_id = ? AND last_at >= ? ORDER BY last_at LIMIT 1'),
+    deleteChunk: db.prepare('DELETE FROM chunks WHERE host_id = ? AND first_at = ?'),
+    chunkCounts: db.prepare('SELECT minute, sum(ticks) AS n FROM chunks WHERE host_id = ? AND minute >= ? AND minute < ? GROUP BY minute'),
+    deleteChunksBefore: db.prepare('DELETE FROM chunks WHERE host_id = ? AND minute < ?'),
     tickCounts: db.prepare('SELECT (at / 60000) * 60000 AS minute, count(*) AS n FROM ticks WHERE host_id = ? AND at >= ? AND at < ? GROUP BY minute'),
     deleteTicks: db.prepare('DELETE FROM ticks WHERE host_id = ? AND at < ?'),
     residency: db.prepare('SELECT minute, ticks, data FROM residency WHERE host_id = ? AND minute >= ? AND minute <= ? ORDER BY minute'),
@@ -173,8 +210,33 @@ export async function openSqliteBackend(file: string, onError: (err: Error) => v
       return r === undefined ? null : tick(r);
     },
     newestAt: async (hostId) => {
-      const v = field(s.newestAt.get(hostId), 'at');
-      return v === null ? null : num(v, 'max(ticks.at)');
+      const a = field(s.newestRow.get(hostId), 'at');
+      const b = field(s.newestChunk.get(hostId), 'at');
+      const at = [a, b].filter((x) => x !== null).map((x) => num(x, 'newest tick'));
+      return at.length === 0 ? null : Math.max(...at);
+    },
+    deleteTicksAt: async (hostId, ats) => {
+      for (const at of ats) s.deleteTickAt.run(hostId, at);
+    },
+    insertChunk: async (hostId, c) => {
+      s.insertChunk.run(hostId, c.firstAt, c.lastAt, c.minute, c.structureId, c.ticks, c.data);
+    },
+    chunksInRange: async (hostId, from, to) => s.chunksInRange.all(hostId, from, to).map(chunk),
+    chunkAtOrBefore: async (hostId, at) => {
+      const r = s.chunkAtOrBefore.get(hostId, at);
+      return r === undefined ? null : chunk(r);
+    },
+    chunkAtOrAfter: async (hostId, at) => {
+      const r = s.chunkAtOrAfter.get(hostId, at);
+      return r === undefined ? null : chunk(r);
+    },
+    deleteChunks: async (hostId, firstAts) => {
+      for (const at of firstAts) s.deleteChunk.run(hostId, at);
+    },
+    chunkCountsByMinute: async (hostId, from, to) =>
+      new Map(s.chunkCounts.all(hostId, from, to).map((r) => [num(field(r, 'minute'), 'chunks.minute'), num(field(r, 'n'), 'sum(chunks.ticks)')])),
+    deleteChunksBefore: async (hostId, minute) => {
+      s.deleteChunksBefore.run(hostId, minute);
     },
     tickCountsByMinute: async (hostId, from, to) =>
       new Map(s.tickCounts.all(hostId, from, to).map((r) => [num(field(r, 'minute'), 'minute'), num(field(r, 'n'), 'count')])),
@@ -257,15 +319,21 @@ export async function openSqliteBackend(file: string, onError: (err: Error) => v
   };
 }
 
+/**
+ * Creates the schema, or brings an older one up to date in one transaction. Version 1 (rows
+ * only) gains the chunks table; its rows stay as they are and are compacted into chunks minute by
+ * minute once the store runs (FrameStore.prune), so nothing is dropped or rewritten at start.
+ */
 function migrate(db: Database.Database, file: string): void {
   const version = num(db.pragma('user_version', { simple: true }), 'user_version');
   if (version === SCHEMA_VERSION) return;
   if (version > SCHEMA_VERSION) {
     throw new Error(`sqlite: ${file} has schema version ${version}, newer than this server's ${SCHEMA_VERSION}: upgrade the server or point it at another data directory`);
   }
-  if (version !== 0) throw new Error(`sqlite: ${file} has unknown schema version ${version}`);
+  if (version !== 0 && version !== 1) throw new Error(`sqlite: ${file} has unknown schema version ${version}`);
   db.transaction(() => {
-    db.exec(SCHEMA);
+    if (version === 0) db.exec(SCHEMA);
+    db.exec(CHUNKS);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

@@ -1,12 +1,12 @@
-// The server's frame store: what the route handlers call. Frames arrive validated (snapshot-
-// schema.ts); the store keeps a live window per host in memory and persists everything to SQLite
+// The server's frame store: what the route handlers call. Frames (lib/wire/frame.ts) arrive
+// validated and fitted to their structure (resolve-frames.ts); the store keeps a live window per host in memory and persists everything to SQLite
 // (default, `${dataDir}/vcpumap.sqlite`) or PostgreSQL (`databaseUrl` postgres:// or
 // postgresql://, shared by several server replicas).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Snapshot, Violation } from '../../model/snapshot';
+import type { Snapshot, SnapshotCpu, SnapshotResidency, SnapshotWakeLatency, Violation } from '../../model/snapshot';
 import type { ThreadRole } from '../../model/types';
-import { expandTick, type CompactTick } from '../../wire/compact-tick';
+import type { Frame } from '../../wire/frame';
 import type { StructureBody } from '../../wire/structure-body';
 import { FrameStoreImpl } from './frame-store';
 
@@ -44,27 +44,32 @@ export interface History {
   ran: (0 | 1)[][] | null;
   /** Buckets only: share (0..1) of the bucket's ticks on that pCPU. */
   share: number[][] | null;
+  /**
+   * Asked for with `counters` only (absent otherwise): [tickIndex][threadIndex] the vCPU's ns on
+   * CPU (runNs) and waiting on a run queue (waitNs) in that tick, or for buckets summed over the
+   * bucket; null for a thread that is no vCPU, or when unknown.
+   */
+  runNs?: (number | null)[][];
+  waitNs?: (number | null)[][];
+  /**
+   * Exact mode, with `counters` only, and only when some tick of the answer was taken in exact
+   * mode (docs/api.md "Exact mode"): [column][threadIndex] the thread's (its vCPU's) residency,
+   * migrations and wake-up latency, merged over a bucket's ticks (exact-history.ts); null where
+   * not known. Per pCPU: `cpus` (ids, ascending) and [column][cpuIndex] its other tasks,
+   * interrupts and lost events.
+   */
+  residency?: (SnapshotResidency[] | null)[][];
+  migrations?: (number | null)[][];
+  wakeLatencyNs?: (SnapshotWakeLatency | null)[][];
+  cpus?: number[];
+  cpuExact?: (Pick<SnapshotCpu, 'others' | 'othersRest' | 'irqs' | 'lostEvents'> | null)[][];
   violations: Violation[]; // distinct by id over the window, since/lastSeen as stored (latest sighting)
 }
 
 export type HostViolation = Violation & { host: string };
 
-/**
- * A compact tick (lib/wire/compact-tick.ts) with the structure it names, validated and fitted
- * (resolve-frames.ts): stored without being expanded to a Snapshot, served as the same Snapshot.
- */
-export interface TickFrame {
-  readonly host: string;
-  readonly at: number; // epoch ms
-  readonly body: StructureBody;
-  readonly tick: CompactTick;
-}
-
-export type IngestFrame = Snapshot | TickFrame;
-
-/** The snapshot a frame stands for (a compact tick expanded against its structure). */
-export function frameSnapshot(f: IngestFrame): Snapshot {
-  return 'tick' in f ? expandTick(f.body, f.tick) : f;
+export interface HistoryOptions {
+  readonly counters?: boolean;
 }
 
 export interface FrameStore {
@@ -73,7 +78,7 @@ export interface FrameStore {
    * any order; a frame older than the host's newest is stored at its own time (an agent's backlog
    * after an outage). A duplicate (same host and at) is ignored.
    */
-  ingest(frames: readonly IngestFrame[]): Promise<void>;
+  ingest(frames: readonly Frame[]): Promise<void>;
   /**
    * The static part this store has for `host` under `hash` (lib/wire/structure-body.ts), from
    * memory only: compact ticks name it. Undefined when not at hand (after a restart, or when
@@ -84,12 +89,15 @@ export interface FrameStore {
   latest(host: string): Promise<Snapshot | null>;
   /** The stored snapshot nearest to `at` (full-resolution range only; the earlier one on a tie). */
   nearest(host: string, at: number): Promise<Snapshot | null>;
-  /** Throws StoreRequestError for a bad window or step (map it to 400). */
-  history(host: string, from: number, to: number, stepMs?: number): Promise<History>;
+  /**
+   * Throws StoreRequestError for a bad window or step (map it to 400). `counters` adds runNs and
+   * waitNs, read from the database (the live window keeps placement only).
+   */
+  history(host: string, from: number, to: number, stepMs?: number, opts?: HistoryOptions): Promise<History>;
   /** Violations in each host's latest snapshot. */
   activeViolations(): Promise<HostViolation[]>;
   /** Every newly stored frame, ingested here or (PostgreSQL) by another replica. Returns unsubscribe. */
-  onFrame(listener: (s: Snapshot) => void): () => void;
+  onFrame(listener: (f: Frame) => void): () => void;
   /** Retention: writes missing per-minute residency, drops full-resolution rows older than retainFullMs and minute rows older than retainMinutesMs. Call about once a minute. */
   prune(now: number): Promise<void>;
   close(): Promise<void>;

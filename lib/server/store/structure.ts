@@ -1,8 +1,11 @@
 // The static part of a snapshot ("structure"): topology, VMs, thread ids, names, roles, pins and
 // affinities. It changes on hot-plug, VM start/stop or a re-pin, so it is stored once per change
 // and every tick row refers to it; the rows hold only the volatile values (tick-codec.ts).
-import type { CpuList, ThreadRole } from '../../model/types';
-import { intern, type StructureBody } from '../../wire/structure-body';
+import type { CpuList } from '../../model/types';
+import { intern, structureHash, type StructureBody } from '../../wire/structure-body';
+import { structureIndex, type PlacedThread, type StructureIndex } from '../../wire/structure-index';
+
+export type { PlacedThread };
 
 export {
   extractStructure,
@@ -16,99 +19,46 @@ export {
   type StructureBody,
 } from '../../wire/structure-body';
 
-/** One row of the history thread table: every thread, plus vCPU entries without a thread. */
-export interface PlacedThread {
-  readonly key: string; // `${vm}:${pid}:${tid}`: stable across structures of the same host
-  readonly vm: string;
-  readonly pid: number;
-  readonly tid: number;
-  readonly role: ThreadRole;
-  readonly vcpu: number | null;
-  readonly name: string;
-}
-
 /**
- * A structure with the flat tables the codec walks. Threads are numbered in snapshot order (VM by
- * VM); "placed" entries are those threads followed by the vCPU entries that have no thread with
- * their tid (rare: a race between reading the task list and the libvirt status).
+ * A stored structure: its database id, body and hash, the flat index every reader of a tick
+ * walks (lib/wire/structure-index.ts), and the per-thread base pCPU the row codec compares with.
  */
 export class Structure {
-  readonly threadCount: number;
-  readonly vcpuCount: number;
-  readonly cpuCount: number;
+  readonly index: StructureIndex;
   /** Per thread: the pCPU a row's value is compared with (its pin, else its first allowed CPU). */
   readonly basePcpu: Uint16Array;
-  /** Per vCPU entry: index of the thread with the same tid in its VM, or -1. */
-  readonly vcpuThread: Int32Array;
-  /** Per vCPU entry: its placed index (a thread index, or threadCount + k for unlinked ones). */
-  readonly vcpuPlaced: Int32Array;
-  readonly placedCount: number;
-  private placedCache: readonly PlacedThread[] | null = null;
 
   constructor(
     readonly id: number,
     readonly body: StructureBody,
+    readonly hash: string,
   ) {
-    let threads = 0;
-    let vcpus = 0;
-    for (const vm of body.vms) {
-      threads += vm.threads.length;
-      vcpus += vm.vcpus.length;
-    }
-    this.threadCount = threads;
-    this.vcpuCount = vcpus;
-    this.cpuCount = body.topology.cpus.length;
-    this.basePcpu = new Uint16Array(threads);
-    this.vcpuThread = new Int32Array(vcpus);
-    this.vcpuPlaced = new Int32Array(vcpus);
+    this.index = structureIndex(body);
+    this.basePcpu = new Uint16Array(this.index.threadCount);
     let t = 0;
-    let v = 0;
-    let unlinked = 0;
-    for (const vm of body.vms) {
-      const byTid = new Map<number, number>();
-      for (const th of vm.threads) {
-        this.basePcpu[t] = th.pin?.[0] ?? th.affinity[0] ?? 0;
-        byTid.set(th.tid, t);
-        t++;
-      }
-      for (const vc of vm.vcpus) {
-        const linked = byTid.get(vc.tid);
-        if (linked !== undefined) {
-          this.vcpuThread[v] = linked;
-          this.vcpuPlaced[v] = linked;
-        } else {
-          this.vcpuThread[v] = -1;
-          this.vcpuPlaced[v] = threads + unlinked++;
-        }
-        v++;
-      }
-    }
-    this.placedCount = threads + unlinked;
+    for (const vm of body.vms) for (const th of vm.threads) this.basePcpu[t++] = th.pin?.[0] ?? th.affinity[0] ?? 0;
   }
 
-  /** The placed threads' metadata; built on first use (history), not for every structure. */
+  get threadCount(): number {
+    return this.index.threadCount;
+  }
+
+  get vcpuCount(): number {
+    return this.index.vcpuCount;
+  }
+
+  get cpuCount(): number {
+    return this.index.cpuCount;
+  }
+
+  get placedCount(): number {
+    return this.index.placedCount;
+  }
+
+  /** The placed threads' metadata (history rows). */
   get placed(): readonly PlacedThread[] {
-    if (this.placedCache) return this.placedCache;
-    const placed: PlacedThread[] = [];
-    const unlinked: PlacedThread[] = [];
-    for (const vm of this.body.vms) {
-      const tids = new Set<number>();
-      for (const th of vm.threads) {
-        tids.add(th.tid);
-        placed.push({ key: threadKey(vm.name, vm.pid, th.tid), vm: vm.name, pid: vm.pid, tid: th.tid, role: th.role, vcpu: th.vcpu ?? null, name: th.name });
-      }
-      for (const vc of vm.vcpus) {
-        if (tids.has(vc.tid)) continue;
-        unlinked.push({ key: threadKey(vm.name, vm.pid, vc.tid), vm: vm.name, pid: vm.pid, tid: vc.tid, role: 'vcpu', vcpu: vc.index, name: `CPU ${vc.index}` });
-      }
-    }
-    this.placedCache = placed.concat(unlinked);
-    return this.placedCache;
+    return this.index.placed;
   }
-}
-
-export function threadKey(vm: string, pid: number, tid: number): string {
-  return `${vm}:${pid}:${tid}`;
 }
 
 /** Parses a stored structure body; throws with the id when the text is not what was written. */
@@ -122,7 +72,7 @@ export function parseStructure(id: number, json: string): Structure {
   if (!isStructureBody(body)) {
     throw new Error(`store: structure ${id} does not have the expected shape (database written by another version?)`);
   }
-  return new Structure(id, internLists(body));
+  return new Structure(id, internLists(body), structureHash(json));
 }
 
 /** The same body with equal CPU lists shared (JSON.parse makes one array per occurrence). */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot, SnapshotVm, Violation } from '../../model/snapshot';
 import { ByteWriter } from './byte-codec';
-import { codecFor } from './codec-fixture';
-import { hostFrames } from './snapshot-factory';
-import { decodePlacement, decodeTick, encodeTick, isWholeRow, newPlacement, type TickViolation } from './tick-codec';
+import { codecFor } from '../../../test/support/codec-fixture';
+import { hostFrames } from '../../../test/support/snapshot-factory';
+import { decodePlacement, decodeTick, encodeRow, isWholeRow, newPlacement, type TickViolation } from './tick-codec';
 
 function expectExact(decoded: Snapshot, frame: Snapshot): void {
   expect(decoded).toStrictEqual(frame);
@@ -54,7 +54,7 @@ function oddFrame(base: Snapshot): Snapshot {
 }
 
 describe('tick codec', () => {
-  it('reconstructs realistic snapshots exactly from structure + row', () => {
+  it('reconstructs realistic snapshots exactly from structure + row', { timeout: 20_000 }, () => {
     const c = codecFor();
     for (const [seed, host] of [[1, 'hv-01'], [2, 'hv "02"']] as const) {
       for (const f of hostFrames({ host, seed, hotplugAt: 40 }, 150)) {
@@ -74,6 +74,25 @@ describe('tick codec', () => {
       const { st, row } = c.encode(f);
       expectExact(decodeTick(st, row, f.at, (id) => c.body(id)), f);
     }
+  });
+
+  it('reconstructs exact-mode snapshots exactly: mode, trace, residency, migrations, wake-up latency, other tasks, IRQs, lost events', () => {
+    const c = codecFor();
+    const frames = hostFrames({ host: 'hv-x', seed: 7, exact: true }, 60);
+    for (const f of frames) {
+      const { st, row } = c.encode(f);
+      expectExact(decodeTick(st, row, f.at, (id) => c.body(id)), f);
+    }
+    // and an exact frame's odd values: a thread that exited (pid null), a VM task, a wake-up-less vCPU, huge counters
+    const f = frames[3];
+    if (!f) throw new Error('no frame');
+    const odd: Snapshot = {
+      ...f,
+      trace: { events: 2 ** 53 - 1, lostEvents: 0 },
+      topology: { ...f.topology, cpus: f.topology.cpus.map((cpu, i) => (i === 0 ? { ...cpu, others: [{ pid: null, tid: 0, comm: '', ns: 1.5, switchIns: 0, kernel: false, vm: 'tenant "a"/b' }], irqs: [] } : cpu)) },
+    };
+    const { st, row } = c.encode(odd);
+    expectExact(decodeTick(st, row, odd.at, (id) => c.body(id)), odd);
   });
 
   it('keeps realistic rows small', () => {
@@ -113,6 +132,6 @@ describe('tick codec', () => {
     const ra = c.encode(a);
     const rb = c.encode(b);
     expect(() => decodeTick(rb.st, ra.row, a.at, (id) => c.body(id))).toThrow(/store codec/);
-    expect(() => encodeTick(new ByteWriter(), rb.st, a, [])).toThrow(/violations but 0 body ids|threads, its structure/);
+    expect(() => encodeRow(new ByteWriter(), rb.st, ra.tick, [])).toThrow(/violations but 0 body ids|does not fit structure/);
   });
 });

@@ -14,19 +14,21 @@
 //   state exceptions    count, then (gap, state): threads not in state "S"
 //   busy                per pCPU, one column (busy-codec.ts)
 //   runNs, waitNs       per VM: one group each, bit-packed at the width of the largest value
+//   exact mode          only when the tick has any of it (exact-codec.ts)
 // The placement section comes first: sealed live-window segments keep only it (segment-codec.ts);
 // everything after it is read only for a point snapshot.
 // Pinned threads sit on their base pCPU and sleep, so most ticks carry no exceptions at all.
-import type { Snapshot, SnapshotThread, SnapshotVcpu, SnapshotVm, Violation } from '../../model/snapshot';
-import { assembleSnapshot } from '../../wire/assemble-snapshot';
+import type { Snapshot } from '../../model/snapshot';
+import { expandTick, LONG_STATE, TICK_FORMAT, type CompactTick, type StateException, type TickExact, type VcpuException } from '../../wire/compact-tick';
 import { ByteReader, MAX_VARINT, type ByteWriter } from './byte-codec';
+import { exactPart, readExact, writeExact } from './exact-codec';
 import { bitLength, busyDenominator, readBusyColumn, writeBusyColumn } from './busy-codec';
 import type { Structure } from './structure';
 import { withTimes, type ViolationBody } from './violation-body';
 
 /** Thread states by code; "S" (sleeping) is code 0 and the base of the state column. */
-const STATES = ['S', 'R', 'D', 'I', 'T', 't', 'Z', 'X', 'P', 'W', 'K', 'x'] as const;
-const STATE_CODE = new Map<string, number>(STATES.map((s, i) => [s, i]));
+export const STATES = ['S', 'R', 'D', 'I', 'T', 't', 'Z', 'X', 'P', 'W', 'K', 'x'] as const;
+export const STATE_CODE = new Map<string, number>(STATES.map((s, i) => [s, i]));
 const STATE_INLINE = 255;
 
 export interface TickViolation {
@@ -45,125 +47,190 @@ export function newPlacement(size: number): Placement {
   return { pcpu: new Uint16Array(size), ran: new Uint8Array(size) };
 }
 
+const ONE = 49; // "1" in a tick's ran string
+
 /**
- * Encodes the volatile values of `s`, whose static part must equal `st.body`. `bodyIds[i]` is
- * the stored id of `s.violations[i]`'s body.
+ * One tick as the store handles it: a compact tick's values, per thread and per vCPU entry, with
+ * its violations as stored body ids. Rows (this file) and chunks (chunk-codec.ts) hold records.
  */
-export function encodeTick(w: ByteWriter, st: Structure, s: Snapshot, bodyIds: readonly number[]): Uint8Array {
-  if (bodyIds.length !== s.violations.length) {
-    throw new Error(`store codec: ${s.violations.length} violations but ${bodyIds.length} body ids`);
-  }
-  w.reset();
-  w.num(s.intervalMs);
-  const threads = flatThreads(s.vms, st.threadCount);
-  const vcpus = flatVcpus(s.vms, st.vcpuCount);
+export interface TickRecord {
+  readonly at: number; // epoch ms
+  readonly intervalMs: number | null;
+  readonly pcpu: ArrayLike<number>; // per thread
+  readonly ran: Uint8Array; // per thread: 1 ran since the previous sample
+  readonly state: readonly string[]; // per thread
+  /** vCPU entries whose placement differs from their thread's, or that have none: ascending. */
+  readonly vcpus: readonly VcpuException[];
+  readonly runNs: readonly (number | null)[]; // per vCPU entry, ns
+  readonly waitNs: readonly (number | null)[]; // per vCPU entry, ns
+  readonly busy: readonly (number | null)[]; // per pCPU
+  readonly violations: readonly TickViolation[];
+  /** Exact mode's values, as the tick had them (absent for sampled frames). */
+  readonly exact?: TickExact;
+}
 
-  // ran bitmap
-  for (let byte = 0; byte < Math.ceil(threads.length / 8); byte++) {
-    let bits = 0;
-    for (let b = 0; b < 8; b++) {
-      const t = threads[byte * 8 + b];
-      if (t?.ran === true) bits |= 1 << b;
+/** The record of a tick that fits `st` (checkTickFits in lib/wire/frame-checks.ts); `bodyIds[i]` is the stored id of `t.violations[i]`'s body. */
+export function recordOf(st: Structure, t: CompactTick, bodyIds: readonly number[]): TickRecord {
+  const T = st.threadCount;
+  if (t.pcpu.length !== T || t.ran.length !== T || t.state.length !== T || t.runNs.length !== st.vcpuCount || t.waitNs.length !== st.vcpuCount || t.busy.length !== st.cpuCount) {
+    throw new Error(`store codec: tick of ${t.host} at ${t.at} does not fit structure ${st.id}`);
+  }
+  if (bodyIds.length !== t.violations.length) throw new Error(`store codec: ${t.violations.length} violations but ${bodyIds.length} body ids`);
+  const ran = new Uint8Array(T);
+  for (let i = 0; i < T; i++) ran[i] = t.ran.charCodeAt(i) === ONE ? 1 : 0;
+  const state = new Array<string>(T);
+  for (let i = 0; i < T; i++) state[i] = t.state.charAt(i);
+  for (const [i, x] of t.states ?? []) state[i] = x;
+  const vcpus = t.vcpus.filter(([k, pcpu, r, x]) => {
+    const ti = st.index.vcpuThread[k] ?? -1;
+    return ti < 0 || t.pcpu[ti] !== pcpu || (ran[ti] ?? 0) !== r || state[ti] !== x;
+  });
+  return {
+    at: t.at,
+    intervalMs: t.intervalMs,
+    pcpu: t.pcpu,
+    ran,
+    state,
+    vcpus,
+    runNs: t.runNs,
+    waitNs: t.waitNs,
+    busy: t.busy,
+    violations: t.violations.map((v, i) => ({ bodyId: bodyIds[i] ?? 0, since: v.since, lastSeen: v.lastSeen })),
+    ...withExact(exactPart(t)),
+  };
+}
+
+const withExact = (exact: TickExact | undefined): { exact?: TickExact } => (exact === undefined ? {} : { exact });
+
+/** The compact tick of a record; `body(id)` returns a stored violation body. */
+export function tickOf(st: Structure, rec: TickRecord, body: (id: number) => ViolationBody): CompactTick {
+  const T = st.threadCount;
+  const x = rec.exact;
+  let ran = '';
+  let state = '';
+  const states: StateException[] = [];
+  for (let k = 0; k < T; k++) {
+    ran += rec.ran[k] === 1 ? '1' : '0';
+    const x = rec.state[k] ?? 'S';
+    if (x.length === 1 && x.charCodeAt(0) > 32 && x.charCodeAt(0) < 127) {
+      state += x;
+    } else {
+      state += LONG_STATE;
+      states.push([k, x]);
     }
-    w.u8(bits);
+  }
+  return {
+    tick: TICK_FORMAT,
+    host: st.body.host,
+    at: rec.at,
+    intervalMs: rec.intervalMs,
+    ...(x?.mode !== undefined ? { mode: x.mode } : {}),
+    ...(x?.trace !== undefined ? { trace: x.trace } : {}),
+    structure: st.hash,
+    pcpu: Array.from(rec.pcpu),
+    ran,
+    state,
+    ...(states.length > 0 ? { states } : {}),
+    vcpus: rec.vcpus,
+    runNs: rec.runNs,
+    waitNs: rec.waitNs,
+    busy: rec.busy,
+    violations: rec.violations.map((v) => withTimes(body(v.bodyId), v.since, v.lastSeen)),
+    ...(x?.residency !== undefined ? { residency: x.residency } : {}),
+    ...(x?.vcpuExact !== undefined ? { vcpuExact: x.vcpuExact } : {}),
+    ...(x?.cpuExact !== undefined ? { cpuExact: x.cpuExact } : {}),
+  };
+}
+
+/** The row of a tick that fits `st`; `bodyIds[i]` is the stored id of `t.violations[i]`'s body. */
+export function encodeRow(w: ByteWriter, st: Structure, t: CompactTick, bodyIds: readonly number[]): Uint8Array {
+  return encodeRecord(w, st, recordOf(st, t, bodyIds));
+}
+
+/** The tick exactly as ingested (its snapshot: decodeTick). `body(id)` returns a stored violation body. */
+export function decodeRow(st: Structure, row: Uint8Array, at: number, body: (id: number) => ViolationBody): CompactTick {
+  return tickOf(st, decodeRecord(st, row, at), body);
+}
+
+export function encodeRecord(w: ByteWriter, st: Structure, rec: TickRecord): Uint8Array {
+  const T = st.threadCount;
+  const V = st.vcpuCount;
+  w.reset();
+  w.num(rec.intervalMs);
+
+  for (let byte = 0; byte < Math.ceil(T / 8); byte++) {
+    let b = 0;
+    for (let k = 0; k < 8; k++) if (rec.ran[byte * 8 + k] === 1) b |= 1 << k;
+    w.u8(b);
   }
 
-  // pCPU exceptions
   let n = 0;
-  for (let i = 0; i < threads.length; i++) if (threads[i]?.pcpu !== st.basePcpu[i]) n++;
+  for (let i = 0; i < T; i++) if (rec.pcpu[i] !== st.basePcpu[i]) n++;
   w.varint(n);
   let prev = -1;
-  for (let i = 0; i < threads.length; i++) {
-    const t = threads[i];
-    if (t === undefined || t.pcpu === st.basePcpu[i]) continue;
+  for (let i = 0; i < T; i++) {
+    const p = rec.pcpu[i] ?? 0;
+    if (p === st.basePcpu[i]) continue;
     w.varint(i - prev - 1);
-    w.varint(t.pcpu);
+    w.varint(p);
     prev = i;
   }
 
-  // vCPU exceptions
+  w.varint(rec.vcpus.length);
+  prev = -1;
+  for (const [k, pcpu, r, x] of rec.vcpus) {
+    w.varint(k - prev - 1);
+    w.varint(pcpu);
+    w.u8(r);
+    writeState(w, x);
+    prev = k;
+  }
+
+  w.varint(rec.violations.length);
+  for (const v of rec.violations) {
+    w.varint(v.bodyId);
+    w.rel(rec.at, v.since);
+    w.rel(rec.at, v.lastSeen);
+  }
+
   n = 0;
-  for (let i = 0; i < vcpus.length; i++) if (vcpuDiffers(st, vcpus, threads, i)) n++;
+  for (let i = 0; i < T; i++) if (rec.state[i] !== 'S') n++;
   w.varint(n);
   prev = -1;
-  for (let i = 0; i < vcpus.length; i++) {
-    const v = vcpus[i];
-    if (v === undefined || !vcpuDiffers(st, vcpus, threads, i)) continue;
+  for (let i = 0; i < T; i++) {
+    const x = rec.state[i] ?? 'S';
+    if (x === 'S') continue;
     w.varint(i - prev - 1);
-    w.varint(v.pcpu);
-    w.u8(v.ran ? 1 : 0);
-    writeState(w, v.state);
+    writeState(w, x);
     prev = i;
   }
 
-  // violations
-  w.varint(s.violations.length);
-  for (let i = 0; i < s.violations.length; i++) {
-    const v = s.violations[i];
-    const id = bodyIds[i];
-    if (v === undefined || id === undefined) continue;
-    w.varint(id);
-    w.rel(s.at, v.since);
-    w.rel(s.at, v.lastSeen);
+  writeBusyColumn(w, rec.busy, busyDenominator(rec.intervalMs));
+
+  const vcpuRan = vcpuRanOf(st, rec);
+  let first = 0;
+  for (const vm of st.body.vms) {
+    const count = vm.vcpus.length;
+    if (count === 0) continue;
+    const ran = Array.from(vcpuRan.subarray(first, first + count), (x) => x === 1);
+    writeCounterGroup(w, rec.runNs.slice(first, first + count), ran);
+    writeCounterGroup(w, rec.waitNs.slice(first, first + count), ran);
+    first += count;
   }
-
-  // state exceptions
-  n = 0;
-  for (const t of threads) if (t.state !== 'S') n++;
-  w.varint(n);
-  prev = -1;
-  for (let i = 0; i < threads.length; i++) {
-    const t = threads[i];
-    if (t === undefined || t.state === 'S') continue;
-    w.varint(i - prev - 1);
-    writeState(w, t.state);
-    prev = i;
-  }
-
-  writeBusyColumn(
-    w,
-    s.topology.cpus.map((c) => c.busy),
-    busyDenominator(s.intervalMs),
-  );
-
-  for (const vm of s.vms) {
-    if (vm.vcpus.length === 0) continue;
-    const ran = vm.vcpus.map((v) => v.ran);
-    writeCounterGroup(
-      w,
-      vm.vcpus.map((v) => v.runNs),
-      ran,
-    );
-    writeCounterGroup(
-      w,
-      vm.vcpus.map((v) => v.waitNs),
-      ran,
-    );
-  }
-
+  if (first !== V) throw new Error(`store codec: ${first} vCPU entries written of ${V}`);
+  if (rec.exact !== undefined) writeExact(w, rec.exact);
   return w.finish();
 }
 
-function vcpuDiffers(st: Structure, vcpus: readonly SnapshotVcpu[], threads: readonly SnapshotThread[], i: number): boolean {
-  const v = vcpus[i];
-  const ti = st.vcpuThread[i] ?? -1;
-  const t = ti >= 0 ? threads[ti] : undefined;
-  if (v === undefined) return false;
-  if (t === undefined) return true;
-  return v.pcpu !== t.pcpu || v.ran !== t.ran || v.state !== t.state;
-}
-
-function flatThreads(vms: readonly SnapshotVm[], count: number): SnapshotThread[] {
-  const out: SnapshotThread[] = [];
-  for (const vm of vms) for (const t of vm.threads) out.push(t);
-  if (out.length !== count) throw new Error(`store codec: snapshot has ${out.length} threads, its structure ${count}`);
-  return out;
-}
-
-function flatVcpus(vms: readonly SnapshotVm[], count: number): SnapshotVcpu[] {
-  const out: SnapshotVcpu[] = [];
-  for (const vm of vms) for (const v of vm.vcpus) out.push(v);
-  if (out.length !== count) throw new Error(`store codec: snapshot has ${out.length} vCPUs, its structure ${count}`);
+/** Per vCPU entry, whether it ran (its own placement, else its thread's): the counters' idle test. */
+export function vcpuRanOf(st: Structure, rec: TickRecord): Uint8Array {
+  const V = st.vcpuCount;
+  const out = new Uint8Array(V);
+  for (let k = 0; k < V; k++) {
+    const ti = st.index.vcpuThread[k] ?? -1;
+    out[k] = ti >= 0 ? (rec.ran[ti] ?? 0) : 0;
+  }
+  for (const x of rec.vcpus) out[x[0]] = x[2];
   return out;
 }
 
@@ -175,8 +242,7 @@ function flatVcpus(vms: readonly SnapshotVm[], count: number): SnapshotVcpu[] {
  */
 const SKIP_IDLE = 64;
 
-/** @internal Shared with compact-tick-row.ts. */
-export function writeCounterGroup(w: ByteWriter, values: readonly (number | null)[], ran: readonly boolean[]): void {
+function writeCounterGroup(w: ByteWriter, values: readonly (number | null)[], ran: readonly boolean[]): void {
   let max = 0;
   let idleZero = true;
   let idle = 0;
@@ -227,8 +293,7 @@ function readCounterGroup(r: ByteReader, ran: ArrayLike<number>, first: number, 
   }
 }
 
-/** @internal Shared with compact-tick-row.ts. */
-export function writeState(w: ByteWriter, state: string): void {
+function writeState(w: ByteWriter, state: string): void {
   const code = STATE_CODE.get(state);
   if (code !== undefined) {
     w.u8(code);
@@ -244,6 +309,22 @@ function readState(r: ByteReader): string {
   const s = STATES[code];
   if (s === undefined) throw new Error(`store codec: unknown thread state code ${code} at byte ${r.pos - 1}`);
   return s;
+}
+
+/** The placement (history column) of a record into `out`: threads, then vCPU entries without a thread. */
+export function recordPlacement(st: Structure, rec: TickRecord, out: Placement): void {
+  const T = st.threadCount;
+  for (let i = 0; i < T; i++) {
+    out.pcpu[i] = rec.pcpu[i] ?? 0;
+    out.ran[i] = rec.ran[i] ?? 0;
+  }
+  for (const [k, pcpu, ran] of rec.vcpus) {
+    const p = st.index.vcpuPlaced[k] ?? 0;
+    if (p >= T) {
+      out.pcpu[p] = pcpu;
+      out.ran[p] = ran;
+    }
+  }
 }
 
 /**
@@ -273,7 +354,7 @@ export function decodePlacement(st: Structure, row: Uint8Array, at: number, out:
     const ran = r.u8();
     readState(r);
     if (i >= st.vcpuCount) throw new Error(`store codec: vCPU exception for entry ${i} of ${st.vcpuCount} (row does not match structure ${st.id})`);
-    const p = st.vcpuPlaced[i] ?? 0;
+    const p = st.index.vcpuPlaced[i] ?? 0;
     if (p >= T) {
       out.pcpu[p] = pcpu;
       out.ran[p] = ran;
@@ -289,53 +370,55 @@ export function decodePlacement(st: Structure, row: Uint8Array, at: number, out:
   return r;
 }
 
-/** The snapshot exactly as ingested. `body(id)` returns a stored violation body. */
-export function decodeTick(st: Structure, row: Uint8Array, at: number, body: (id: number) => ViolationBody): Snapshot {
+export function decodeRecord(st: Structure, row: Uint8Array, at: number): TickRecord {
   const r = new ByteReader(row);
   const intervalMs = r.num();
   const T = st.threadCount;
   const V = st.vcpuCount;
   const ranBytes = r.bytes(Math.ceil(T / 8));
-  const pcpu: number[] = Array.from(st.basePcpu);
+  const ran = new Uint8Array(T);
+  for (let k = 0; k < T; k++) ran[k] = ((ranBytes[k >> 3] ?? 0) >> (k & 7)) & 1;
+  const pcpu = Uint16Array.from(st.basePcpu);
   let n = r.varint();
   let i = -1;
   while (n-- > 0) {
     i += r.varint() + 1;
-    pcpu[i] = r.varint();
+    if (i >= T) throw new Error(`store codec: pCPU exception for thread ${i} of ${T} (row does not match structure ${st.id})`);
+    const p = r.varint();
+    if (p > 65535) throw new Error(`store codec: pCPU ${p} of thread ${i} is out of range`);
+    pcpu[i] = p;
   }
-  const vcpuExc = new Map<number, { pcpu: number; ran: boolean; state: string }>();
+  const vcpus: VcpuException[] = [];
   n = r.varint();
   i = -1;
   while (n-- > 0) {
     i += r.varint() + 1;
     const p = r.varint();
-    const ran = r.u8() === 1;
-    vcpuExc.set(i, { pcpu: p, ran, state: readState(r) });
+    const x = r.u8() === 1 ? 1 : 0;
+    if (i >= V) throw new Error(`store codec: vCPU exception for entry ${i} of ${V} (row does not match structure ${st.id})`);
+    vcpus.push([i, p, x, readState(r)]);
   }
-  const violations: Violation[] = [];
+  const violations: TickViolation[] = [];
   n = r.varint();
   while (n-- > 0) {
-    const b = body(r.varint());
+    const bodyId = r.varint();
     const since = r.rel(at);
     const lastSeen = r.rel(at);
-    violations.push(withTimes(b, since, lastSeen));
+    violations.push({ bodyId, since, lastSeen });
   }
-  const state: string[] = new Array<string>(T).fill('S');
+  const state = new Array<string>(T).fill('S');
   n = r.varint();
   i = -1;
   while (n-- > 0) {
     i += r.varint() + 1;
+    if (i >= T) throw new Error(`store codec: state of thread ${i} of ${T} (row does not match structure ${st.id})`);
     state[i] = readState(r);
   }
+  const busy = readBusyColumn(r, st.cpuCount);
   const runNs: (number | null)[] = new Array<number | null>(V);
   const waitNs: (number | null)[] = new Array<number | null>(V);
-  const busy = readBusyColumn(r, st.cpuCount);
-  const vcpuRan = new Uint8Array(V);
-  for (let k = 0; k < V; k++) {
-    const exc = vcpuExc.get(k);
-    const ti = st.vcpuThread[k] ?? -1;
-    vcpuRan[k] = exc !== undefined ? (exc.ran ? 1 : 0) : ti >= 0 ? ((ranBytes[ti >> 3] ?? 0) >> (ti & 7)) & 1 : 0;
-  }
+  const partial: TickRecord = { at, intervalMs, pcpu, ran, state, vcpus, runNs, waitNs, busy, violations };
+  const vcpuRan = vcpuRanOf(st, partial);
   let first = 0;
   for (const vm of st.body.vms) {
     if (vm.vcpus.length === 0) continue;
@@ -343,24 +426,14 @@ export function decodeTick(st: Structure, row: Uint8Array, at: number, body: (id
     readCounterGroup(r, vcpuRan, first, vm.vcpus.length, waitNs);
     first += vm.vcpus.length;
   }
+  const exact = r.done ? undefined : readExact(r);
   if (!r.done) throw new Error(`store codec: ${row.length - r.pos} trailing bytes in a row of structure ${st.id}`);
-  return assembleSnapshot(
-    st.body,
-    {
-      host: st.body.host,
-      at,
-      intervalMs,
-      threadPcpu: (k) => pcpu[k] ?? 0,
-      threadRan: (k) => ((ranBytes[k >> 3] ?? 0) >> (k & 7)) % 2 === 1,
-      threadState: (k) => state[k] ?? 'S',
-      vcpuOwn: (k) => vcpuExc.get(k),
-      runNs,
-      waitNs,
-      busy,
-      violations,
-    },
-    `store codec, structure ${st.id}`,
-  );
+  return exact === undefined ? partial : { ...partial, exact };
+}
+
+/** The snapshot exactly as ingested. */
+export function decodeTick(st: Structure, row: Uint8Array, at: number, body: (id: number) => ViolationBody): Snapshot {
+  return expandTick(st.body, decodeRow(st, row, at, body));
 }
 
 /**

@@ -2,25 +2,14 @@
 // text, so bodies are stored once per host and a tick row carries only (body id, since, lastSeen).
 import { createHash } from 'node:crypto';
 import type { Violation } from '../../model/snapshot';
+import { pickViolation } from '../../wire/pick-violation';
 
 export type ViolationBody = Omit<Violation, 'since' | 'lastSeen'>;
 
 /** Body JSON in contract key order; optional keys only when present. Also the dedup key. */
 export function violationBodyJson(v: Violation): string {
-  const body: ViolationBody = {
-    id: v.id,
-    kind: v.kind,
-    severity: v.severity,
-    vm: v.vm,
-    vms: v.vms,
-    ...(v.vcpu !== undefined ? { vcpu: v.vcpu } : {}),
-    ...(v.tid !== undefined ? { tid: v.tid } : {}),
-    ...(v.tids !== undefined ? { tids: v.tids } : {}),
-    pcpus: v.pcpus,
-    message: v.message,
-    fix: v.fix,
-  };
-  return JSON.stringify(body);
+  const { since: _since, lastSeen: _lastSeen, ...body } = pickViolation(v);
+  return JSON.stringify(body satisfies ViolationBody);
 }
 
 export function violationBodyHash(json: string): string {
@@ -29,21 +18,7 @@ export function violationBodyHash(json: string): string {
 
 /** The violation as ingested: body keys in contract order, then since and lastSeen (epoch ms). */
 export function withTimes(b: ViolationBody, since: number, lastSeen: number): Violation {
-  return {
-    id: b.id,
-    kind: b.kind,
-    severity: b.severity,
-    vm: b.vm,
-    vms: b.vms,
-    ...(b.vcpu !== undefined ? { vcpu: b.vcpu } : {}),
-    ...(b.tid !== undefined ? { tid: b.tid } : {}),
-    ...(b.tids !== undefined ? { tids: b.tids } : {}),
-    pcpus: b.pcpus,
-    message: b.message,
-    fix: b.fix,
-    since,
-    lastSeen,
-  };
+  return pickViolation({ ...b, since, lastSeen });
 }
 
 export function parseViolationBody(id: number, json: string): ViolationBody {

@@ -1,14 +1,18 @@
-// Test fixture: encodes frames the way the store does (a new structure when the static part
-// changes, violation bodies by JSON), with local ids instead of database ones.
-import type { Snapshot } from '../../model/snapshot';
-import { ByteWriter } from './byte-codec';
-import { extractStructure, sameStructure, Structure } from './structure';
-import { encodeTick } from './tick-codec';
-import { violationBodyJson, type ViolationBody } from './violation-body';
+// Test fixture: encodes frames the way the store does (a snapshot split into its structure and
+// tick, a new structure when the static part changes, violation bodies by JSON), with local ids
+// instead of database ones.
+import type { Snapshot } from '../../lib/model/snapshot';
+import { ByteWriter } from '../../lib/server/store/byte-codec';
+import { Structure } from '../../lib/server/store/structure';
+import { encodeRow } from '../../lib/server/store/tick-codec';
+import { violationBodyJson, type ViolationBody } from '../../lib/server/store/violation-body';
+import type { CompactTick } from '../../lib/wire/compact-tick';
+import { FrameSplitter } from '../../lib/wire/frame';
 
 export interface EncodedFrame {
   readonly at: number;
   readonly st: Structure;
+  readonly tick: CompactTick;
   readonly row: Uint8Array;
   /** The bodies the row refers to, by id. */
   readonly bodies: Map<number, ViolationBody>;
@@ -22,13 +26,15 @@ export function codecFor(): {
   readonly structures: number;
 } {
   const w = new ByteWriter();
+  const splitter = new FrameSplitter();
   const bodyIds = new Map<string, number>();
   const byId = new Map<number, ViolationBody>();
   let st: Structure | null = null;
   let structures = 0;
   return {
     encode(f: Snapshot): EncodedFrame {
-      if (!st || !sameStructure(st.body, f)) st = new Structure(++structures, extractStructure(f));
+      const frame = splitter.split(f);
+      if (!st || st.hash !== frame.tick.structure) st = new Structure(++structures, frame.body, frame.tick.structure);
       const bodies = new Map<number, ViolationBody>();
       const ids = f.violations.map((v) => {
         const json = violationBodyJson(v);
@@ -43,7 +49,7 @@ export function codecFor(): {
         if (body) bodies.set(id, body);
         return id;
       });
-      return { at: f.at, st, row: encodeTick(w, st, f, ids), bodies, ids };
+      return { at: f.at, st, tick: frame.tick, row: encodeRow(w, st, frame.tick, ids), bodies, ids };
     },
     body(id: number): ViolationBody {
       const b = byId.get(id);

@@ -1,7 +1,10 @@
 // Test oracle: what a History must contain, computed straight from the ingested frames (no codec,
-// no store), and a comparison that does not depend on column order.
-import type { Snapshot, Violation } from '../../model/snapshot';
-import type { History } from './store';
+// no store: each frame's column from historyColumn, the function the store and the dashboard
+// use), and a comparison that does not depend on column order.
+import type { Snapshot, Violation } from '../../lib/model/snapshot';
+import type { History } from '../../lib/server/store/store';
+import { toTick } from '../../lib/wire/compact-tick';
+import { historyColumn } from '../../lib/wire/history-column';
 
 interface PlacedValue {
   key: string;
@@ -10,13 +13,8 @@ interface PlacedValue {
 }
 
 function placed(f: Snapshot): PlacedValue[] {
-  const out: PlacedValue[] = [];
-  for (const vm of f.vms) {
-    const tids = new Set(vm.threads.map((t) => t.tid));
-    for (const t of vm.threads) out.push({ key: `${vm.name}:${vm.pid}:${t.tid}`, pcpu: t.pcpu, ran: t.ran });
-    for (const v of vm.vcpus) if (!tids.has(v.tid)) out.push({ key: `${vm.name}:${vm.pid}:${v.tid}`, pcpu: v.pcpu, ran: v.ran });
-  }
-  return out;
+  const col = historyColumn(f, toTick(f, ''));
+  return col.placed.map((p, row) => ({ key: p.key, pcpu: col.pcpu[row] ?? 0, ran: col.ran[row] === 1 }));
 }
 
 export interface ExpectedHistory {

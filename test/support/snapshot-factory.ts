@@ -1,7 +1,7 @@
 // Realistic host snapshots for the store's tests and measurements: several VMs (pinned and
 // floating, idle and busy), vCPUs moving between pCPUs, stale observations, violations appearing
 // and disappearing, hot-plug. Deterministic: the same seed gives the same frames.
-import { SNAPSHOT_VERSION, type Snapshot, type SnapshotCpu, type SnapshotThread, type SnapshotVcpu, type SnapshotVm, type Violation } from '../../model/snapshot';
+import { SNAPSHOT_VERSION, type Snapshot, type SnapshotCpu, type SnapshotOtherTask, type SnapshotResidency, type SnapshotThread, type SnapshotVcpu, type SnapshotVm, type Violation } from '../../lib/model/snapshot';
 
 export interface VmSpec {
   readonly name: string;
@@ -24,6 +24,8 @@ export interface HostSimOptions {
   readonly vms?: readonly VmSpec[];
   /** Tick at which the first VM gets one more vCPU (hot-plug: a structure change). */
   readonly hotplugAt?: number;
+  /** Frames as an agent in exact mode sends them (docs/api.md "Exact mode"), keys in its order. */
+  readonly exact?: boolean;
 }
 
 /** 64 vCPUs in 7 VMs, 72 threads, on 2 sockets x 16 cores x 2 SMT threads = 64 pCPUs. */
@@ -140,15 +142,72 @@ export class HostSimulator {
       const busy = Math.min(total, Math.round(Math.min(1, (load[c.cpu] ?? 0) + this.rand() * 0.03) * total));
       return { ...c, busy: busy / total };
     });
+    const intervalMs = k === 0 ? null : this.intervalMs - 1 + Math.floor(this.rand() * 3);
+    if (this.opts.exact === true) return this.exactFrame(at, intervalMs, cpus, vms, violations);
     return {
       version: SNAPSHOT_VERSION,
       host: this.opts.host,
       at,
-      intervalMs: k === 0 ? null : this.intervalMs - 1 + Math.floor(this.rand() * 3),
+      intervalMs,
       topology: { cpus, isolated: [], nohzFull: [] },
       vms,
       violations,
     };
+  }
+
+  /**
+   * The frame with exact mode's figures (none without an interval): per thread its residency
+   * (a roaming vCPU split over two pCPUs), per vCPU migrations and wake-up latency, on pinned
+   * pCPUs the other tasks and interrupts, now and then lost events.
+   */
+  private exactFrame(at: number, intervalMs: number | null, cpus: SnapshotCpu[], vms: SnapshotVm[], violations: Violation[]): Snapshot {
+    const head = { version: SNAPSHOT_VERSION as typeof SNAPSHOT_VERSION, host: this.opts.host, at, intervalMs, mode: 'exact' as const };
+    if (intervalMs === null) return { ...head, topology: { cpus, isolated: [], nohzFull: [] }, vms, violations };
+    const residencyOf = (t: { readonly pcpu: number; readonly ran: boolean }, runNs: number): SnapshotResidency[] => {
+      if (!t.ran || runNs <= 0) return [];
+      const switchIns = 1 + Math.floor(this.rand() * 40);
+      if (this.rand() < 0.8) return [{ pcpu: t.pcpu, ns: runNs, switchIns }];
+      const other = (t.pcpu + 1) % this.nCpus;
+      const part = Math.floor(runNs * this.rand() * 0.2);
+      const two = [
+        { pcpu: t.pcpu, ns: runNs - part, switchIns },
+        { pcpu: other, ns: part, switchIns: 1 },
+      ];
+      return two.sort((a, b) => a.pcpu - b.pcpu);
+    };
+    const pinned = new Set<number>();
+    const exactVms = vms.map((vm): SnapshotVm => {
+      const byTid = new Map<number, SnapshotResidency[]>();
+      const vcpus = vm.vcpus.map((v): SnapshotVcpu => {
+        for (const c of v.pin ?? []) pinned.add(c);
+        const residency = residencyOf(v, v.runNs ?? 0);
+        byTid.set(v.tid, residency);
+        const woken = v.ran && this.rand() < 0.9;
+        const p50 = 2000 + Math.floor(this.rand() * 40_000);
+        return {
+          ...v,
+          residency,
+          migrations: residency.length > 1 ? 1 + Math.floor(this.rand() * 3) : 0,
+          wakeLatencyNs: woken ? { p50, p99: p50 * 3, max: p50 * 4 + 17, count: 1 + Math.floor(this.rand() * 200) } : null,
+        };
+      });
+      const threads = vm.threads.map((t): SnapshotThread => ({ ...t, residency: byTid.get(t.tid) ?? residencyOf(t, t.ran ? 10_000 + Math.floor(this.rand() * 1e6) : 0) }));
+      return { ...vm, vcpus, threads };
+    });
+    const exactCpus = cpus.map((c): SnapshotCpu => {
+      const lost = this.rand() < 0.01 ? { lostEvents: 1 + Math.floor(this.rand() * 500) } : {};
+      if (!pinned.has(c.cpu)) return { ...c, ...lost };
+      const others: SnapshotOtherTask[] = [{ pid: null, tid: 100 + c.cpu, comm: `ksoftirqd/${c.cpu}`, ns: 1000 + Math.floor(this.rand() * 5000), switchIns: 1, kernel: true }];
+      if (this.rand() < 0.05) others.unshift({ pid: 4242, tid: 4242, comm: 'yes', ns: Math.floor(this.rand() * 5e8), switchIns: 3, kernel: false });
+      if (this.rand() < 0.1) others.push({ pid: 10_000, tid: 10_000, comm: 'qemu-system-x86', ns: 500, switchIns: 1, kernel: false, vm: 'db-primary' });
+      others.sort((a, b) => b.ns - a.ns || a.tid - b.tid);
+      const irqs = [{ irq: 'LOC', name: 'Local timer interrupts', count: 200 + Math.floor(this.rand() * 100) }];
+      if (this.rand() < 0.05) irqs.unshift({ irq: '36', name: 'PCI-MSIX-0000:00:02.0 1-edge virtio1-req.0', count: 1000 });
+      return { ...c, others, ...(this.rand() < 0.1 ? { othersRest: { tasks: 2, ns: 700 } } : {}), irqs, ...lost };
+    });
+    const events = 1000 + Math.floor(this.rand() * 60_000);
+    const lostEvents = exactCpus.reduce((n, c) => n + (c.lostEvents ?? 0), 0);
+    return { ...head, trace: { events, lostEvents }, topology: { cpus: exactCpus, isolated: [], nohzFull: [] }, vms: exactVms, violations };
   }
 
   private vmFrame(vm: VmState, at: number, load: Float64Array, violations: Violation[]): SnapshotVm {
@@ -250,7 +309,7 @@ export class HostSimulator {
   }
 }
 
-import { mulberry32 } from '../../random/mulberry32';
+import { mulberry32 } from '../../lib/random/mulberry32';
 
 export { mulberry32 };
 

@@ -1,18 +1,19 @@
 // Memory check of the live window: fills it with 500 hosts x 15 min at 1 Hz of realistic frames
 // (64 vCPUs, 72 threads, 64 pCPUs each) and prints RSS and bytes per frame. Not a test: run
-//   npx tsx lib/server/store/measure-live-window.ts [hosts] [seconds] [--disk]
+//   npx tsx scripts/measure-live-window.ts [hosts] [seconds] [--disk]
 // --disk also ingests the first host's frames (plus 19 more hosts) into a SQLite store in a temp dir
 // and prints the database bytes per frame.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ByteWriter } from './byte-codec';
-import { LiveWindow } from './live-window';
-import { HostSimulator } from './snapshot-factory';
-import { extractStructure, sameStructure, Structure } from './structure';
-import { encodeTick } from './tick-codec';
-import { openStore } from './store';
-import { violationBodyJson, type ViolationBody } from './violation-body';
+import { ByteWriter } from '../lib/server/store/byte-codec';
+import { LiveWindow } from '../lib/server/store/live-window';
+import { openStore } from '../lib/server/store/store';
+import { Structure } from '../lib/server/store/structure';
+import { encodeRow } from '../lib/server/store/tick-codec';
+import { violationBodyJson, type ViolationBody } from '../lib/server/store/violation-body';
+import { FrameSplitter } from '../lib/wire/frame';
+import { HostSimulator } from '../test/support/snapshot-factory';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const HOSTS = Number(args[0] ?? 500);
@@ -42,9 +43,11 @@ async function measureMemory(): Promise<void> {
     const bodyIds = new Map<string, number>();
     const bodies = new Map<number, ViolationBody>();
     let st: Structure | null = null;
+    const splitter = new FrameSplitter();
     for (let t = 0; t < SECONDS; t++) {
       const f = sim.next();
-      if (!st || !sameStructure(st.body, f)) st = new Structure(nextId++, extractStructure(f));
+      const frame = splitter.split(f);
+      if (!st || st.hash !== frame.tick.structure) st = new Structure(nextId++, frame.body, frame.tick.structure);
       const used = new Map<number, ViolationBody>();
       const ids = f.violations.map((v) => {
         const json = violationBodyJson(v);
@@ -59,7 +62,7 @@ async function measureMemory(): Promise<void> {
         if (body) used.set(id, body);
         return id;
       });
-      const row = encodeTick(w, st, f, ids);
+      const row = encodeRow(w, st, frame.tick, ids);
       rowBytes += row.length;
       frames++;
       window.hostOrCreate(f.host, Number.NEGATIVE_INFINITY).insert(f.at, st, row, used);
@@ -83,8 +86,9 @@ async function measureDisk(): Promise<void> {
     const hosts = 20;
     let frames = 0;
     const sims = Array.from({ length: hosts }, (_, h) => new HostSimulator({ host: `disk-${h}`, seed: h + 1 }));
+    const splitter = new FrameSplitter();
     for (let t = 0; t < SECONDS; t++) {
-      const batch = sims.map((s) => s.next());
+      const batch = sims.map((s) => splitter.split(s.next()));
       await store.ingest(batch);
       frames += batch.length;
     }

@@ -1,13 +1,16 @@
 // The store's behaviour, written once and run against each backend: SQLite in the unit tests
 // (sqlite-store.test.ts), PostgreSQL in the integration tests (test/integration/store-postgres.int.test.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../model/snapshot';
+import type { Snapshot } from '../../lib/model/snapshot';
+import { MINUTE_MS, minuteOf } from '../../lib/server/store/residency';
+import { openStore, StoreRequestError, type StoreOptions } from '../../lib/server/store/store';
+import { encodeTick, toTick } from '../../lib/wire/compact-tick';
+import { historyColumn } from '../../lib/wire/history-column';
+import type { Frame } from '../../lib/wire/frame';
+import { extractStructure, structureHash, structureJson } from '../../lib/wire/structure-body';
 import { byThreadKey, expectedHistory } from './history-oracle';
-import { MINUTE_MS, minuteOf } from './residency';
 import { DEFAULT_VMS, HostSimulator, hostFrames, type VmSpec } from './snapshot-factory';
-import { encodeTick } from '../../wire/compact-tick';
-import { extractStructure, structureHash, structureJson } from '../../wire/structure-body';
-import { openStore, StoreRequestError, type FrameStore, type IngestFrame, type StoreOptions } from './store';
+import { snapshotStore, type SnapshotStore as FrameStore } from './snapshot-store';
 
 export interface StoreFixture {
   /** Options that point at a new, empty database. */
@@ -23,13 +26,14 @@ const HOSTILE_VMS: readonly VmSpec[] = [
 ];
 
 export function storeSuite(name: string, fixture: () => StoreFixture): void {
-  describe(`frame store on ${name}`, () => {
+  // Each test ingests hundreds of frames through compaction: slow on a loaded machine, not a timing check.
+  describe(`frame store on ${name}`, { timeout: 30_000 }, () => {
     let db: Pick<StoreOptions, 'databaseUrl' | 'dataDir'>;
     const opened: FrameStore[] = [];
     const errors: Error[] = [];
 
     async function open(opts: Partial<StoreOptions> = {}): Promise<FrameStore> {
-      const s = await openStore({ ...db, onError: (e) => errors.push(e), ...opts });
+      const s = snapshotStore(await openStore({ ...db, onError: (e) => errors.push(e), ...opts }));
       opened.push(s);
       return s;
     }
@@ -58,7 +62,7 @@ export function storeSuite(name: string, fixture: () => StoreFixture): void {
       if (!first) throw new Error('no frames');
       expect(s.knownStructure('tick-1', hashOf(first))).toBeUndefined();
       for (let i = 0; i < frames.length; i += 10) {
-        const batch: IngestFrame[] = frames.slice(i, i + 10).map((f, k) => {
+        const batch: (Snapshot | Frame)[] = frames.slice(i, i + 10).map((f, k) => {
           const hash = hashOf(f);
           const tick = encodeTick(f, hash);
           // every third frame whole, the rest as ticks against what the store knows (or the frame's own structure)
@@ -157,6 +161,86 @@ export function storeSuite(name: string, fixture: () => StoreFixture): void {
         expect(byThreadKey(h)).toStrictEqual(expected);
         expect(await recent.history('hv-h', from, to, step)).toStrictEqual(h);
       }
+    });
+
+    it('keeps each vCPU\'s run and wait time in history: per tick, and summed per bucket, also after prune', async () => {
+      const frames = hostFrames({ host: 'hv-c', start: T0, hotplugAt: 70 }, 200);
+      const s = await open({ retainFullMs: 3600_000 });
+      await ingestInBatches(s, frames);
+      const last = frames.at(-1)?.at ?? 0;
+      // expected, per thread key: from each frame's history column
+      const want = (step: number | null, pick: 'runNs' | 'waitNs'): Record<string, (number | null)[]> => {
+        const out = new Map<string, Map<number, number | null>>();
+        for (const f of frames) {
+          const col = historyColumn(f, toTick(f, ''));
+          const b = step === null ? f.at : Math.floor(f.at / step) * step;
+          col.placed.forEach((p, row) => {
+            const v = col[pick][row] ?? null;
+            const m = out.get(p.key) ?? new Map<number, number | null>();
+            out.set(p.key, m);
+            const prev = m.get(b) ?? null;
+            m.set(b, v === null ? prev : (prev ?? 0) + v);
+          });
+        }
+        return Object.fromEntries([...out].map(([k, m]) => [k, [...m.values()]]));
+      };
+      const got = (h: Awaited<ReturnType<typeof s.history>>, pick: 'runNs' | 'waitNs'): Record<string, (number | null)[]> =>
+        Object.fromEntries(h.threads.map((t, i) => [t.key, (h[pick] ?? []).map((r) => r[i] ?? null).filter((_, c) => h.pcpu[c]?.[i] !== null)]));
+      for (const step of [null, MINUTE_MS]) {
+        const h = await s.history('hv-c', T0, last, step ?? undefined, { counters: true });
+        for (const pick of ['runNs', 'waitNs'] as const) expect(got(h, pick)).toStrictEqual(want(step, pick));
+      }
+      expect((await s.history('hv-c', T0, last)).runNs).toBeUndefined();
+      await s.prune(T0 + 2 * 3600_000); // full resolution gone: from residency
+      const h = await s.history('hv-c', T0, last + MINUTE_MS, MINUTE_MS, { counters: true });
+      expect(got(h, 'runNs')).toStrictEqual(want(MINUTE_MS, 'runNs'));
+    });
+
+    it('keeps exact mode\'s figures: the snapshot as ingested, and in history per tick and merged per bucket', async () => {
+      const frames = hostFrames({ host: 'hv-x', start: T0, exact: true }, 130);
+      const s = await open();
+      await ingestInBatches(s, frames);
+      const mid = frames[64];
+      const last = frames.at(-1);
+      if (!mid || !last) throw new Error('no frames');
+      expect(await s.nearest('hv-x', mid.at)).toStrictEqual(mid);
+      expect(await s.latest('hv-x')).toStrictEqual(last);
+      // Per tick: each vCPU row's residency, migrations and wake-up latency are the frame's.
+      const h = await s.history('hv-x', T0, last.at, undefined, { counters: true });
+      const col = h.ticks.indexOf(mid.at);
+      const vm = mid.vms[0];
+      const v = vm?.vcpus[3];
+      if (!vm || !v) throw new Error('no vCPU');
+      const row = h.threads.findIndex((t) => t.key === `${vm.name}:${vm.pid}:${v.tid}`);
+      expect(h.residency?.[col]?.[row]).toStrictEqual(v.residency);
+      expect(h.migrations?.[col]?.[row]).toBe(v.migrations);
+      expect(h.wakeLatencyNs?.[col]?.[row]).toStrictEqual(v.wakeLatencyNs);
+      const watched = mid.topology.cpus.find((c) => c.others !== undefined);
+      if (!watched) throw new Error('no watched pCPU');
+      const ci = h.cpus?.indexOf(watched.cpu) ?? -1;
+      const { cpu: _c, socket: _s, die: _d, core: _k, node: _n, siblings: _b, isolated: _i, busy: _u, ...exactOf } = watched;
+      expect(h.cpuExact?.[col]?.[ci]).toStrictEqual(exactOf);
+      // The first frame has no interval: no figures.
+      expect(h.residency?.[0]?.[row]).toBeNull();
+      // Per minute: residency and migrations summed, wake-ups counted, tasks merged by task.
+      const b = await s.history('hv-x', T0, last.at, MINUTE_MS, { counters: true });
+      const inMinute = frames.filter((f) => f.at >= T0 + MINUTE_MS && f.at < T0 + 2 * MINUTE_MS);
+      const bcol = b.ticks.indexOf(T0 + MINUTE_MS);
+      const brow = b.threads.findIndex((t) => t.key === `${vm.name}:${vm.pid}:${v.tid}`);
+      const vcpuOf = (f: Snapshot) => f.vms[0]?.vcpus[3];
+      const ns = inMinute.reduce((n, f) => n + (vcpuOf(f)?.residency ?? []).reduce((m, r) => m + r.ns, 0), 0);
+      expect((b.residency?.[bcol]?.[brow] ?? []).reduce((m, r) => m + r.ns, 0)).toBe(ns);
+      expect(b.migrations?.[bcol]?.[brow]).toBe(inMinute.reduce((n, f) => n + (vcpuOf(f)?.migrations ?? 0), 0));
+      expect(b.wakeLatencyNs?.[bcol]?.[brow]?.count).toBe(inMinute.reduce((n, f) => n + (vcpuOf(f)?.wakeLatencyNs?.count ?? 0), 0));
+      expect(b.wakeLatencyNs?.[bcol]?.[brow]?.max).toBe(Math.max(...inMinute.map((f) => vcpuOf(f)?.wakeLatencyNs?.max ?? 0)));
+      const bci = b.cpus?.indexOf(watched.cpu) ?? -1;
+      const soft = b.cpuExact?.[bcol]?.[bci]?.others?.find((o) => o.comm === `ksoftirqd/${watched.cpu}`);
+      const softNs = inMinute.reduce((n, f) => n + (f.topology.cpus.find((c) => c.cpu === watched.cpu)?.others?.find((o) => o.comm === `ksoftirqd/${watched.cpu}`)?.ns ?? 0), 0);
+      expect(soft?.ns).toBe(softNs);
+      // A sampled host's history has none of these fields.
+      const sampled = await open();
+      await sampled.ingest(hostFrames({ host: 'hv-s', start: T0 }, 5));
+      expect(await sampled.history('hv-s', T0, T0 + 10_000, undefined, { counters: true })).not.toHaveProperty('residency');
     });
 
     it('stores an agent backlog at its own times, in any order', async () => {

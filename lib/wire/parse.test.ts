@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
-import { encodeTick, type CompactTick } from '../wire/compact-tick';
-import { extractStructure, structureHash, structureJson, type StructureBody } from '../wire/structure-body';
-import { parseCompactTick, TickFieldError, validateTickFits } from './compact-tick-schema';
-import { hostFrames } from './store/snapshot-factory';
+import { encodeTick, type CompactTick } from './compact-tick';
+import { checkTickFits } from './frame-checks';
+import { parseTick } from './parse';
+import { extractStructure, structureHash, structureJson, type StructureBody } from './structure-body';
+import { FieldError } from './validate';
+import { hostFrames } from '../../test/support/snapshot-factory';
 
 function fixture(): { frame: Snapshot; body: StructureBody; tick: CompactTick; json: Record<string, unknown> } {
   const frame = hostFrames({ host: 'hv-01', seed: 9 }, 40).find((f) => f.violations.length > 0);
@@ -19,19 +21,19 @@ function fixture(): { frame: Snapshot; body: StructureBody; tick: CompactTick; j
 function rejects(v: unknown, message: RegExp): void {
   let err: unknown = null;
   try {
-    parseCompactTick(v, 'frames.3');
+    parseTick(v, 'frames.3');
   } catch (e) {
     err = e;
   }
-  expect(err).toBeInstanceOf(TickFieldError);
+  expect(err).toBeInstanceOf(FieldError);
   expect(err instanceof Error ? err.message : '').toMatch(message);
 }
 
-describe('parseCompactTick', () => {
+describe('parseTick', () => {
   it('accepts what the agent encodes, unchanged', () => {
     const { tick, json } = fixture();
-    expect(parseCompactTick(json, 'frames.0')).toEqual(tick);
-    expect(parseCompactTick({ ...json, extra: 'ignored' }, 'frames.0')).toEqual(tick);
+    expect(parseTick(json, 'frames.0')).toEqual(tick);
+    expect(parseTick({ ...json, extra: 'ignored' }, 'frames.0')).toEqual(tick);
   });
 
   it('rejects what is not a tick object', () => {
@@ -102,8 +104,8 @@ describe('parseCompactTick', () => {
   });
 });
 
-describe('validateTickFits', () => {
-  const fits = (t: CompactTick, body: StructureBody): void => validateTickFits(t, body, 'frames.1');
+describe('checkTickFits', () => {
+  const fits = (t: CompactTick, body: StructureBody): void => checkTickFits(t, body, 'frames.1');
 
   it('accepts a tick of its structure', () => {
     const { tick, body } = fixture();
