@@ -23,14 +23,9 @@ function shown(ch: string): string {
   return `\u27e8U+${c.toString(16).toUpperCase().padStart(4, '0')}\u27e9`;
 }
 
-/** The text with every hidden character made visible; the same string when it has none. */
+/** The text with every hidden character made visible; the same string (===) when it has none. */
 export function shownText(text: string): string {
   HIDDEN.lastIndex = 0;
   return HIDDEN.test(text) ? text.replace(HIDDEN, shown) : text;
 }
 
-/** True when shownText changes the text (the page says so in a tooltip). */
-export function hasHidden(text: string): boolean {
-  HIDDEN.lastIndex = 0;
-  return HIDDEN.test(text);
-}
