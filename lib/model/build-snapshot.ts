@@ -96,9 +96,11 @@ const REPINS = new WeakMap<Snapshot, ReadonlyMap<number, CpuList>>();
  */
 function repinsOf(vm: SnapshotVm, built: SnapshotVm | undefined, earlier: ReadonlyMap<number, CpuList> | undefined, seen: Map<number, CpuList>): ReadonlyMap<number, CpuList> | undefined {
   let out: Map<number, CpuList> | undefined;
-  for (const v of vm.vcpus) {
+  for (const [i, v] of vm.vcpus.entries()) {
     if (v.pin === null) continue;
-    const was = built?.vcpus.find((p) => p.tid === v.tid)?.pin ?? null;
+    // The vCPUs of a VM keep their order from tick to tick: the same index first, a search only when it moved.
+    const same = built?.vcpus[i];
+    const was = (same?.tid === v.tid ? same : built?.vcpus.find((p) => p.tid === v.tid))?.pin ?? null;
     const before = was !== null && !sameCpus(was, v.pin) ? was : earlier?.get(v.tid);
     if (before === undefined) continue;
     (out ??= new Map()).set(v.tid, before);
