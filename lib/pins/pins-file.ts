@@ -43,13 +43,14 @@ const vcpuIndex = z.string().check(z.regex(/^(0|[1-9][0-9]{0,5})$/, 'vCPU index 
 const iothreadId = z.string().check(z.regex(/^[1-9][0-9]{0,5}$/, 'IOThread id must be a positive integer (libvirt counts from 1)'));
 
 /** libvirt's `<vcpusched vcpus scheduler priority>`, one entry per group of vCPUs. */
+const vcpuschedEntry = z.strictObject({
+  vcpus: cpusetSchema,
+  scheduler: z.enum(['fifo', 'rr', 'batch', 'idle'], { error: 'expected fifo, rr, batch or idle' }),
+  priority: z.optional(z.number().check(z.int())),
+});
 const vcpuschedSchema = z.pipe(
-  z.strictObject({
-    vcpus: cpusetSchema,
-    scheduler: z.enum(['fifo', 'rr', 'batch', 'idle'], { error: 'expected fifo, rr, batch or idle' }),
-    priority: z.optional(z.number().check(z.int())),
-  }),
-  z.transform((e: { vcpus: CpuList; scheduler: 'fifo' | 'rr' | 'batch' | 'idle'; priority?: number | undefined }, ctx): { readonly vcpus: CpuList; readonly want: SchedIntent } => {
+  vcpuschedEntry,
+  z.transform((e: z.output<typeof vcpuschedEntry>, ctx): { readonly vcpus: CpuList; readonly want: SchedIntent } => {
     try {
       return { vcpus: e.vcpus, want: schedIntentOf(e.scheduler, e.priority ?? null, 'vcpusched') };
     } catch (err) {
