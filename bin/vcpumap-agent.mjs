@@ -1,25 +1,34 @@
 #!/usr/bin/env node
 // Entry point of `npx vcpumap-agent`. Runs the bundle that `npm install` builds
 // (scripts/build-agent.mjs); when it is missing or older than the sources (while developing),
-// runs the TypeScript sources through tsx instead.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// runs the TypeScript sources through tsx instead. The bundle's sources are listed beside it, so a
+// start stats those (about 90 files) instead of listing the whole of lib/.
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bundle = path.join(root, 'dist/vcpumap-agent.mjs');
 
-function newestSource(dir) {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
+/** True when the bundle exists and none of the sources it was built from (listed beside it) is newer. */
+function bundleIsCurrent() {
+  let built;
+  let sources;
+  try {
+    built = statSync(bundle).mtimeMs;
+    sources = JSON.parse(readFileSync(path.join(root, 'dist/vcpumap-agent.sources.json'), 'utf8'));
+  } catch {
+    return false; // not built yet
   }
-  return newest;
+  try {
+    return sources.every((f) => statSync(path.join(root, f)).mtimeMs <= built);
+  } catch {
+    return false; // a source was removed or renamed since
+  }
 }
 
 let main;
-if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(path.join(root, 'lib'))) {
+if (bundleIsCurrent()) {
   ({ main } = await import(pathToFileURL(bundle).href));
 } else {
   const { register } = await import('tsx/esm/api');

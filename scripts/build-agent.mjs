@@ -5,6 +5,7 @@
 // embedded agent (dist/embedded-agent.mjs), the process the server forks to sample its own host,
 // and the front door of scripts/start.mjs (dist/front-door.mjs), which answers before Next is up.
 import { build } from 'esbuild';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -21,7 +22,11 @@ const bundles = [
   ['lib/server/embedded-agent-child.ts', 'dist/embedded-agent.mjs', { banner: { js: AGENT_BANNER } }],
   ['lib/server/front-door.ts', 'dist/front-door.mjs', { packages: 'external' }],
 ];
-await Promise.all(
+// Beside the CLI's bundle, the list of the sources it was built from (dist/vcpumap-agent.sources.json):
+// bin/vcpumap-agent.mjs runs the bundle when none of them is newer, without listing lib/ (300
+// files, at every start of the agent).
+const CLI_SOURCES = 'dist/vcpumap-agent.sources.json';
+const results = await Promise.all(
   bundles.map(([entry, out, options]) =>
     build({
       entryPoints: [path.join(root, entry)],
@@ -32,7 +37,11 @@ await Promise.all(
       format: 'esm',
       sourcemap: 'linked',
       logLevel: 'warning',
+      metafile: out === 'dist/vcpumap-agent.mjs',
       ...options,
     }),
   ),
 );
+const cliInputs = Object.keys(results[0]?.metafile?.inputs ?? {}).filter((f) => !f.includes('node_modules/'));
+if (cliInputs.length === 0) throw new Error('build-agent: no sources listed for dist/vcpumap-agent.mjs');
+writeFileSync(path.join(root, CLI_SOURCES), JSON.stringify(cliInputs) + '\n');

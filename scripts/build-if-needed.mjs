@@ -20,7 +20,7 @@ function newestMtime(p) {
 
 /** dist/ (the agent CLI, the analyze worker, the embedded agent, the server's front door: scripts/build-agent.mjs) when older than lib/. */
 export function buildBundlesIfNeeded() {
-  const outs = ['dist/vcpumap-agent.mjs', 'dist/analyze-worker.mjs', 'dist/embedded-agent.mjs', 'dist/front-door.mjs'].map((f) => path.join(root, f));
+  const outs = ['dist/vcpumap-agent.mjs', 'dist/vcpumap-agent.sources.json', 'dist/analyze-worker.mjs', 'dist/embedded-agent.mjs', 'dist/front-door.mjs'].map((f) => path.join(root, f));
   const src = newestMtime(path.join(root, 'lib'));
   if (outs.every((f) => existsSync(f) && statSync(f).mtimeMs >= src)) return;
   const r = spawnSync(process.execPath, [path.join(root, 'scripts/build-agent.mjs')], { cwd: root, stdio: 'inherit' });

@@ -224,6 +224,7 @@ export class Agent {
     this.watchers.clear();
     this.procStat.close();
     this.onlineFile.close();
+    this.discovery.close();
   }
 
   private judge(tick: OpenTick): Snapshot {
@@ -274,7 +275,7 @@ export class Agent {
       const sample = vm.threads.rereadAffinity(now);
       const vhost = this.sampleVhost(vm, now, true);
       this.judgedIntent(vm);
-      if (sample.placementChanged || vhost.changed) this.readCgroups(vm, sample);
+      if (sample.placementChanged || vhost.changed) this.readCgroups(vm, sample, now);
       return this.observationOf(vm, sample, vhost.threads);
     });
     return this.judge({ obs: { ...tick.obs, vms }, before: tick.before, changed: tick.changed });
@@ -389,7 +390,7 @@ export class Agent {
       placementChanged = true;
     }
     if (placementChanged) changed.add(proc.pid);
-    if (placementChanged || vm.cgroupsFor !== vm.tidKey) this.readCgroups(vm, sample);
+    if (placementChanged || vm.cgroupsFor !== vm.tidKey) this.readCgroups(vm, sample, now);
     return this.observationOf(vm, sample, vhost.threads);
   }
 
@@ -436,12 +437,12 @@ export class Agent {
     return differs && !first;
   }
 
-  private readCgroups(vm: TrackedVm, sample: ProcessSample): void {
+  private readCgroups(vm: TrackedVm, sample: ProcessSample, now: number): void {
     vm.cgroupsFor = vm.tidKey;
     const tasks: CgroupTask[] = sample.threads.map((t) => ({ pid: vm.proc.pid, tid: t.tid }));
     for (const pid of vm.vhost.keys()) tasks.push({ pid, tid: pid });
     try {
-      const read = this.cgroups.read(tasks);
+      const read = this.cgroups.read(tasks, now);
       vm.cgroup = sameCgroup(vm.cgroup, read.vm) ? vm.cgroup : read.vm;
       vm.threadCgroups = read.threads;
     } catch (err) {

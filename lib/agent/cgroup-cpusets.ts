@@ -23,6 +23,11 @@ export interface CgroupTask {
 
 export class CgroupCpusets {
   private readonly v2Root: string;
+  // The cpusets read at `readAt` (epoch ms), by `version:path`: the VMs judged on one tick share
+  // their cgroups' files. On a host without a cgroup per VM every VM is in one cgroup (the root
+  // cpuset, whose task list holds every thread of the host), read once a tick, not once a VM.
+  private readAt = Number.NaN;
+  private readonly cpusets = new Map<string, CgroupCpuset | null>();
 
   constructor(
     private readonly procRoot: string,
@@ -32,8 +37,12 @@ export class CgroupCpusets {
     this.v2Root = existsSync(`${base}/cgroup.controllers`) ? base : `${base}/unified`;
   }
 
-  read(tasks: readonly CgroupTask[]): VmCgroups {
-    const byPath = new Map<string, CgroupCpuset | null>();
+  /** The cgroups of one VM's threads as they are at `at` (epoch ms, the tick's time). */
+  read(tasks: readonly CgroupTask[], at: number): VmCgroups {
+    if (at !== this.readAt) {
+      this.readAt = at;
+      this.cpusets.clear();
+    }
     const threads = new Map<number, CgroupCpuset>();
     const paths: string[] = [];
     let version: 1 | 2 | null = null;
@@ -42,9 +51,7 @@ export class CgroupCpusets {
       if (cg === null) continue;
       version ??= cg.version;
       if (cg.version !== version) continue; // a host half-way through a migration: do not mix
-      const key = `${cg.version}:${cg.path}`;
-      if (!byPath.has(key)) byPath.set(key, this.cpuset(cg));
-      const set = byPath.get(key);
+      const set = this.cachedCpuset(cg);
       if (set) {
         threads.set(tid, set);
         paths.push(cg.path);
@@ -52,8 +59,18 @@ export class CgroupCpusets {
     }
     const common = commonCgroup(paths);
     let vm: CgroupCpuset | null = null;
-    if (common !== null && version !== null) vm = byPath.get(`${version}:${common}`) ?? this.cpuset({ version, path: common });
+    if (common !== null && version !== null) vm = this.cachedCpuset({ version, path: common });
     return { vm, threads };
+  }
+
+  private cachedCpuset(cg: TaskCgroup): CgroupCpuset | null {
+    const key = `${cg.version}:${cg.path}`;
+    let set = this.cpusets.get(key);
+    if (set === undefined) {
+      set = this.cpuset(cg);
+      this.cpusets.set(key, set);
+    }
+    return set;
   }
 
   private taskCgroup(pid: number, tid: number): TaskCgroup | null {

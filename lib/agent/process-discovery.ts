@@ -11,6 +11,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { isQemuProcess, parseQemuCmdline } from '../qemu/cmdline';
 import { parseTaskStatBytes } from '../procfs/task-stat-bytes';
 import { isGone } from './gone';
+import { KeptOpenFile } from './kept-open-file';
+import { scratchBytes } from './pread-scratch';
 
 export interface QemuProcess {
   readonly pid: number;
@@ -36,6 +38,8 @@ export interface DiscoveryScan {
   readonly notVms: ReadonlyMap<number, number>;
 }
 
+type ProcStat = { readonly state: string; readonly ppid: number; readonly session: number };
+
 const RECHECK_YOUNG_MS = 3000;
 const VHOST_COMM = /^vhost-(\d{1,10})$/;
 
@@ -43,6 +47,9 @@ export class ProcessDiscovery {
   private readonly qemu = new Map<number, QemuProcess>();
   private readonly vhostOwner = new Map<number, number>(); // kernel thread pid -> QEMU pid
   private readonly notQemu = new Map<number, number>(); // pid -> first seen (epoch ms)
+  // The stat file of each QEMU process, read on every scan (a zombie, a daemonizing fork): kept
+  // open, one pread a scan instead of open, fstat, read and close.
+  private readonly statFiles = new Map<number, KeptOpenFile>();
 
   constructor(private readonly procRoot: string) {}
 
@@ -59,7 +66,7 @@ export class ProcessDiscovery {
       if (this.inspect(pid)) this.notQemu.delete(pid);
       else if (firstSeen === undefined) this.notQemu.set(pid, now);
     }
-    for (const pid of this.qemu.keys()) if (!present.has(pid)) this.qemu.delete(pid);
+    for (const pid of this.qemu.keys()) if (!present.has(pid)) this.forgetQemu(pid);
     for (const pid of this.vhostOwner.keys()) if (!present.has(pid)) this.vhostOwner.delete(pid);
     for (const pid of this.notQemu.keys()) if (!present.has(pid)) this.notQemu.delete(pid);
 
@@ -77,8 +84,20 @@ export class ProcessDiscovery {
 
   /** Forget a pid (its process exited) so that a reused pid is inspected afresh. */
   forget(pid: number): void {
-    this.qemu.delete(pid);
+    this.forgetQemu(pid);
     this.notQemu.delete(pid);
+  }
+
+  /** Closes the kept-open files; a later scan opens them again. */
+  close(): void {
+    for (const f of this.statFiles.values()) f.close();
+    this.statFiles.clear();
+  }
+
+  private forgetQemu(pid: number): void {
+    this.qemu.delete(pid);
+    this.statFiles.get(pid)?.close();
+    this.statFiles.delete(pid);
   }
 
   /**
@@ -94,7 +113,7 @@ export class ProcessDiscovery {
       return q !== undefined && q.pid !== p.pid && q.cmdline === p.cmdline ? q : undefined;
     };
     for (const p of this.qemu.values()) {
-      const st = this.statOf(p.pid);
+      const st = this.qemuStat(p.pid);
       if (st === null) continue;
       if (st.state === 'Z') {
         out.set(p.pid, p.pid); // exited, not reaped yet: its last thread stays in /proc until then
@@ -118,7 +137,28 @@ export class ProcessDiscovery {
     return out;
   }
 
-  private statOf(pid: number): { readonly state: string; readonly ppid: number; readonly session: number } | null {
+  /** statOf for a QEMU process, through its kept-open stat file. */
+  private qemuStat(pid: number): ProcStat | null {
+    let file = this.statFiles.get(pid);
+    if (file === undefined) {
+      try {
+        file = new KeptOpenFile(`${this.procRoot}/${pid}/stat`);
+      } catch (err) {
+        if (isGone(err)) return null;
+        throw err;
+      }
+      this.statFiles.set(pid, file);
+    }
+    const len = file.readBytes();
+    if (len < 0) {
+      this.statFiles.delete(pid); // exited (its descriptor is closed): a reused pid is opened afresh
+      return null;
+    }
+    const s = parseTaskStatBytes(scratchBytes(), len);
+    return { state: s.state, ppid: s.ppid, session: s.session };
+  }
+
+  private statOf(pid: number): ProcStat | null {
     let bytes: Buffer;
     try {
       bytes = readFileSync(`${this.procRoot}/${pid}/stat`);

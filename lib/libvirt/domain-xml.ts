@@ -2,7 +2,8 @@
 // (/run/libvirt/qemu/NAME.xml: <domstatus> wrapping the live <domain>) -> plain values. No I/O.
 // Only what vcpumap needs is read; everything else (devices, the large <qemuCaps>) is ignored.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import { parseCpuset } from '../cpuset';
 import { schedIntentOf } from '../model/sched-policy';
 import type { CpuList, SchedIntent, VmIntent } from '../model/types';
@@ -203,22 +204,22 @@ function qemuArgs(dom: XmlElement): readonly string[] {
   return children(dom, `${prefix}:commandline`).flatMap((cl) => children(cl, `${prefix}:arg`).map((a) => requiredAttr(a, 'value')));
 }
 
-const uuidSchema = z
-  .string()
-  .regex(/^[0-9a-fA-F-]+$/, 'not a UUID')
-  .transform((s) => s.replaceAll('-', '').toLowerCase())
-  .refine((hex) => hex.length === 32, 'a UUID has 32 hex digits')
-  .transform((h) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
+const uuidSchema = z.pipe(
+  z
+    .pipe(
+      z.string().check(z.regex(/^[0-9a-fA-F-]+$/, 'not a UUID')),
+      z.transform((s: string) => s.replaceAll('-', '').toLowerCase()),
+    )
+    .check(z.refine((hex) => hex.length === 32, 'a UUID has 32 hex digits')),
+  z.transform((h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`),
+);
 
 function uuidOf(el: XmlElement | null): string | null {
   return el ? check(uuidSchema, el.text, el.path) : null;
 }
 
 /** Decimal integers as libvirt writes them; 9 digits max keeps them exact and below 2^31. */
-const decimal = z
-  .string()
-  .regex(/^-?[0-9]{1,9}$/, 'expected a decimal integer')
-  .transform(Number);
+const decimal = z.pipe(z.string().check(z.regex(/^-?[0-9]{1,9}$/, 'expected a decimal integer')), z.transform(Number));
 
 function intAttr(el: XmlElement, name: string, min: number): number {
   return checkMin(check(decimal, requiredAttr(el, name), `${el.path}/@${name}`), min, `${el.path}/@${name}`);
@@ -233,7 +234,7 @@ function checkMin(n: number, min: number, path: string): number {
   return n;
 }
 
-function check<T>(schema: z.ZodType<T, string>, value: string, path: string): T {
+function check<T>(schema: z.ZodMiniType<T, string>, value: string, path: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw new Error(`libvirt XML: ${path} is ${JSON.stringify(value.slice(0, 80))}: ${r.error.issues.map((i) => i.message).join('; ')}`);

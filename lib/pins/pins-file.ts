@@ -12,61 +12,65 @@
 //       vcpusched:                      # libvirt <vcpusched>: real-time policy of vCPUs
 //         - { vcpus: "0-1", scheduler: fifo, priority: 1 }
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import type { CpuList, SchedIntent, VmIntent } from '../model/types';
 import { parseCpuset } from '../cpuset';
 import { schedIntentOf } from '../model/sched-policy';
 import { duplicateKeyInJson, duplicateKeyInYaml } from './duplicate-keys';
 
 /** A cpuset string (`"0-3,^2"`) or a single CPU number; parsed, must select at least one id. */
-const cpusetSchema = z
-  .union([z.string(), z.number()], { error: 'expected a cpuset string like "0-3" or a CPU number' })
-  .transform((v, ctx): CpuList => {
+const cpusetSchema = z.pipe(
+  z.union([z.string(), z.number()], { error: 'expected a cpuset string like "0-3" or a CPU number' }),
+  z.transform((v: string | number, ctx): CpuList => {
     if (typeof v === 'number' && (!Number.isSafeInteger(v) || v < 0)) {
-      ctx.addIssue({ code: 'custom', message: `invalid cpuset ${v}: a number must be one CPU id (0, 1, ...)` });
+      ctx.issues.push({ code: 'custom', message: `invalid cpuset ${v}: a number must be one CPU id (0, 1, ...)`, input: v });
       return z.NEVER;
     }
     const text = String(v);
     try {
       const cpus = parseCpuset(text);
       if (cpus.length > 0) return cpus;
-      ctx.addIssue({ code: 'custom', message: `invalid cpuset ${JSON.stringify(text)}: selects no CPUs` });
+      ctx.issues.push({ code: 'custom', message: `invalid cpuset ${JSON.stringify(text)}: selects no CPUs`, input: v });
     } catch (e) {
-      ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : String(e) });
+      ctx.issues.push({ code: 'custom', message: e instanceof Error ? e.message : String(e), input: v });
     }
     return z.NEVER;
-  });
+  }),
+);
 
-const vcpuIndex = z.string().regex(/^(0|[1-9][0-9]{0,5})$/, 'vCPU index must be a non-negative integer such as "0"');
-const iothreadId = z.string().regex(/^[1-9][0-9]{0,5}$/, 'IOThread id must be a positive integer (libvirt counts from 1)');
+const vcpuIndex = z.string().check(z.regex(/^(0|[1-9][0-9]{0,5})$/, 'vCPU index must be a non-negative integer such as "0"'));
+const iothreadId = z.string().check(z.regex(/^[1-9][0-9]{0,5}$/, 'IOThread id must be a positive integer (libvirt counts from 1)'));
 
 /** libvirt's `<vcpusched vcpus scheduler priority>`, one entry per group of vCPUs. */
-const vcpuschedSchema = z
-  .strictObject({
-    vcpus: cpusetSchema,
-    scheduler: z.enum(['fifo', 'rr', 'batch', 'idle'], { error: 'expected fifo, rr, batch or idle' }),
-    priority: z.number().int().optional(),
-  })
-  .transform((e, ctx): { readonly vcpus: CpuList; readonly want: SchedIntent } => {
+const vcpuschedEntry = z.strictObject({
+  vcpus: cpusetSchema,
+  scheduler: z.enum(['fifo', 'rr', 'batch', 'idle'], { error: 'expected fifo, rr, batch or idle' }),
+  priority: z.optional(z.number().check(z.int())),
+});
+const vcpuschedSchema = z.pipe(
+  vcpuschedEntry,
+  z.transform((e: z.output<typeof vcpuschedEntry>, ctx): { readonly vcpus: CpuList; readonly want: SchedIntent } => {
     try {
       return { vcpus: e.vcpus, want: schedIntentOf(e.scheduler, e.priority ?? null, 'vcpusched') };
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message.replace(/^vcpusched: /, '') : String(err) });
+      ctx.issues.push({ code: 'custom', message: err instanceof Error ? err.message.replace(/^vcpusched: /, '') : String(err), input: e });
       return z.NEVER;
     }
-  });
+  }),
+);
 
 const vmSchema = z.strictObject({
-  vcpupin: z.record(vcpuIndex, cpusetSchema).optional(),
-  emulatorpin: cpusetSchema.optional(),
-  iothreadpin: z.record(iothreadId, cpusetSchema).optional(),
-  dedicated: z.boolean().optional(),
-  numatune: cpusetSchema.optional(),
-  vcpusched: z.array(vcpuschedSchema).max(4096).optional(),
+  vcpupin: z.optional(z.record(vcpuIndex, cpusetSchema)),
+  emulatorpin: z.optional(cpusetSchema),
+  iothreadpin: z.optional(z.record(iothreadId, cpusetSchema)),
+  dedicated: z.optional(z.boolean()),
+  numatune: z.optional(cpusetSchema),
+  vcpusched: z.optional(z.array(vcpuschedSchema).check(z.maxLength(4096))),
 });
 
 const fileSchema = z.strictObject({
-  vms: z.record(z.string().min(1, 'VM name must not be empty'), vmSchema),
+  vms: z.record(z.string().check(z.minLength(1, 'VM name must not be empty')), vmSchema),
 });
 
 const ALLOWED_KEYS: ReadonlyMap<string, readonly string[]> = new Map([

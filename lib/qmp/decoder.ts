@@ -5,7 +5,8 @@
 // than maxLineBytes) makes push() throw a QmpProtocolError. A QMP stream cannot be resynchronised
 // reliably after that, so the decoder stays failed: every later push() throws the same error.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import { QmpProtocolError } from './errors';
 
 /** 16 MiB: far above any reply vcpumap asks for (query-cpus-fast of 1024 vCPUs is ~200 KiB). */
@@ -35,7 +36,7 @@ export type QmpMessage =
       readonly timestamp: { readonly seconds: number; readonly microseconds: number };
     };
 
-const int = z.number().int();
+const int = z.number().check(z.int());
 
 const greetingSchema = z.object({
   QMP: z.object({
@@ -49,12 +50,12 @@ const greetingSchema = z.object({
 
 const errorSchema = z.object({
   error: z.object({ class: z.string(), desc: z.string() }),
-  id: z.unknown().optional(),
+  id: z.optional(z.unknown()),
 });
 
 const eventSchema = z.object({
   event: z.string(),
-  data: z.unknown().optional(),
+  data: z.optional(z.unknown()),
   timestamp: z.object({ seconds: int, microseconds: int }),
 });
 
@@ -170,7 +171,7 @@ function classify(json: unknown, text: string): QmpMessage {
   }
 }
 
-function check<T>(schema: z.ZodType<T>, json: unknown, what: string, text: string): T {
+function check<T>(schema: z.ZodMiniType<T>, json: unknown, what: string, text: string): T {
   const r = schema.safeParse(json);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');

@@ -2,12 +2,13 @@
 // Schemas accept what QEMU 4.x to 9.x send and ignore members they do not know; errors name
 // the offending field by its path in the reply, e.g. `query-cpus-fast reply: [1].thread-id: ...`.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-en';
 import type { IothreadIdentity, VcpuIdentity } from '../model/types';
 
-const index = z.number().int().nonnegative();
+const index = z.number().check(z.int(), z.nonnegative());
 /** Linux thread ids are positive (pid_max is at most 2^22). */
-const tid = z.number().int().positive();
+const tid = z.number().check(z.int(), z.positive());
 
 /**
  * CpuInstanceProperties: where a vCPU sits in the guest topology. Each member exists only on
@@ -15,31 +16,32 @@ const tid = z.number().int().positive();
  * s390x). Unknown members of future QEMU versions are kept if they are numbers too.
  * Note `thread-id` here is the SMT thread within the core, not a host thread id.
  */
-const propsSchema = z
-  .object({
-    'node-id': index.optional(),
-    'drawer-id': index.optional(),
-    'book-id': index.optional(),
-    'socket-id': index.optional(),
-    'die-id': index.optional(),
-    'cluster-id': index.optional(),
-    'module-id': index.optional(),
-    'core-id': index.optional(),
-    'thread-id': index.optional(),
-  })
-  .catchall(index);
+const propsSchema = z.catchall(
+  z.object({
+    'node-id': z.optional(index),
+    'drawer-id': z.optional(index),
+    'book-id': z.optional(index),
+    'socket-id': z.optional(index),
+    'die-id': z.optional(index),
+    'cluster-id': z.optional(index),
+    'module-id': z.optional(index),
+    'core-id': z.optional(index),
+    'thread-id': z.optional(index),
+  }),
+  index,
+);
 
 const cpuFastSchema = z.object({
   'cpu-index': index,
-  'qom-path': z.string().min(1),
+  'qom-path': z.string().check(z.minLength(1)),
   'thread-id': tid, // host TID of the vCPU thread
-  props: propsSchema.optional(),
-  target: z.string().optional(), // QEMU >= 6.0
-  arch: z.string().optional(), // QEMU 2.12 to 5.x, deprecated then removed in 6.0
+  props: z.optional(propsSchema),
+  target: z.optional(z.string()), // QEMU >= 6.0
+  arch: z.optional(z.string()), // QEMU 2.12 to 5.x, deprecated then removed in 6.0
 });
 
 const iothreadSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   'thread-id': tid,
 });
 
@@ -68,7 +70,7 @@ export function parseQueryIothreads(ret: unknown): readonly IothreadIdentity[] {
   return out;
 }
 
-function validate<T>(schema: z.ZodType<T>, ret: unknown, command: string): T {
+function validate<T>(schema: z.ZodMiniType<T>, ret: unknown, command: string): T {
   const r = schema.safeParse(ret);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
