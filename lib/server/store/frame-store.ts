@@ -27,6 +27,8 @@ export { wrap };
 
 /** Frames per group commit (several requests in one transaction), at most; a larger request goes alone. */
 const GROUP_FRAMES = 2000;
+/** A request of fewer frames than this waits for the end of the turn, for others to share its commit. */
+const GATHER_BELOW_FRAMES = 10;
 
 export class FrameStoreImpl implements FrameStore {
   private readonly state: StoreState;
@@ -39,6 +41,8 @@ export class FrameStoreImpl implements FrameStore {
   /** Ingests waiting for the next group commit, in arrival order. */
   private readonly waiting: { frames: readonly Frame[]; resolve: (fresh: Frame[]) => void; reject: (err: unknown) => void }[] = [];
   private groupQueued = false;
+  /** A group waiting for the end of this turn of the event loop (queueGroup), until it is queued. */
+  private gathering: Promise<void> | null = null;
 
   private constructor(
     private readonly backend: Backend,
@@ -91,10 +95,23 @@ export class FrameStoreImpl implements FrameStore {
   private queueGroup(): void {
     if (this.groupQueued || this.waiting.length === 0) return;
     this.groupQueued = true;
-    // Not deferred to a later turn of the event loop to gather more: a request's frames would
-    // then outlive a few young-generation collections, and the heap grew by ~190 MB in the fill
-    // phase of bench:ingest. Requests group while a transaction is in flight (PostgreSQL waits on
-    // the network; SQLite's statements are synchronous, so there it is mostly one per commit).
+    // Requests group while a transaction is in flight (PostgreSQL waits on the network). SQLite's
+    // statements are synchronous, so there a request of a few frames (an agent's push) waits for
+    // the end of this turn of the event loop, and the pushes that arrived in the same turn share
+    // its commit: a commit and a transaction's bookkeeping per push were most of what a push of
+    // one frame cost. Larger requests are not deferred: their frames would then outlive a few
+    // young-generation collections, and the heap grew by ~190 MB in the fill phase of
+    // bench:ingest (batches of 100) when every group waited a turn.
+    if ((this.waiting[0]?.frames.length ?? 0) < GATHER_BELOW_FRAMES) {
+      this.gathering = new Promise<void>((resolve) =>
+        setImmediate(() => {
+          this.gathering = null;
+          void this.exclusive(() => this.ingestGroup());
+          resolve();
+        }),
+      );
+      return;
+    }
     void this.exclusive(() => this.ingestGroup());
   }
 
@@ -298,6 +315,7 @@ export class FrameStoreImpl implements FrameStore {
     this.retention.stop();
     let failure: unknown = null;
     try {
+      await this.gathering;
       await this.queue;
       await this.retention.writeDue(Number.POSITIVE_INFINITY);
     } catch (err) {

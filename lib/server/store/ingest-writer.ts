@@ -8,6 +8,7 @@ import type { Frame } from '../../wire/frame';
 import type { Queries, StoredTick } from './backend';
 import { TxLog } from './catalog';
 import type { TickView } from './live-window';
+import type { DueMinute } from './minute-closer';
 import { encodeNotices } from './replica-notify';
 import { minuteOf, ResidencyMinute } from './residency';
 import type { Retention } from './retention';
@@ -17,8 +18,9 @@ import { decodeRecord, encodeRow } from './tick-codec';
 import type { TickSource } from './tick-source';
 import type { ViolationBody } from './violation-body';
 
-/** Closed minutes compacted per ingest transaction. */
+/** Closed minutes compacted per ingest transaction, at most, and within this time (ms; at least one). */
 const MINUTES_PER_INGEST = 8;
+const COMPACT_BUDGET_MS = 4;
 
 interface Stored {
   readonly f: Frame;
@@ -52,12 +54,12 @@ export class IngestWriter {
     }
     if (byHost.size === 0) return [];
     const log = new TxLog();
-    // Minutes that closed with earlier batches: their frames are all stored.
-    const due = state.closer.take(MINUTES_PER_INGEST);
+    // Minutes that closed with earlier batches (their frames are all stored), a few.
+    const due: DueMinute[] = [];
     let result: { stored: Stored[]; newest: Map<string, number> };
     try {
       result = await state.backend.write(async (q) => {
-        for (const d of due) await this.retention.compactMinute(q, d);
+        await this.retention.compactDue(q, MINUTES_PER_INGEST, COMPACT_BUDGET_MS, due);
         const stored: Stored[] = [];
         const newest = new Map<string, number>();
         const notices = new Map<string, number[]>();

@@ -21,6 +21,8 @@ const RECHECK_MS = 5 * MINUTE_MS;
 export const MINUTES_PER_FLUSH = 16;
 const MINUTES_PER_PRUNE = 120;
 const FLUSH_DELAY_MS = 1000;
+/** CPU time one compaction transaction may take before it commits and lets requests in (ms). */
+const FLUSH_BUDGET_MS = 10;
 
 type Exclusive = <T>(fn: () => Promise<T>) => Promise<T>;
 
@@ -121,21 +123,39 @@ export class Retention {
     this.flushTimer = null;
   }
 
-  /** Compacts up to `n` queued minutes (all when n is Infinity), a batch per transaction. */
+  /**
+   * Compacts queued minutes, oldest first, inside the transaction of `q`: at least one, then more
+   * while fewer than `max` are done and less than `budgetMs` has passed (a minute takes ms of
+   * CPU, and reads wait meanwhile). Each one taken is pushed onto `taken`, for the caller's
+   * closer.done() after the commit or closer.requeue() after a rollback.
+   */
+  async compactDue(q: Queries, max: number, budgetMs: number, taken: DueMinute[]): Promise<void> {
+    const t0 = performance.now();
+    for (let n = 0; n < max && (n === 0 || performance.now() - t0 < budgetMs); n++) {
+      const [d] = this.state.closer.take(1);
+      if (d === undefined) return;
+      taken.push(d);
+      await this.compactMinute(q, d);
+    }
+  }
+
+  /**
+   * Compacts up to `n` queued minutes (all when n is Infinity), a batch per transaction of at most
+   * FLUSH_BUDGET_MS, with a turn of the event loop between batches for the requests waiting.
+   */
   async writeDue(n: number): Promise<void> {
     let left = n;
     while (left > 0 && this.state.closer.size > 0) {
-      const due = this.state.closer.take(Math.min(left, MINUTES_PER_FLUSH));
-      left -= due.length;
+      const due: DueMinute[] = [];
       try {
-        await this.state.backend.write(async (q) => {
-          for (const d of due) await this.compactMinute(q, d);
-        });
+        await this.state.backend.write((q) => this.compactDue(q, Math.min(left, MINUTES_PER_FLUSH), FLUSH_BUDGET_MS, due));
         this.state.closer.done(due);
       } catch (err) {
         this.state.closer.requeue(due);
         throw err;
       }
+      left -= due.length;
+      if (left > 0 && this.state.closer.size > 0) await new Promise((r) => setImmediate(r));
     }
   }
 
