@@ -2,13 +2,16 @@
 // crosses the threshold and fsyncs the database file: tens of ms on the main thread, a p99 spike in
 // ingest. A worker thread with its own connection checkpoints instead: PASSIVE (never blocks the
 // writer) every EVERY_MS; but under a steady stream of commits a PASSIVE checkpoint never lets the
-// WAL start over, so past RESTART_BYTES it follows with a RESTART, which then has only the last
-// few pages to copy and holds the writer for a moment only.
+// WAL start over, so past RESTART_BYTES it follows with a RESTART, but only when the PASSIVE left a
+// few frames to copy (RESTART_MAX_FRAMES), so that it holds the writer for a moment only.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 const EVERY_MS = 250;
 const RESTART_BYTES = 128 * 1024 * 1024;
+// The most WAL frames a RESTART may still have to copy (it blocks the writer meanwhile; past
+// SQLite's busy timeout the writer's commit fails with SQLITE_BUSY): otherwise wait for a later turn.
+const RESTART_MAX_FRAMES = 256;
 const JOURNAL_SIZE_LIMIT = 128 * 1024 * 1024; // the WAL file is cut back to this after a restart
 
 // CommonJS, evaluated in the worker: no file to locate next to a bundled server.
@@ -20,20 +23,24 @@ const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
 db.pragma('journal_size_limit = ' + workerData.journalSizeLimit);
 let failing = false;
+// Returns how many WAL frames are still to copy after it, or -1 when it failed.
 function checkpoint(mode) {
   try {
-    db.pragma('wal_checkpoint(' + mode + ')');
+    const r = db.pragma('wal_checkpoint(' + mode + ')')[0];
     failing = false;
+    return r && r.log >= 0 ? r.log - r.checkpointed : 0;
   } catch (err) {
     if (!failing) parentPort.postMessage({ error: String(err && err.message ? err.message : err) });
     failing = true;
+    return -1;
   }
 }
 const timer = setInterval(() => {
   let size = 0;
   try { size = fs.statSync(workerData.file + '-wal').size; } catch {}
-  checkpoint('PASSIVE');
-  if (size > workerData.restartBytes) checkpoint('RESTART');
+  const left = checkpoint('PASSIVE');
+  // A RESTART holds the writer while it copies what PASSIVE left: only when that is a few frames.
+  if (size > workerData.restartBytes && left >= 0 && left <= workerData.restartMaxFrames) checkpoint('RESTART');
 }, workerData.everyMs);
 parentPort.on('message', (m) => {
   if (m !== 'stop') return;
@@ -63,7 +70,7 @@ export class SqliteCheckpointer {
     }
     let worker: Worker;
     try {
-      worker = new Worker(WORKER, { eval: true, workerData: { file, driver, everyMs: EVERY_MS, restartBytes: RESTART_BYTES, journalSizeLimit: JOURNAL_SIZE_LIMIT } });
+      worker = new Worker(WORKER, { eval: true, workerData: { file, driver, everyMs: EVERY_MS, restartBytes: RESTART_BYTES, restartMaxFrames: RESTART_MAX_FRAMES, journalSizeLimit: JOURNAL_SIZE_LIMIT } });
     } catch {
       return null;
     }
