@@ -173,6 +173,39 @@ export class ByteWriter {
   }
 
   /**
+   * `values[i]` in `widths[i]` bits each (0 to 53), least significant bit first, padded to a
+   * whole byte: fields of varying width (column-codec.ts LENGTHS).
+   */
+  varPacked(values: ArrayLike<number>, widths: ArrayLike<number>, count: number): void {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += widths[i] ?? 0;
+    this.ensure(Math.ceil(total / 8) + 8);
+    const buf = this.buf;
+    let pos = this.length;
+    let acc = 0; // pending bits, < 2^24
+    let nbits = 0;
+    for (let i = 0; i < count; i++) {
+      let v = values[i] ?? 0;
+      let left = widths[i] ?? 0;
+      while (left > 0) {
+        const c = Math.min(16, left);
+        const unit = c === 16 ? 65536 : 1 << c;
+        acc += (v % unit) * (1 << nbits);
+        nbits += c;
+        v = Math.floor(v / unit);
+        left -= c;
+        while (nbits >= 8) {
+          buf[pos++] = acc & 0xff;
+          acc = Math.floor(acc / 256);
+          nbits -= 8;
+        }
+      }
+    }
+    if (nbits > 0) buf[pos++] = acc & 0xff;
+    this.length = pos;
+  }
+
+  /**
    * A number stored relative to `base` (epoch ms next to the tick time): 0 = float64 of the value
    * follows, c >= 1 = zigzag(base - v) + 1. Exact: the delta path is taken only when it round-trips.
    */
@@ -311,6 +344,37 @@ export class ByteReader {
         }
         out[offset + i] = v;
       }
+    }
+    this.pos += nbytes;
+  }
+
+  /** Reads `count` fields written by ByteWriter.varPacked into `out`. */
+  varPacked(count: number, widths: ArrayLike<number>, out: number[]): void {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += widths[i] ?? 0;
+    const nbytes = Math.ceil(total / 8);
+    if (this.pos + nbytes > this.buf.length) throw this.truncated(`${count} packed fields of ${total} bits`);
+    const buf = this.buf;
+    let pos = this.pos;
+    let acc = 0;
+    let nbits = 0;
+    for (let i = 0; i < count; i++) {
+      let v = 0;
+      let mul = 1;
+      let left = widths[i] ?? 0;
+      while (left > 0) {
+        if (nbits === 0) {
+          acc = buf[pos++] ?? 0;
+          nbits = 8;
+        }
+        const c = Math.min(nbits, left);
+        v += (acc & ((1 << c) - 1)) * mul;
+        acc >>>= c;
+        nbits -= c;
+        mul *= 2 ** c;
+        left -= c;
+      }
+      out[i] = v;
     }
     this.pos += nbytes;
   }
