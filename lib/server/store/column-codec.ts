@@ -321,29 +321,16 @@ export function readInts(r: ByteReader, count: number): number[] {
     if (i !== count) throw new Error(`store codec: runs cover ${i} of ${count} ticks`);
     return out;
   }
-  if (mode === FOR) {
+  if (mode === FOR || mode === LENGTHS) {
     const min = r.varint();
-    readPatched(r, count, out);
+    (mode === FOR ? readPatched : readLengths)(r, count, out);
     for (let i = 0; i < count; i++) out[i] = (out[i] ?? 0) + min;
     return out;
   }
-  if (mode === DELTA) {
+  if (mode === DELTA || mode === DELTA_LENGTHS) {
     out[0] = r.varint();
     const d = new Array<number>(count - 1);
-    readPatched(r, count - 1, d);
-    for (let i = 1; i < count; i++) out[i] = (out[i - 1] ?? 0) + unzigzag(d[i - 1] ?? 0);
-    return out;
-  }
-  if (mode === LENGTHS) {
-    const min = r.varint();
-    readLengths(r, count, out);
-    for (let i = 0; i < count; i++) out[i] = (out[i] ?? 0) + min;
-    return out;
-  }
-  if (mode === DELTA_LENGTHS) {
-    out[0] = r.varint();
-    const d = new Array<number>(count - 1);
-    readLengths(r, count - 1, d);
+    (mode === DELTA ? readPatched : readLengths)(r, count - 1, d);
     for (let i = 1; i < count; i++) out[i] = (out[i - 1] ?? 0) + unzigzag(d[i - 1] ?? 0);
     return out;
   }
