@@ -5,9 +5,11 @@
 // beside its target:
 //   1. sustained ingest, one frame per request: frames/s, p50/p99 per request
 //   2. the same with batches of BENCH_BATCH frames (default 20): frames/s and thread-samples/s
-//   3. the server's RSS with a full live window: BENCH_HOSTS x BENCH_FILL_MINUTES at 1 Hz
+//   3. the server's RSS with a full live window: BENCH_HOSTS x BENCH_FILL_MINUTES at 1 Hz, beside
+//      the same server's RSS before the fill (what no host costs: Node, Next.js, the store open)
 //   4. disk: bytes per thread-sample of the SQLite data directory after that fill, its minutes
-//      compacted (the server stopped cleanly)
+//      compacted (the server stopped cleanly), and per table (chunks: the closed minutes; ticks:
+//      each host's last minute, still rows; residency; structures)
 // SQLite by default; BENCH_PG=1 runs phases 1-3 against a throw-away PostgreSQL.
 // The posters use node:http with keep-alive (as many sockets as posters): fetch (undici) costs
 // the shared two cores about three times as much per request, which the server would pay for.
@@ -18,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startServer, type TestServer } from '../test/integration/helpers/server';
 import { startPostgres } from '../test/integration/helpers/postgres';
-import { dataDirBytes } from './bench/disk';
+import { dataDirBytes, tableBytes } from './bench/disk';
 import { framePool, type HostFrames } from './bench/ingest-frames';
 import { closePosters, ingestBody, push } from './bench/post';
 import { overloadPhase } from './bench-ingest-overload';
@@ -35,9 +37,9 @@ function pct(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 }
 
-function rssMb(pid: number | null): number {
+function rssMb(pid: number | null, field = 'VmRSS'): number {
   if (pid === null) return NaN;
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1]) / 1024;
 }
 
@@ -132,6 +134,7 @@ async function main(): Promise<void> {
       await server.stop();
       server = await startServer(env);
       known.clear();
+      const idleRss = rssMb(server.pid());
       const perHost = FILL_MINUTES * 60;
       const now = Math.floor(Date.now() / 60_000) * 60_000; // the fill ends at a minute: every minute closes
       const f0 = performance.now();
@@ -150,7 +153,7 @@ async function main(): Promise<void> {
       );
       const frames = HOSTS * perHost;
       console.log(
-        `  live window: ${HOSTS} hosts x ${FILL_MINUTES} min at 1 Hz (${frames} frames) stored in ${((performance.now() - f0) / 1000).toFixed(0)} s; server RSS ${rssMb(server.pid()).toFixed(0)} MB (target < 200 MB); ${load()}`,
+        `  live window: ${HOSTS} hosts x ${FILL_MINUTES} min at 1 Hz (${frames} frames) stored in ${((performance.now() - f0) / 1000).toFixed(0)} s; server RSS ${rssMb(server.pid()).toFixed(0)} MB (target < 200 MB; ${rssMb(server.pid(), 'RssAnon').toFixed(0)} MB anonymous), before the fill ${idleRss.toFixed(0)} MB; ${load()}`,
       );
       if (!pg) {
         await server.stop(); // SIGTERM: the store compacts every closed minute and closes
@@ -158,6 +161,10 @@ async function main(): Promise<void> {
         console.log(
           `  disk: ${(bytes / 1024 / 1024).toFixed(1)} MB of SQLite for ${frames} frames = ${(bytes / (frames * pool.threads)).toFixed(2)} bytes per thread-sample (target <= 3), ${(bytes / frames).toFixed(0)} bytes per frame`,
         );
+        const perSample = (b: number): string => (b / (frames * pool.threads)).toFixed(2);
+        const tables = tableBytes(server.dataDir);
+        const rest = tables.slice(5).reduce((n, t) => n + t.bytes, 0);
+        console.log(`    per table, bytes per thread-sample (of which the rows' own bytes): ${tables.slice(0, 5).map((t) => `${t.name} ${perSample(t.bytes)} (${perSample(t.payload)})`).join(', ')}, the rest ${perSample(rest)}`);
       }
     }
   } finally {

@@ -149,27 +149,18 @@ export class ByteWriter {
       this.length = pos;
       return;
     }
-    let acc = 0; // pending bits, < 2^31
-    let nbits = 0;
-    for (let i = 0; i < values.length; i++) {
-      let v = values[i] ?? 0;
-      let left = width;
-      while (left > 0) {
-        const c = Math.min(16, left);
-        const part = v % 2 ** c;
-        acc += part * 2 ** nbits;
-        nbits += c;
-        v = Math.floor(v / 2 ** c);
-        left -= c;
-        while (nbits >= 8) {
-          buf[pos++] = acc & 0xff;
-          acc = Math.floor(acc / 256);
-          nbits -= 8;
-        }
-      }
-    }
-    if (nbits > 0) buf[pos++] = acc & 0xff;
-    this.length = pos;
+    this.length = writeFields(buf, pos, values, values.length, () => width);
+  }
+
+  /**
+   * `values[i]` in `widths[i]` bits each (0 to 53), least significant bit first, padded to a
+   * whole byte: fields of varying width (column-codec.ts LENGTHS).
+   */
+  varPacked(values: ArrayLike<number>, widths: ArrayLike<number>, count: number): void {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += widths[i] ?? 0;
+    this.ensure(Math.ceil(total / 8) + 8);
+    this.length = writeFields(this.buf, this.length, values, count, (i) => widths[i] ?? 0);
   }
 
   /**
@@ -293,25 +284,18 @@ export class ByteReader {
         nbits -= high;
       }
     } else {
-      for (let i = 0; i < count; i++) {
-        let v = 0;
-        let mul = 1;
-        let left = width;
-        while (left > 0) {
-          if (nbits === 0) {
-            acc = buf[pos++] ?? 0;
-            nbits = 8;
-          }
-          const c = Math.min(nbits, left);
-          v += (acc & ((1 << c) - 1)) * mul;
-          acc >>>= c;
-          nbits -= c;
-          mul *= 2 ** c;
-          left -= c;
-        }
-        out[offset + i] = v;
-      }
+      readFields(buf, pos, count, () => width, out, offset);
     }
+    this.pos += nbytes;
+  }
+
+  /** Reads `count` fields written by ByteWriter.varPacked into `out`. */
+  varPacked(count: number, widths: ArrayLike<number>, out: number[]): void {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += widths[i] ?? 0;
+    const nbytes = Math.ceil(total / 8);
+    if (this.pos + nbytes > this.buf.length) throw this.truncated(`${count} packed fields of ${total} bits`);
+    readFields(this.buf, this.pos, count, (i) => widths[i] ?? 0, out, 0);
     this.pos += nbytes;
   }
 
@@ -319,6 +303,57 @@ export class ByteReader {
     const c = this.varint();
     if (c === 0) return this.f64();
     return base - unzigzag(c - 1);
+  }
+}
+
+/** Writes `values[i]` in widthOf(i) bits (up to 53) at `pos`, least significant first; returns the end. */
+function writeFields(buf: Uint8Array, start: number, values: ArrayLike<number>, count: number, widthOf: (i: number) => number): number {
+  let pos = start;
+  let acc = 0; // pending bits, < 2^24
+  let nbits = 0;
+  for (let i = 0; i < count; i++) {
+    let v = values[i] ?? 0;
+    let left = widthOf(i);
+    while (left > 0) {
+      const c = Math.min(16, left);
+      const unit = 2 ** c;
+      acc += (v % unit) * 2 ** nbits;
+      nbits += c;
+      v = Math.floor(v / unit);
+      left -= c;
+      while (nbits >= 8) {
+        buf[pos++] = acc & 0xff;
+        acc = Math.floor(acc / 256);
+        nbits -= 8;
+      }
+    }
+  }
+  if (nbits > 0) buf[pos++] = acc & 0xff;
+  return pos;
+}
+
+/** Reads `count` fields of widthOf(i) bits from `pos` (writeFields) into `out` from `offset`. */
+function readFields(buf: Uint8Array, start: number, count: number, widthOf: (i: number) => number, out: { [i: number]: number | null }, offset: number): void {
+  let pos = start;
+  let acc = 0;
+  let nbits = 0;
+  for (let i = 0; i < count; i++) {
+    let v = 0;
+    let mul = 1;
+    let left = widthOf(i);
+    while (left > 0) {
+      if (nbits === 0) {
+        acc = buf[pos++] ?? 0;
+        nbits = 8;
+      }
+      const c = Math.min(nbits, left);
+      v += (acc & ((1 << c) - 1)) * mul;
+      acc >>>= c;
+      nbits -= c;
+      mul *= 2 ** c;
+      left -= c;
+    }
+    out[offset + i] = v;
   }
 }
 

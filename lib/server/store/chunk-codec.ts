@@ -31,7 +31,8 @@ import { intsCost, readBits, readInts, readNullableNumbers, writeBits, writeInts
 import type { Structure } from './structure';
 import { STATE_CODE, STATES, vcpuRanOf, type TickRecord, type TickViolation } from './tick-codec';
 
-const VERSION = 1;
+/** 2: integer columns may also be in bit lengths (column-codec.ts LENGTHS); chunks of version 1 read as before. */
+const VERSION = 2;
 const INLINE = 255; // a state without a code: listed apart
 const BUSY_CODES = 0;
 const BUSY_EXACT = 1;
@@ -236,7 +237,7 @@ export function decodeChunk(st: Structure, data: Uint8Array): TickRecord[] {
   const n = at.length;
   const r = new ByteReader(new Uint8Array(inflateRawSync(data.subarray(end))));
   const version = r.u8();
-  if (version !== VERSION) throw new Error(`store codec: chunk version ${version}, this server reads ${VERSION}`);
+  if (version !== VERSION && version !== 1) throw new Error(`store codec: chunk version ${version}, this server reads 1 and ${VERSION}`);
   const { threadCount: T, vcpuCount: V, cpuCount: C, placedCount: P } = st.index;
   const dims = [r.varint(), r.varint(), r.varint(), r.varint()];
   if (dims[0] !== T || dims[1] !== V || dims[2] !== C || dims[3] !== P) throw new Error(`store codec: a chunk of ${dims.join('/')} threads/vCPUs/pCPUs/rows does not match structure ${st.id}`);

@@ -5,6 +5,11 @@
 //   FOR     frame of reference: min, then (v - min) bit-packed, with the values that do not
 //           fit the width listed apart (patched FOR, as in the PFOR family)
 //   DELTA   first value, then zigzag deltas bit-packed the same way (slowly drifting values)
+//   LENGTHS min, then each v - min as its bit length (packed at the width of the largest less
+//           the smallest) and its bits below the leading one (Elias-gamma-like): values spread
+//           over several powers of two (run-queue waits, an idle vCPU's run time: log-normal),
+//           where one width for all pays the largest's bits on every value
+//   DELTA_LENGTHS  first value, then the zigzag deltas that way
 // Nullable numbers (run and wait times in ns, busy) add a null bitmap, and fall back to an exact
 // code per value (byte-codec.ts `num`) when any value is not a non-negative integer. Pure.
 import { MAX_VARINT, type ByteReader, type ByteWriter } from './byte-codec';
@@ -13,6 +18,8 @@ const CONST = 0;
 const RUNS = 1;
 const FOR = 2;
 const DELTA = 3;
+const LENGTHS = 8;
+const DELTA_LENGTHS = 9;
 // nullable columns
 const EXACT = 4; // num() per value
 const ALL_NULL = 5;
@@ -21,7 +28,8 @@ const SOME_NULL = 7; // a null bitmap, then the values that are not null
 
 /** Bits needed for a non-negative integer (0 for 0). */
 export function bits(v: number): number {
-  return v < 4294967296 ? 32 - Math.clz32(v) : Math.floor(Math.log2(v)) + 1;
+  // Exact for integers up to 2^53 (Math.log2 rounds 2^52 - 1 up to 52).
+  return v < 4294967296 ? 32 - Math.clz32(v) : 64 - Math.clz32(Math.floor(v / 4294967296));
 }
 
 // Scratch reused across calls (the store encodes one column at a time).
@@ -70,6 +78,7 @@ function patchedWidth(values: Float64Array, count: number): { width: number; byt
 
 let lowBuf = new Float64Array(256);
 let inBuf = new Float64Array(256);
+let lenBuf = new Float64Array(256);
 
 function ensureScratch(n: number): void {
   if (inBuf.length >= n) return;
@@ -77,6 +86,66 @@ function ensureScratch(n: number): void {
   shiftedBuf = new Float64Array(n * 2);
   deltaBuf = new Float64Array(n * 2);
   lowBuf = new Float64Array(n * 2);
+  lenBuf = new Float64Array(n * 2);
+}
+
+/** Bytes of writeLengths for `values[0..count)`. */
+function lengthsBytes(values: Float64Array, count: number): number {
+  let minL = 64;
+  let maxL = 0;
+  let mantissa = 0;
+  for (let i = 0; i < count; i++) {
+    const l = bits(values[i] as number);
+    if (l < minL) minL = l;
+    if (l > maxL) maxL = l;
+    if (l > 1) mantissa += l - 1;
+  }
+  return 2 + Math.ceil((count * bits(maxL - minL)) / 8) + Math.ceil(mantissa / 8);
+}
+
+/** Each value as its bit length less the smallest (packed), then its bits below the leading one. */
+function writeLengths(w: ByteWriter, values: Float64Array, count: number): void {
+  const lens = lenBuf;
+  let minL = 64;
+  let maxL = 0;
+  for (let i = 0; i < count; i++) {
+    const l = bits(values[i] as number);
+    lens[i] = l;
+    if (l < minL) minL = l;
+    if (l > maxL) maxL = l;
+  }
+  const width = bits(maxL - minL);
+  w.u8(minL);
+  w.u8(width);
+  const low = lowBuf;
+  for (let i = 0; i < count; i++) low[i] = (lens[i] as number) - minL;
+  w.packed(low.subarray(0, count), width);
+  for (let i = 0; i < count; i++) {
+    const l = lens[i] as number;
+    lens[i] = l > 1 ? l - 1 : 0;
+    low[i] = l > 1 ? (values[i] as number) - 2 ** (l - 1) : 0;
+  }
+  w.varPacked(low, lens, count);
+}
+
+function readLengths(r: ByteReader, count: number, out: number[]): void {
+  const minL = r.u8();
+  const width = r.u8();
+  if (minL > 53 || width > 6) throw new Error(`store codec: bit lengths from ${minL}, ${width} bits wide, at byte ${r.pos - 2}`);
+  const lens = new Array<number>(count);
+  r.packed(count, width, lens, 0);
+  const mantissaWidths = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
+    const l = (lens[i] ?? 0) + minL;
+    if (l > 53) throw new Error(`store codec: a value of ${l} bits in a column`);
+    lens[i] = l;
+    mantissaWidths[i] = l > 1 ? l - 1 : 0;
+  }
+  r.varPacked(count, mantissaWidths, out);
+  for (let i = 0; i < count; i++) {
+    const l = lens[i] ?? 0;
+    out[i] = l === 0 ? 0 : l === 1 ? 1 : 2 ** (l - 1) + (out[i] ?? 0);
+  }
 }
 
 function writePatched(w: ByteWriter, values: Float64Array, count: number, width: number): void {
@@ -130,12 +199,14 @@ const plan: IntsPlan = { mode: CONST, bytes: 0, width: 0, min: 0, runs: 0 };
 /** The form and size of `a[0..n)` (copied to inBuf), with shiftedBuf and deltaBuf filled for it. */
 function planInts(a: Float64Array, n: number): IntsPlan {
   let min = Number.POSITIVE_INFINITY;
+  let max = 0;
   let runs = 0;
   let runBytes = 0;
   let prev = Number.NaN;
   for (let i = 0; i < n; i++) {
     const v = a[i] as number;
     if (v < min) min = v;
+    if (v > max) max = v;
     if (v !== prev) {
       runs++;
       runBytes += varintBytes(v) + 1;
@@ -162,12 +233,24 @@ function planInts(a: Float64Array, n: number): IntsPlan {
     plan.bytes = forBytes;
     plan.width = f.width;
   }
+  const lengths = varintBytes(min) + lengthsBytes(shiftedBuf, n) + 1;
+  if (lengths < plan.bytes) {
+    plan.mode = LENGTHS;
+    plan.bytes = lengths;
+  }
+  // A zigzag delta is up to twice the spread: past MAX_VARINT it has no varint (an exception).
+  if ((max - min) * 2 > MAX_VARINT) return plan;
   const d = patchedWidth(deltaBuf, n - 1);
   const deltaBytes = varintBytes(a[0] as number) + d.bytes + 1;
   if (deltaBytes < plan.bytes) {
     plan.mode = DELTA;
     plan.bytes = deltaBytes;
     plan.width = d.width;
+  }
+  const deltaLengths = varintBytes(a[0] as number) + lengthsBytes(deltaBuf, n - 1) + 1;
+  if (deltaLengths < plan.bytes) {
+    plan.mode = DELTA_LENGTHS;
+    plan.bytes = deltaLengths;
   }
   return plan;
 }
@@ -208,9 +291,15 @@ export function writeInts(w: ByteWriter, values: ArrayLike<number>): void {
   } else if (p.mode === FOR) {
     w.varint(p.min);
     writePatched(w, shiftedBuf, n, p.width);
-  } else {
+  } else if (p.mode === DELTA) {
     w.varint(a[0] as number);
     writePatched(w, deltaBuf, n - 1, p.width);
+  } else if (p.mode === LENGTHS) {
+    w.varint(p.min);
+    writeLengths(w, shiftedBuf, n);
+  } else {
+    w.varint(a[0] as number);
+    writeLengths(w, deltaBuf, n - 1);
   }
 }
 
@@ -232,16 +321,16 @@ export function readInts(r: ByteReader, count: number): number[] {
     if (i !== count) throw new Error(`store codec: runs cover ${i} of ${count} ticks`);
     return out;
   }
-  if (mode === FOR) {
+  if (mode === FOR || mode === LENGTHS) {
     const min = r.varint();
-    readPatched(r, count, out);
+    (mode === FOR ? readPatched : readLengths)(r, count, out);
     for (let i = 0; i < count; i++) out[i] = (out[i] ?? 0) + min;
     return out;
   }
-  if (mode === DELTA) {
+  if (mode === DELTA || mode === DELTA_LENGTHS) {
     out[0] = r.varint();
     const d = new Array<number>(count - 1);
-    readPatched(r, count - 1, d);
+    (mode === DELTA ? readPatched : readLengths)(r, count - 1, d);
     for (let i = 1; i < count; i++) out[i] = (out[i - 1] ?? 0) + unzigzag(d[i - 1] ?? 0);
     return out;
   }

@@ -82,13 +82,26 @@ describe('live window', () => {
     expect(hw.size).toBeGreaterThanOrEqual(covered.length);
     expect(hw.size).toBeLessThan(covered.length + SEGMENT_TICKS);
     expect(heldAll(hw, hw.coverageStart)).toStrictEqual(expected(hw, encoded, covered));
-    // sealed segments keep placements only; the newest segment, whole rows
+    // sealed segments keep placements only; the newest segment too, but for its newest tick
     const cut = heldAll(hw).filter((h) => !('version' in h)).length;
     expect(cut).toBeGreaterThanOrEqual(hw.size - SEGMENT_TICKS);
     expect(heldAll(hw, newest).at(-1)).toStrictEqual(frames.at(-1));
     // the hot-plug structure of tick 20 has left with its ticks; the current one is there
     expect(hw.structure(1)).toBeUndefined();
     expect(hw.structure(2)).toBeDefined();
+  });
+
+  it('keeps the newest tick whole and the rest of the open segment as placements', () => {
+    const frames = hostFrames({ host: 'hv-06' }, 40);
+    const { hw, encoded, window } = fill(frames, 10_000_000);
+    const whole: number[] = [];
+    hw.forEach(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, (t) => {
+      if (isWholeRow(t.st, t.row)) whole.push(t.at);
+    });
+    expect(whole).toStrictEqual([frames.at(-1)?.at]);
+    expect(heldAll(hw)).toStrictEqual(expected(hw, encoded, frames));
+    const rows = encoded.reduce((n, e) => n + e.row.length, 0);
+    expect(window.byteSize()).toBeLessThan(rows / 2);
   });
 
   it('stores out-of-order ticks at their time (backlog), splitting segments as they grow', () => {

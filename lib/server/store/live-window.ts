@@ -3,14 +3,17 @@
 // Uint32Array of row end offsets into one byte arena. A full segment is sealed: its rows are cut
 // to their placement section and deflated by segment-codec.ts (what history and residency read;
 // about a tenth of the whole rows, scripts/measure-live-window.ts), and unpacked again on demand through
-// a small cache. The newest segment keeps whole rows: the latest snapshot is served from memory.
-import { sealRows, unsealRows } from './segment-codec';
+// a small cache. The newest segment keeps its rows cut the same way (not deflated), all but the
+// newest tick's, which stays whole: the latest snapshot is served from memory. (Whole rows of the
+// open segment were ~2/3 of the window's bytes, 32 KB a 64-vCPU host, for snapshots of the last
+// minute that the database serves as well: scripts/measure-live-window.ts.)
+import { placementEnd, sealRows, unsealRows } from './segment-codec';
 import type { Structure } from './structure';
 import type { ViolationBody } from './violation-body';
 
 export const SEGMENT_TICKS = 64;
 const INFLATED_CACHE = 48; // sealed segments kept inflated, across hosts
-const INITIAL_ARENA = 16 * 1024; // bytes
+const INITIAL_ARENA = 4 * 1024; // bytes
 
 /** One stored tick, as a view (the row is not copied). */
 export interface TickView {
@@ -131,6 +134,7 @@ export class HostWindow {
     if (!last || at > last.last) {
       if (last && last.packed === null && last.count < last.times.length) {
         seg = last;
+        this.cutNewest(seg);
       } else {
         if (last) this.seal(last);
         seg = new Segment(this.nextCapacity, Math.max(INITIAL_ARENA, row.length * 4));
@@ -273,6 +277,18 @@ export class HostWindow {
     const h = host.get(id);
     if (h) h.segments++;
     else create();
+  }
+
+  /** Cuts the segment's newest row to its placement section: a newer tick is coming after it. */
+  private cutNewest(seg: Segment): void {
+    const i = seg.count - 1;
+    if (seg.arena === null || i < 0) return;
+    const start = i === 0 ? 0 : (seg.ends[i - 1] ?? 0);
+    const id = seg.structs[i] ?? 0;
+    const st = this.structures.get(id)?.st;
+    if (!st) throw new Error(`live window: ${this.host} tick ${seg.times[i]} refers to structure ${id}, which is not loaded`);
+    seg.used = start + placementEnd(st, seg.arena.subarray(start, seg.ends[i] ?? 0));
+    seg.ends[i] = seg.used;
   }
 
   private appendRaw(seg: Segment, at: number, structId: number, row: Uint8Array): void {

@@ -3,7 +3,8 @@
 // together; consecutive ticks repeat (pinned vCPUs stay put), so they pack well. The rest of a
 // row (states, busy, the runNs/waitNs counters: noise at ns resolution, ~300 of ~430 bytes) is
 // only read for a point snapshot, which takes the whole row from the database (frame-store.ts).
-// A row that is already cut (sealed before, split again by a late tick) stays as it is.
+// A row that is already cut (the open segment cuts every row but its newest, live-window.ts; or
+// sealed before, split again by a late tick) stays as it is.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Structure } from './structure';
 import { decodePlacement, newPlacement, type Placement } from './tick-codec';
@@ -16,21 +17,26 @@ export interface SealedRows {
   readonly ends: Uint32Array;
 }
 
+let scratch: Placement = newPlacement(0);
+
+/** Length of a row's placement section: a row cut to it ends there. */
+export function placementEnd(st: Structure, row: Uint8Array): number {
+  if (scratch.pcpu.length < st.placedCount) scratch = newPlacement(st.placedCount);
+  return decodePlacement(st, row, 0, scratch, null).pos;
+}
+
 /** Cuts and packs `count` rows (row i ends at ends[i] in `arena`). */
 export function sealRows(arena: Uint8Array, ends: Uint32Array, count: number, structureOf: (i: number) => Structure): SealedRows {
   const cutEnds = new Uint32Array(count);
   const parts: Uint8Array[] = [];
-  let scratch: Placement = newPlacement(0);
   let start = 0;
   let total = 0;
   for (let i = 0; i < count; i++) {
     const end = ends[i] ?? 0;
     const row = arena.subarray(start, end);
-    const st = structureOf(i);
-    if (scratch.pcpu.length < st.placedCount) scratch = newPlacement(st.placedCount);
-    const placementEnd = decodePlacement(st, row, 0, scratch, null).pos;
-    parts.push(row.subarray(0, placementEnd));
-    total += placementEnd;
+    const cut = placementEnd(structureOf(i), row);
+    parts.push(row.subarray(0, cut));
+    total += cut;
     cutEnds[i] = total;
     start = end;
   }
