@@ -6,7 +6,7 @@
 import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import useSWR, { useSWRConfig } from 'swr';
 import type { Snapshot } from '@/lib/model/snapshot';
-import type { History } from '@/lib/server/store/store';
+import type { History } from '@/lib/api/history';
 import { appendFrame, liveHistory, type LiveHistory } from '@/lib/ui/live-history';
 import { parseRange, refreshEvery, stepForWindow } from '@/lib/ui/time-range';
 import { historyWindow, LIVE_WINDOW_MS, type ViewState } from '@/lib/ui/url-state';

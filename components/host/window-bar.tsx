@@ -5,7 +5,7 @@
 // the window on screen as CSV or JSON, and, for a host in exact mode, its scheduler trace for
 // Perfetto (GET /api/v1/hosts/{host}/trace, ftrace text: open it at ui.perfetto.dev).
 import { useState } from 'react';
-import type { History } from '@/lib/server/store/store';
+import type { History } from '@/lib/api/history';
 import { exportFileName, historyCsv, historyJson } from '@/lib/ui/history-export';
 import { parseRange, RANGES, resolutionText, type RangeKey } from '@/lib/ui/time-range';
 import { frozenWindow, viewQuery, type ViewState } from '@/lib/ui/url-state';

@@ -1,5 +1,5 @@
 // Builders for hand-made History values in the heatmap tests. Not used by production code.
-import type { History, HistoryThread } from '../server/store/store';
+import type { History, HistoryThread } from '../api/history';
 import type { Violation } from '../model/snapshot';
 import type { TopologyCpu } from './timeline-cells';
 

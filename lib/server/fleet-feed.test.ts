@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
 import { FrameSplitter, type Frame } from '../wire/frame';
-import type { HostSummary } from './store/store';
+import type { HostSummary } from '../api/hosts';
 import { snapshot, vm } from '../ui/test-snapshots';
 import { FleetCursor, FleetFeed } from './fleet-feed';
 

@@ -3,7 +3,7 @@
 import { viewerAllowed } from './auth';
 import { getRuntime } from './runtime';
 import type { Snapshot } from '../model/snapshot';
-import type { FleetTile } from '../ui/fleet-tiles';
+import type { FleetTile } from '../api/fleet';
 import { fleetFeed } from './fleet-feed';
 import type { FrameStore } from './store/store';
 

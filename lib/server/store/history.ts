@@ -3,7 +3,7 @@
 import type { Violation, ViolationKind } from '../../model/snapshot';
 import type { TickView } from './live-window';
 import { noteViolation, type ResidencyMinute, type ViolationSeen } from './residency';
-import type { History, HistoryThread } from './store';
+import type { History, HistoryThread } from '../../api/history';
 import { StoreRequestError } from './store-errors';
 import type { PlacedThread, Structure } from './structure';
 import { decodePlacement, decodeRecord, newPlacement, type Placement, type TickViolation } from './tick-codec';
