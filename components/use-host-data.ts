@@ -6,13 +6,13 @@
 import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import useSWR, { useSWRConfig } from 'swr';
 import type { Snapshot } from '@/lib/model/snapshot';
+import { fetchHistory, fetchSnapshot, streamDecoders } from '@/lib/api/client';
 import type { History } from '@/lib/api/history';
 import { appendFrame, liveHistory, type LiveHistory } from '@/lib/ui/live-history';
 import { parseRange, refreshEvery, stepForWindow } from '@/lib/ui/time-range';
 import { historyWindow, LIVE_WINDOW_MS, type ViewState } from '@/lib/ui/url-state';
 import { expandTick, type CompactTick } from '@/lib/wire/compact-tick';
 import type { StructureBody } from '@/lib/wire/structure-body';
-import { fetchJson } from './fetch-json';
 import { useEventStream, type StreamStatus } from './live/use-event-stream';
 
 export interface HostData {
@@ -23,6 +23,11 @@ export interface HostData {
 }
 
 const BUFFER = 64;
+
+/** A stream event that is not what the contract says: dropped, and said in the console. */
+function reportStreamError(err: unknown): void {
+  console.error(err instanceof Error ? err.message : err);
+}
 
 /** The history URL of a host's window; the page preloads the first one so the fetch starts before hydration. */
 export function historyUrl(host: string, win: { readonly from: number; readonly to: number }, stepMs: number | null = null): string {
@@ -56,14 +61,14 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
   }, [mode]);
 
   const snapKey = past === null ? `/api/v1/hosts/${enc}/snapshot` : `/api/v1/hosts/${enc}/snapshot?at=${past.to}`;
-  const { data: fetched } = useSWR<Snapshot>(snapKey, fetchJson, {
+  const { data: fetched } = useSWR<Snapshot>(snapKey, fetchSnapshot, {
     fallbackData: initialSnapshot,
     keepPreviousData: true,
     revalidateOnFocus: past === null,
     revalidateOnMount: past !== null,
   });
   const histKey = viewHistoryUrl(host, view, anchor);
-  const { data: history, error } = useSWR<History, Error>(histKey, fetchJson, { revalidateOnFocus: false, revalidateIfStale: false, keepPreviousData: true });
+  const { data: history, error } = useSWR<History, Error>(histKey, fetchHistory, { revalidateOnFocus: false, revalidateIfStale: false, keepPreviousData: true });
   // A range moves on a bucket or so after its last answer came (never while one is on its way).
   useEffect(() => {
     if (range === null || history === undefined) return;
@@ -94,19 +99,28 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
 
   // The structure the stream sent last: it sends one before the first tick that names it.
   const structure = useRef<{ hash: string; body: StructureBody } | null>(null);
+  // Events are decoded (checked against the contract) in order, once the decoders are loaded.
   const onStructure = useCallback((data: string) => {
-    structure.current = JSON.parse(data);
+    void streamDecoders()
+      .then((d) => {
+        structure.current = d.structure(data);
+      })
+      .catch(reportStreamError);
   }, []);
   const onTick = useCallback((data: string) => {
-    const tick: CompactTick = JSON.parse(data);
-    const body = structure.current?.hash === tick.structure ? structure.current.body : undefined;
-    if (body === undefined) return;
-    const s = expandTick(body, tick);
-    recent.current = [...recent.current.slice(-(BUFFER - 1)), { body, tick }];
-    startTransition(() => {
-      setPushed(s);
-      setLive((prev) => (prev === null ? prev : appendFrame(prev, body, tick, LIVE_WINDOW_MS)));
-    });
+    void streamDecoders()
+      .then((d) => {
+        const got = d.tick(data, (hash) => (structure.current?.hash === hash ? structure.current.body : undefined));
+        if (got === null) return;
+        const { tick, body } = got;
+        const s = expandTick(body, tick);
+        recent.current = [...recent.current.slice(-(BUFFER - 1)), { body, tick }];
+        startTransition(() => {
+          setPushed(s);
+          setLive((prev) => (prev === null ? prev : appendFrame(prev, body, tick, LIVE_WINDOW_MS)));
+        });
+      })
+      .catch(reportStreamError);
   }, []);
   const status = useEventStream(past === null ? `/api/v1/stream?host=${enc}&format=frames` : null, {
     structure: onStructure,

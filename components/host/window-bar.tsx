@@ -5,6 +5,7 @@
 // the window on screen as CSV or JSON, and, for a host in exact mode, its scheduler trace for
 // Perfetto (GET /api/v1/hosts/{host}/trace, ftrace text: open it at ui.perfetto.dev).
 import { useState } from 'react';
+import { ApiError, fetchTrace } from '@/lib/api/client';
 import type { History } from '@/lib/api/history';
 import { exportFileName, historyCsv, historyJson } from '@/lib/ui/history-export';
 import { parseRange, RANGES, resolutionText, type RangeKey } from '@/lib/ui/time-range';
@@ -36,11 +37,6 @@ function save(text: string | Blob, type: string, name: string): void {
 }
 
 const BUTTON = 'rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-200 dark:border-slate-600 dark:hover:bg-slate-800';
-
-/** The file name of the content-disposition header, or a fallback. */
-function attachmentName(header: string | null, fallback: string): string {
-  return /filename="([^"]+)"/.exec(header ?? '')?.[1] ?? fallback;
-}
 
 export function WindowBar({ view, setView, history, host, vm, at, exact = false }: Props) {
   const formatTime = useFormatTime();
@@ -78,19 +74,12 @@ export function WindowBar({ view, setView, history, host, vm, at, exact = false 
     const w = frozenWindow(view, history, at);
     setTracing(true);
     setCopied('Fetching the trace from the agent…');
-    const path = `/api/v1/hosts/${encodeURIComponent(host)}/trace?from=${Math.round(w.from)}&to=${Math.round(w.to)}`;
-    void fetch(path, { credentials: 'same-origin' })
-      .then(async (res) => {
-        if (!res.ok) {
-          const body = (await res.json().catch(() => null)) as { error?: string } | null;
-          setCopied(`No trace: ${body?.error ?? `HTTP ${res.status}`}`);
-          return;
-        }
-        const blob = await res.blob();
-        save(blob, 'text/plain', attachmentName(res.headers.get('content-disposition'), `vcpumap-${host}.ftrace.txt`));
-        setCopied(`Trace saved (${res.headers.get('x-vcpumap-trace-events') ?? '?'} events): open it at ui.perfetto.dev with "Open trace file"`);
+    void fetchTrace(host, w)
+      .then((trace) => {
+        save(trace.blob, 'text/plain', trace.fileName);
+        setCopied(`Trace saved (${trace.events ?? '?'} events): open it at ui.perfetto.dev with "Open trace file"`);
       })
-      .catch((err: unknown) => setCopied(`No trace: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) => setCopied(`No trace: ${err instanceof ApiError ? err.reason : err instanceof Error ? err.message : String(err)}`))
       .finally(() => setTracing(false));
   };
 
