@@ -1,5 +1,5 @@
 'use client';
-// The window of a host or VM view: range presets (the live 15 minutes, or 1 h to 7 d following
+// The window of a host or VM view: range presets (the server's live window, or 1 h to 7 d following
 // the present, lib/ui/time-range.ts), the resolution the history answer has, "Back to live" for a
 // past window, "Share" (freeze the window to absolute times and copy a link others can open), and
 // the window on screen as CSV or JSON, and, for a host in exact mode, its scheduler trace for
@@ -8,8 +8,9 @@ import { useState } from 'react';
 import { ApiError, fetchTrace } from '@/lib/api/client';
 import type { History } from '@/lib/api/history';
 import { exportFileName, historyCsv, historyJson } from '@/lib/ui/history-export';
-import { parseRange, RANGES, resolutionText, type RangeKey } from '@/lib/ui/time-range';
+import { liveWindowText, parseRange, RANGES, resolutionText, type RangeKey } from '@/lib/ui/time-range';
 import { frozenWindow, viewQuery, type ViewState } from '@/lib/ui/url-state';
+import { useLiveWindow } from '../live-window';
 import { useShareLink } from '../share-base';
 import { useFormatTime } from '../time/time-zone';
 import type { SetView } from '../use-view-state';
@@ -42,6 +43,8 @@ export function WindowBar({ view, setView, history, host, vm, at, exact = false 
   const formatTime = useFormatTime();
   const shareLink = useShareLink();
   const [copied, setCopied] = useState<string | null>(null);
+  const liveMs = useLiveWindow();
+  const liveText = liveWindowText(liveMs);
   const range = view.window === null ? parseRange(view.range ?? null) : null;
   const active: RangeKey | null = view.window !== null ? null : (range?.key ?? '15m');
 
@@ -51,7 +54,7 @@ export function WindowBar({ view, setView, history, host, vm, at, exact = false 
   };
   const share = () => {
     const { range: _following, ...rest } = view;
-    const next: ViewState = { ...rest, window: frozenWindow(view, history, at) };
+    const next: ViewState = { ...rest, window: frozenWindow(view, history, at, liveMs) };
     setView(next, 'push');
     const link = shareLink(`${window.location.pathname}${viewQuery(next)}`);
     const clip = navigator.clipboard;
@@ -71,7 +74,7 @@ export function WindowBar({ view, setView, history, host, vm, at, exact = false 
 
   const [tracing, setTracing] = useState(false);
   const downloadTrace = () => {
-    const w = frozenWindow(view, history, at);
+    const w = frozenWindow(view, history, at, liveMs);
     setTracing(true);
     setCopied('Fetching the trace from the agent…');
     void fetchTrace(host, w)
@@ -88,12 +91,12 @@ export function WindowBar({ view, setView, history, host, vm, at, exact = false 
       <div role="group" aria-label="Time range" className="flex flex-wrap gap-1">
         {RANGES.map((r) => (
           <button key={r.key} type="button" aria-pressed={active === r.key} className={`${BUTTON} aria-pressed:bg-sky-700 aria-pressed:text-white`} onClick={() => pick(r.key)}>
-            {r.key === '15m' ? `${r.label} live` : r.label}
+            {r.key === '15m' ? `${liveText.label} live` : r.label}
           </button>
         ))}
       </div>
       {view.window === null ? (
-        <span data-testid="window">{range === null ? 'Last 15 minutes, live' : `Last ${range.label}, following the present`}</span>
+        <span data-testid="window">{range === null ? `Last ${liveText.words}, live` : `Last ${range.label}, following the present`}</span>
       ) : (
         <>
           <span data-testid="window">

@@ -17,6 +17,11 @@ export async function loadFleet(): Promise<FleetTile[]> {
   return fleetTiles((await getRuntime()).store);
 }
 
+/** The server's live window (VCPUMAP_LIVE_WINDOW_MINUTES) in ms: pages hand it to their views. */
+export async function liveWindowMs(): Promise<number> {
+  return (await getRuntime()).config.liveWindowMs;
+}
+
 /** The latest snapshot of a host, or the one nearest `at`; null when the store has none. */
 export async function loadSnapshot(host: string, at: number | null): Promise<Snapshot | null> {
   const { store } = await getRuntime();

@@ -39,7 +39,7 @@ export function getSnapshot(req: Request, hostParam: string): Promise<Response> 
 export function getHistory(req: Request, hostParam: string): Promise<Response> {
   return guarded(req, async (rt, url) => {
     const host = pathName('host', hostParam);
-    const { from, to, stepMs } = parseWindow(url.searchParams, Date.now());
+    const { from, to, stepMs } = parseWindow(url.searchParams, Date.now(), rt.config.liveWindowMs);
     const c = url.searchParams.get('counters');
     if (c !== null && c !== '1' && c !== '0') throw new HttpError(400, `counters=${JSON.stringify(c)}: expected 1 or 0`);
     return rt.store.history(host, from, to, stepMs, { counters: c === '1' });
