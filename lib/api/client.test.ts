@@ -67,6 +67,10 @@ describe('the /api/v1 client takes what the server answers', () => {
     const tiles = JSON.parse(JSON.stringify(await fleetTiles(store))) as unknown;
     answer(tiles);
     expect(await fetchFleet()).toEqual(tiles);
+    // A clean host's tile: no worst severity.
+    const clean = (await fleetTiles(store)).map((t) => ({ ...t, worst: null, kinds: [], violations: 0, critical: 0, warnings: 0 }));
+    answer(clean);
+    expect(await fetchFleet()).toEqual(clean);
   });
 });
 

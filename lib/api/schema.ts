@@ -5,6 +5,7 @@
 // from validated frames): these say what the browser relies on, so that a reply that drifts from
 // the contract is an error naming its field, not a page drawn from garbage.
 import Type from 'typebox';
+import type { Severity } from '../model/snapshot';
 import { THREAD_ROLES, VIOLATION_KINDS, cpuExact, hostSchema, nullable, oneOf, residency, snapshotSchema, structureSchema, violationSchema, wakeLatencyNs } from '../wire/schema';
 
 const object = <P extends Parameters<typeof Type.Object>[0]>(properties: P) => Type.Object(properties, { errorMessage: 'expected object' });
@@ -59,7 +60,7 @@ const fleetTileSchema = object({
   violations: count,
   critical: count,
   warnings: count,
-  worst: nullable(oneOf(['critical', 'warning', 'info'] as const), 'expected "critical", "warning", "info" or null'),
+  worst: Type.Unsafe<Severity | null>({ type: ['string', 'null'], enum: ['critical', 'warning', 'info', null], errorMessage: 'expected "critical", "warning", "info" or null' }),
   kinds: array(oneOf(VIOLATION_KINDS)),
   rows: array(count),
   cells: array(int(-1)),

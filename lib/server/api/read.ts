@@ -1,4 +1,5 @@
 // GET handlers of the read API. Each parses its parameters, asks the store once, and answers.
+import type { VmReply } from '../../api/hosts';
 import { errorResponse, HttpError } from '../http-errors';
 import { getRuntime, type Runtime } from '../runtime';
 import { parseTime, parseWindow, pathName } from './params';
@@ -54,12 +55,8 @@ export function getVm(req: Request, hostParam: string, vmParam: string): Promise
     const snap = at === null ? await rt.store.latest(host) : await rt.store.nearest(host, at);
     const vm = snap?.vms.find((v) => v.name === name);
     if (!snap || !vm) throw new HttpError(404, `no VM ${JSON.stringify(name)} on host ${JSON.stringify(host)}`);
-    return {
-      host,
-      at: snap.at,
-      vm,
-      violations: snap.violations.filter((v) => v.vms.includes(name)),
-    };
+    const reply: VmReply = { host, at: snap.at, vm, violations: snap.violations.filter((v) => v.vms.includes(name)) };
+    return reply;
   });
 }
 
