@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendSnapshot, liveHistory } from '../ui/live-history';
-import { snapshot, vm } from '../ui/test-snapshots';
+import { snapshot, vm } from '../../test/support/view-snapshots';
 import type { History } from '../api/history';
 import { liveMatrixView, updateLiveMatrix } from './live-matrix';
 import { vcpuMatrix } from './vcpu-matrix';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendSnapshot, liveHistory } from './live-history';
-import { snapshot, vm } from './test-snapshots';
+import { snapshot, vm } from '../../test/support/view-snapshots';
 import type { History } from '../api/history';
 
 function empty(host: string): History {
