@@ -3,9 +3,10 @@
 // fetches it from this hint and the view's fetch of the same URL is served from it.
 import { preload } from 'react-dom';
 import type { ViewState } from '@/lib/ui/url-state';
+import { useLiveWindow } from './live-window';
 import { viewHistoryUrl } from './use-host-data';
 
 export function PreloadHistory({ host, view, now }: { readonly host: string; readonly view: ViewState; readonly now: number }) {
-  preload(viewHistoryUrl(host, view, now), { as: 'fetch', crossOrigin: 'anonymous' });
+  preload(viewHistoryUrl(host, view, now, useLiveWindow()), { as: 'fetch', crossOrigin: 'anonymous' });
   return null;
 }

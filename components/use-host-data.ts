@@ -6,13 +6,14 @@
 import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import useSWR, { useSWRConfig } from 'swr';
 import type { Snapshot } from '@/lib/model/snapshot';
-import type { History } from '@/lib/server/store/store';
+import { fetchHistory, fetchSnapshot, streamDecoders } from '@/lib/api/client';
+import type { History } from '@/lib/api/history';
 import { appendFrame, liveHistory, type LiveHistory } from '@/lib/ui/live-history';
 import { parseRange, refreshEvery, stepForWindow } from '@/lib/ui/time-range';
-import { historyWindow, LIVE_WINDOW_MS, type ViewState } from '@/lib/ui/url-state';
+import { historyWindow, type ViewState } from '@/lib/ui/url-state';
 import { expandTick, type CompactTick } from '@/lib/wire/compact-tick';
 import type { StructureBody } from '@/lib/wire/structure-body';
-import { fetchJson } from './fetch-json';
+import { useLiveWindow } from './live-window';
 import { useEventStream, type StreamStatus } from './live/use-event-stream';
 
 export interface HostData {
@@ -23,6 +24,11 @@ export interface HostData {
 }
 
 const BUFFER = 64;
+
+/** A stream event that is not what the contract says: dropped, and said in the console. */
+function reportStreamError(err: unknown): void {
+  console.error(err instanceof Error ? err.message : err);
+}
 
 /** The history URL of a host's window; the page preloads the first one so the fetch starts before hydration. */
 export function historyUrl(host: string, win: { readonly from: number; readonly to: number }, stepMs: number | null = null): string {
@@ -35,14 +41,15 @@ export function viewStep(view: ViewState): number | null {
   return parseRange(view.range ?? null)?.stepMs ?? null;
 }
 
-/** The history URL of a view whose live window or range ends at `anchor`. */
-export function viewHistoryUrl(host: string, view: ViewState, anchor: number): string {
-  return historyUrl(host, historyWindow(view, anchor), viewStep(view));
+/** The history URL of a view whose live window (`liveWindowMs`, the server's) or range ends at `anchor`. */
+export function viewHistoryUrl(host: string, view: ViewState, anchor: number, liveWindowMs: number): string {
+  return historyUrl(host, historyWindow(view, anchor, liveWindowMs), viewStep(view));
 }
 
 /** `initialAnchor`: the server's time when it rendered the page, the end of the first live window. */
 export function useHostData(host: string, view: ViewState, initialSnapshot: Snapshot, initialAnchor: number): HostData {
   const enc = encodeURIComponent(host);
+  const liveMs = useLiveWindow();
   const past = view.window;
   const range = past === null ? parseRange(view.range ?? null) : null;
   // The live window is anchored when live starts (or after a gap); new frames extend it. A range
@@ -56,14 +63,14 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
   }, [mode]);
 
   const snapKey = past === null ? `/api/v1/hosts/${enc}/snapshot` : `/api/v1/hosts/${enc}/snapshot?at=${past.to}`;
-  const { data: fetched } = useSWR<Snapshot>(snapKey, fetchJson, {
+  const { data: fetched } = useSWR<Snapshot>(snapKey, fetchSnapshot, {
     fallbackData: initialSnapshot,
     keepPreviousData: true,
     revalidateOnFocus: past === null,
     revalidateOnMount: past !== null,
   });
-  const histKey = viewHistoryUrl(host, view, anchor);
-  const { data: history, error } = useSWR<History, Error>(histKey, fetchJson, { revalidateOnFocus: false, revalidateIfStale: false, keepPreviousData: true });
+  const histKey = viewHistoryUrl(host, view, anchor, liveMs);
+  const { data: history, error } = useSWR<History, Error>(histKey, fetchHistory, { revalidateOnFocus: false, revalidateIfStale: false, keepPreviousData: true });
   // A range moves on a bucket or so after its last answer came (never while one is on its way).
   useEffect(() => {
     if (range === null || history === undefined) return;
@@ -88,26 +95,35 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
   useEffect(() => {
     if (history === undefined) return;
     let lh = liveHistory(history);
-    if (past === null) for (const f of recent.current) lh = appendFrame(lh, f.body, f.tick, LIVE_WINDOW_MS);
+    if (past === null) for (const f of recent.current) lh = appendFrame(lh, f.body, f.tick, liveMs);
     startTransition(() => setLive(lh));
-  }, [history, past]);
+  }, [history, past, liveMs]);
 
   // The structure the stream sent last: it sends one before the first tick that names it.
   const structure = useRef<{ hash: string; body: StructureBody } | null>(null);
+  // Events are decoded (checked against the contract) in order, once the decoders are loaded.
   const onStructure = useCallback((data: string) => {
-    structure.current = JSON.parse(data);
+    void streamDecoders()
+      .then((d) => {
+        structure.current = d.structure(data);
+      })
+      .catch(reportStreamError);
   }, []);
   const onTick = useCallback((data: string) => {
-    const tick: CompactTick = JSON.parse(data);
-    const body = structure.current?.hash === tick.structure ? structure.current.body : undefined;
-    if (body === undefined) return;
-    const s = expandTick(body, tick);
-    recent.current = [...recent.current.slice(-(BUFFER - 1)), { body, tick }];
-    startTransition(() => {
-      setPushed(s);
-      setLive((prev) => (prev === null ? prev : appendFrame(prev, body, tick, LIVE_WINDOW_MS)));
-    });
-  }, []);
+    void streamDecoders()
+      .then((d) => {
+        const got = d.tick(data, (hash) => (structure.current?.hash === hash ? structure.current.body : undefined));
+        if (got === null) return;
+        const { tick, body } = got;
+        const s = expandTick(body, tick);
+        recent.current = [...recent.current.slice(-(BUFFER - 1)), { body, tick }];
+        startTransition(() => {
+          setPushed(s);
+          setLive((prev) => (prev === null ? prev : appendFrame(prev, body, tick, liveMs)));
+        });
+      })
+      .catch(reportStreamError);
+  }, [liveMs]);
   const status = useEventStream(past === null ? `/api/v1/stream?host=${enc}&format=frames` : null, {
     structure: onStructure,
     tick: onTick,

@@ -2,6 +2,7 @@
 // Agentless analysis: paste `ps -eLo ...` and `query-cpus-fast` (and libvirt XML, a pins file,
 // `lscpu -p`), get the host view the agent would have given: violations, topology, vCPUs.
 import { useState } from 'react';
+import { ApiError, postAnalyze } from '@/lib/api/client';
 import type { Snapshot } from '@/lib/model/snapshot';
 import { TopologyGrid } from '../host/topology-grid';
 import { ViolationsTable } from '../host/violations-table';
@@ -18,17 +19,14 @@ const FIELDS = [
 
 type Key = (typeof FIELDS)[number]['key'];
 
-/** The API's error body: `{ error, fields? }`, fields named by their key in the request. */
-function readFailure(json: unknown): { error: string | null; fields: Partial<Record<Key, string>> } {
-  if (typeof json !== 'object' || json === null) return { error: null, fields: {} };
-  const error = 'error' in json && typeof json.error === 'string' ? json.error : null;
-  const fields: Partial<Record<Key, string>> = {};
-  const raw = 'fields' in json && typeof json.fields === 'object' && json.fields !== null ? json.fields : {};
+/** The 400's `fields` of the form's own fields. */
+function fieldFailures(fields: Readonly<Record<string, string>>): Partial<Record<Key, string>> {
+  const out: Partial<Record<Key, string>> = {};
   for (const f of FIELDS) {
-    const v: unknown = Reflect.get(raw, f.key);
-    if (typeof v === 'string') fields[f.key] = v;
+    const v = fields[f.key];
+    if (v !== undefined) out[f.key] = v;
   }
-  return { error, fields };
+  return out;
 }
 const NO_WAITS = { byTid: new Map<number, readonly number[]>() };
 
@@ -50,18 +48,10 @@ export function AnalyzeView() {
     setCpu(null);
     try {
       const body = Object.fromEntries(Object.entries(text).filter(([, v]) => v.trim() !== ''));
-      const res = await fetch('/api/v1/analyze', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const json: unknown = await res.json().catch(() => null);
-      if (!res.ok) {
-        const failure = readFailure(json);
-        setError(failure.error ?? `${res.status} ${res.statusText}`);
-        setFieldErrors(failure.fields);
-        return;
-      }
-      // Our own API's answer, a Snapshot (docs/api.md).
-      setResult(json as Snapshot);
+      setResult(await postAnalyze(body));
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(err instanceof ApiError ? err.reason : err instanceof Error ? err.message : String(err));
+      if (err instanceof ApiError) setFieldErrors(fieldFailures(err.fields));
     } finally {
       setBusy(false);
     }

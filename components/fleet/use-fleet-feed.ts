@@ -5,9 +5,9 @@
 // while disconnected, the time of the newest data the page has, so that a lost connection does
 // not turn every host stale (the banner says the data is old instead).
 import { startTransition, useCallback, useEffect, useState } from 'react';
-import { applyTilesEvent, fleetModel, type FleetModel, type TilesEvent } from '@/lib/ui/fleet-model';
+import { fetchFleet, streamDecoders } from '@/lib/api/client';
+import { applyTilesEvent, fleetModel, type FleetModel } from '@/lib/ui/fleet-model';
 import type { FleetTile } from '@/lib/ui/fleet-tiles';
-import { fetchJson } from '../fetch-json';
 import { useEventStream, type StreamStatus } from '../live/use-event-stream';
 
 export const FLEET_STREAM_URL = '/api/v1/stream?view=tiles';
@@ -37,7 +37,7 @@ export function useFleetFeed(
   useEffect(() => {
     if (!partial) return;
     const t = setTimeout(() => {
-      fetchJson<FleetTile[]>('/api/v1/fleet')
+      fetchFleet()
         .then((tiles) => startTransition(() => setModel((m) => (m.partialOf === null ? m : fleetModel(tiles, m.at)))))
         .catch(() => {}); // the stream's reconnects say that the server is away
     }, FALLBACK_MS);
@@ -46,14 +46,20 @@ export function useFleetFeed(
   // Server minus browser clock (ms), from the newest event.
   const [offset, setOffset] = useState(0);
   const onTiles = useCallback((data: string) => {
-    const ev: TilesEvent = JSON.parse(data);
-    const off = ev.at - Date.now();
+    const arrived = Date.now();
     performance.mark('vcpumap:fleet-event');
-    // A transition: 2,000 tiles never hold up input, and React may split the work.
-    startTransition(() => {
-      setOffset(off);
-      setModel((m) => applyTilesEvent(m, ev));
-    });
+    // Decoded (checked against the contract) in order, once the decoders are loaded.
+    void streamDecoders()
+      .then((d) => {
+        const ev = d.tiles(data);
+        const off = ev.at - arrived;
+        // A transition: 2,000 tiles never hold up input, and React may split the work.
+        startTransition(() => {
+          setOffset(off);
+          setModel((m) => applyTilesEvent(m, ev));
+        });
+      })
+      .catch((err: unknown) => console.error(err instanceof Error ? err.message : err));
   }, []);
   useEffect(() => {
     // For bench:ui: from an event's arrival to the page showing it.

@@ -9,7 +9,7 @@ import { ringCapacity, ringSegments } from '@/lib/heatmap/column-ring';
 import { drawCellsToPixels, paletteBytes } from '@/lib/heatmap/pixel-renderer';
 import { CellFlag, type TimelineCells } from '@/lib/heatmap/timeline-cells';
 import type { ColumnView } from '@/lib/heatmap/viewport';
-import type { History } from '@/lib/server/store/store';
+import type { History } from '@/lib/api/history';
 
 /** Cells for history ticks [x0, x1) laid out in width x height px (1 px per column here). */
 export type Geometry = (h: History, x0: number, x1: number, width: number, height: number) => TimelineCells;

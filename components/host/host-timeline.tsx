@@ -11,7 +11,7 @@ import { cellState, STATE_LABELS, statePalette, withDimmed } from '@/lib/heatmap
 import { orderCpus, timelineCells, type TimelineColoring, type TopologyCpu } from '@/lib/heatmap/timeline-cells';
 import { fnv1a32, palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
 import type { LiveHistory } from '@/lib/ui/live-history';
-import type { History } from '@/lib/server/store/store';
+import type { History } from '@/lib/api/history';
 import { cpuText, threadIndex, threadLabel } from '@/lib/ui/describe';
 import type { ColorMode } from '@/lib/ui/url-state';
 import { BandAxis } from '../heat/band-axis';

@@ -1,14 +1,16 @@
 'use client';
-// The window of a host or VM view: range presets (the live 15 minutes, or 1 h to 7 d following
+// The window of a host or VM view: range presets (the server's live window, or 1 h to 7 d following
 // the present, lib/ui/time-range.ts), the resolution the history answer has, "Back to live" for a
 // past window, "Share" (freeze the window to absolute times and copy a link others can open), and
 // the window on screen as CSV or JSON, and, for a host in exact mode, its scheduler trace for
 // Perfetto (GET /api/v1/hosts/{host}/trace, ftrace text: open it at ui.perfetto.dev).
 import { useState } from 'react';
-import type { History } from '@/lib/server/store/store';
+import { ApiError, fetchTrace } from '@/lib/api/client';
+import type { History } from '@/lib/api/history';
 import { exportFileName, historyCsv, historyJson } from '@/lib/ui/history-export';
-import { parseRange, RANGES, resolutionText, type RangeKey } from '@/lib/ui/time-range';
+import { liveWindowText, parseRange, RANGES, resolutionText, type RangeKey } from '@/lib/ui/time-range';
 import { frozenWindow, viewQuery, type ViewState } from '@/lib/ui/url-state';
+import { useLiveWindow } from '../live-window';
 import { useShareLink } from '../share-base';
 import { useFormatTime } from '../time/time-zone';
 import type { SetView } from '../use-view-state';
@@ -37,15 +39,12 @@ function save(text: string | Blob, type: string, name: string): void {
 
 const BUTTON = 'rounded border border-slate-400 px-2 py-0.5 hover:bg-slate-200 dark:border-slate-600 dark:hover:bg-slate-800';
 
-/** The file name of the content-disposition header, or a fallback. */
-function attachmentName(header: string | null, fallback: string): string {
-  return /filename="([^"]+)"/.exec(header ?? '')?.[1] ?? fallback;
-}
-
 export function WindowBar({ view, setView, history, host, vm, at, exact = false }: Props) {
   const formatTime = useFormatTime();
   const shareLink = useShareLink();
   const [copied, setCopied] = useState<string | null>(null);
+  const liveMs = useLiveWindow();
+  const liveText = liveWindowText(liveMs);
   const range = view.window === null ? parseRange(view.range ?? null) : null;
   const active: RangeKey | null = view.window !== null ? null : (range?.key ?? '15m');
 
@@ -55,7 +54,7 @@ export function WindowBar({ view, setView, history, host, vm, at, exact = false 
   };
   const share = () => {
     const { range: _following, ...rest } = view;
-    const next: ViewState = { ...rest, window: frozenWindow(view, history, at) };
+    const next: ViewState = { ...rest, window: frozenWindow(view, history, at, liveMs) };
     setView(next, 'push');
     const link = shareLink(`${window.location.pathname}${viewQuery(next)}`);
     const clip = navigator.clipboard;
@@ -75,22 +74,15 @@ export function WindowBar({ view, setView, history, host, vm, at, exact = false 
 
   const [tracing, setTracing] = useState(false);
   const downloadTrace = () => {
-    const w = frozenWindow(view, history, at);
+    const w = frozenWindow(view, history, at, liveMs);
     setTracing(true);
     setCopied('Fetching the trace from the agent…');
-    const path = `/api/v1/hosts/${encodeURIComponent(host)}/trace?from=${Math.round(w.from)}&to=${Math.round(w.to)}`;
-    void fetch(path, { credentials: 'same-origin' })
-      .then(async (res) => {
-        if (!res.ok) {
-          const body = (await res.json().catch(() => null)) as { error?: string } | null;
-          setCopied(`No trace: ${body?.error ?? `HTTP ${res.status}`}`);
-          return;
-        }
-        const blob = await res.blob();
-        save(blob, 'text/plain', attachmentName(res.headers.get('content-disposition'), `vcpumap-${host}.ftrace.txt`));
-        setCopied(`Trace saved (${res.headers.get('x-vcpumap-trace-events') ?? '?'} events): open it at ui.perfetto.dev with "Open trace file"`);
+    void fetchTrace(host, w)
+      .then((trace) => {
+        save(trace.blob, 'text/plain', trace.fileName);
+        setCopied(`Trace saved (${trace.events ?? '?'} events): open it at ui.perfetto.dev with "Open trace file"`);
       })
-      .catch((err: unknown) => setCopied(`No trace: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) => setCopied(`No trace: ${err instanceof ApiError ? err.reason : err instanceof Error ? err.message : String(err)}`))
       .finally(() => setTracing(false));
   };
 
@@ -99,12 +91,12 @@ export function WindowBar({ view, setView, history, host, vm, at, exact = false 
       <div role="group" aria-label="Time range" className="flex flex-wrap gap-1">
         {RANGES.map((r) => (
           <button key={r.key} type="button" aria-pressed={active === r.key} className={`${BUTTON} aria-pressed:bg-sky-700 aria-pressed:text-white`} onClick={() => pick(r.key)}>
-            {r.key === '15m' ? `${r.label} live` : r.label}
+            {r.key === '15m' ? `${liveText.label} live` : r.label}
           </button>
         ))}
       </div>
       {view.window === null ? (
-        <span data-testid="window">{range === null ? 'Last 15 minutes, live' : `Last ${range.label}, following the present`}</span>
+        <span data-testid="window">{range === null ? `Last ${liveText.words}, live` : `Last ${range.label}, following the present`}</span>
       ) : (
         <>
           <span data-testid="window">

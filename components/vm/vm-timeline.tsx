@@ -6,7 +6,7 @@ import { useCallback, useMemo, useState } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
 import { pcpuPalette } from '@/lib/heatmap/pcpu-colors';
 import { vcpuAppearances, vmRows, vmTimelineCells } from '@/lib/heatmap/vm-timeline-cells';
-import type { History } from '@/lib/server/store/store';
+import type { History } from '@/lib/api/history';
 import type { LiveHistory } from '@/lib/ui/live-history';
 import { HeatCanvas, type HeatHit, type ZoomSpan } from '../heat/heat-canvas';
 import { Tooltip } from '../heat/tooltip';

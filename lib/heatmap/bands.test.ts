@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { axisLabels, bandStarts, cpuBands, groupRowsByVm } from './bands';
-import { topology } from './test-helpers';
+import { topology } from '../../test/support/history-builder';
 import { orderCpus, type TopologyCpu } from './timeline-cells';
 
 describe('cpuBands', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { drawCells, type Ctx2D, type PathLike } from './canvas-renderer';
-import { history, offPin, topology } from './test-helpers';
+import { history, offPin, topology } from '../../test/support/history-builder';
 import { timelineCells, type TimelineCells } from './timeline-cells';
 
 class FakePath implements PathLike {

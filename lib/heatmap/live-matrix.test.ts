@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appendSnapshot, liveHistory } from '../ui/live-history';
-import { snapshot, vm } from '../ui/test-snapshots';
-import type { History } from '../server/store/store';
+import { snapshot, vm } from '../../test/support/view-snapshots';
+import type { History } from '../api/history';
 import { liveMatrixView, updateLiveMatrix } from './live-matrix';
 import { vcpuMatrix } from './vcpu-matrix';
 import { mulberry32 } from '../random/mulberry32';

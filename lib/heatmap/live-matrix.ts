@@ -2,7 +2,7 @@
 // window are subtracted and the new ones added (O(vCPUs) per frame instead of O(ticks x vCPUs)).
 // A new history (epoch), a new vCPU thread or a pCPU without a column rebuilds it.
 import type { Snapshot } from '../model/snapshot';
-import type { History } from '../server/store/store';
+import type { History } from '../api/history';
 import type { LiveHistory } from '../ui/live-history';
 import { countTick, matrixColumns, matrixLayout, vcpuRows, type MatrixLayout, type VcpuMatrix } from './vcpu-matrix';
 

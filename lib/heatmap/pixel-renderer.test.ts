@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { drawCellsToPixels, paletteBytes } from './pixel-renderer';
 import { timelineCells } from './timeline-cells';
-import { history, topology } from './test-helpers';
+import { history, topology } from '../../test/support/history-builder';
 
 describe('drawCellsToPixels', () => {
   const h = history([

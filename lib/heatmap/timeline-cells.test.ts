@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CellState } from './cell-colors';
 import { cellAt, CellFlag, orderCpus, timelineCells } from './timeline-cells';
-import { history, offPin, rng, topology, type ThreadSpec } from './test-helpers';
+import { history, offPin, rng, topology, type ThreadSpec } from '../../test/support/history-builder';
 import { vmColorIndex } from './vm-colors';
 
 const colorOf = (vm: string): number => ({ a: 1, b: 2, c: 3 })[vm] ?? 0;

@@ -4,7 +4,7 @@
 import { CellBuilder } from './cell-builder';
 import { cellState } from './cell-colors';
 import type { SnapshotCpu } from '../model/snapshot';
-import type { History } from '../server/store/store';
+import type { History } from '../api/history';
 
 export type TopologyCpu = Pick<SnapshotCpu, 'cpu' | 'socket' | 'node' | 'core' | 'siblings'>;
 

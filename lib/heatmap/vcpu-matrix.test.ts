@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot, SnapshotVcpu, SnapshotVm } from '../model/snapshot';
-import { history } from './test-helpers';
+import { history } from '../../test/support/history-builder';
 import { vcpuMatrix } from './vcpu-matrix';
 
 function vcpu(index: number, tid: number, pin: readonly number[] | null): SnapshotVcpu {

@@ -1,7 +1,7 @@
 // vCPU x pCPU share matrix for a window of a History: for each vCPU thread, the share of its
 // observed ticks it was on each pCPU, plus (from a Snapshot, optional) which cells are pinned.
 import type { Snapshot } from '../model/snapshot';
-import type { History } from '../server/store/store';
+import type { History } from '../api/history';
 
 export interface VcpuMatrixOptions {
   /** Tick index range [x0, x1); default the whole history. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { history, topology } from './test-helpers';
+import { history, topology } from '../../test/support/history-builder';
 import { timelineCells } from './timeline-cells';
 import {
   brushTicks,

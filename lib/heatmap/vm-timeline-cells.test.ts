@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CellFlag, cellAt } from './timeline-cells';
-import { history, offPin } from './test-helpers';
+import { history, offPin } from '../../test/support/history-builder';
 import { vcpuAppearances, vmRows, vmTimelineCells } from './vm-timeline-cells';
 import { pcpuPalette } from './pcpu-colors';
 

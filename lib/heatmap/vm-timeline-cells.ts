@@ -1,7 +1,7 @@
 // Pure geometry for the VM timeline (SPEC "Views", VM): one row per thread of one VM (its vCPUs by
 // index, then emulator, I/O and other threads), one column per tick, coloured by the pCPU the
 // thread was on. Same cell layout as the host timeline, so the same renderer and hit-testing serve.
-import type { History } from '../server/store/store';
+import type { History } from '../api/history';
 import { CellBuilder } from './cell-builder';
 import { CellFlag, checkViewport, covers, offPinIntervals, type TimelineCells, type Viewport } from './timeline-cells';
 

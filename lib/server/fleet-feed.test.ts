@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
 import { FrameSplitter, type Frame } from '../wire/frame';
-import type { HostSummary } from './store/store';
-import { snapshot, vm } from '../ui/test-snapshots';
+import type { HostSummary } from '../api/hosts';
+import { snapshot, vm } from '../../test/support/view-snapshots';
 import { FleetCursor, FleetFeed } from './fleet-feed';
 
 function fakeStore(frames: Map<string, Snapshot>) {

@@ -11,9 +11,10 @@
 //    carries the new or changed tiles, the hosts that are gone, and every host's age as a number.
 // The event format is documented in docs/api.md (`event: tiles`).
 import { frameSnapshot, type Frame } from '../wire/frame';
-import type { FrameStore, HostSummary } from './store/store';
-import { fleetTile, type FleetTile } from '../ui/fleet-tiles';
-import type { TilesEvent } from '../ui/fleet-model';
+import type { HostSummary } from '../api/hosts';
+import type { FrameStore } from './store/store';
+import type { FleetTile, TilesEvent } from '../api/fleet';
+import { fleetTile } from '../ui/fleet-tiles';
 
 export type { TilesEvent };
 

@@ -1,19 +1,10 @@
 // What the pages render on the server: the first data of each view, read from the store the API
-// serves, with the same viewer-token rule as the read API (cookie or ?token=).
-import { viewerAllowed } from './auth';
+// serves (pages check the viewer token first, page-access.ts).
 import { getRuntime } from './runtime';
 import type { Snapshot } from '../model/snapshot';
-import type { FleetTile } from '../ui/fleet-tiles';
+import type { FleetTile } from '../api/fleet';
 import { fleetFeed } from './fleet-feed';
 import type { FrameStore } from './store/store';
-
-export type ViewAccess = { readonly ok: true } | { readonly ok: false; readonly reason: string };
-
-export async function pageAccess(cookieToken: string | null, queryToken: string | null): Promise<ViewAccess> {
-  const rt = await getRuntime();
-  if (viewerAllowed(rt.config.viewerToken, queryToken ?? cookieToken)) return { ok: true };
-  return { ok: false, reason: 'This server needs a viewer token.' };
-}
 
 /** One tile per host that has a stored frame, hosts ascending (lib/server/fleet-feed.ts keeps them). */
 export async function fleetTiles(store: FrameStore): Promise<FleetTile[]> {
@@ -24,6 +15,11 @@ export async function fleetTiles(store: FrameStore): Promise<FleetTile[]> {
 
 export async function loadFleet(): Promise<FleetTile[]> {
   return fleetTiles((await getRuntime()).store);
+}
+
+/** The server's live window (VCPUMAP_LIVE_WINDOW_MINUTES) in ms: pages hand it to their views. */
+export async function liveWindowMs(): Promise<number> {
+  return (await getRuntime()).config.liveWindowMs;
 }
 
 /** The latest snapshot of a host, or the one nearest `at`; null when the store has none. */

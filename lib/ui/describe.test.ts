@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpuText, occupants, pinnedBy, threadIndex, threadLabel } from './describe';
-import { snapshot, vm } from './test-snapshots';
+import { snapshot, vm } from '../../test/support/view-snapshots';
 
 describe('describe', () => {
   const s = snapshot('h', 1, 4, [vm('a', 10, [{ pcpu: 1, ran: false, pin: [1, 2] }]), vm('b', 20, [{ pcpu: 1, ran: true, pin: [2, 3] }])]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
 import { formatNs, latencyText, residencyText, whoElseRan } from './exact-view';
-import { snapshot, vm } from './test-snapshots';
+import { snapshot, vm } from '../../test/support/view-snapshots';
 
 const MS = 1e6;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fleetTile } from './fleet-tiles';
 import { applyTilesEvent, fleetModel } from './fleet-model';
-import { snapshot, vm } from './test-snapshots';
+import { snapshot, vm } from '../../test/support/view-snapshots';
 
 const a = fleetTile(snapshot('a', 1000, 2, [vm('web', 10, [{ pcpu: 0, ran: true }])]));
 const b = fleetTile(snapshot('b', 1000, 2, []));

@@ -2,23 +2,9 @@
 // `GET /api/v1/stream?view=tiles` (deltas, lib/server/fleet-feed.ts). Pure. A tile object is
 // replaced only when its host changed, so views can skip the tiles that did not (a live update
 // must not redraw 2,000 of them); an age alone gives a shallow copy that keeps the tile's arrays.
-import type { FleetTile } from './fleet-tiles';
+import type { FleetTile, TilesEvent } from '../api/fleet';
 
-/** One `tiles` event (docs/api.md, Stream). */
-export interface TilesEvent {
-  /** The server's clock when the event was made, epoch ms (viewers judge staleness against it). */
-  readonly at: number;
-  /** True: `tiles` is the whole fleet, forget every tile held before. */
-  readonly reset: boolean;
-  /** Tiles that are new or show something new since the viewer's previous event. */
-  readonly tiles: readonly FleetTile[];
-  /** Hosts that are no longer in the store. */
-  readonly gone: readonly string[];
-  /** The hosts `seen` is about, ascending; sent on reset and whenever hosts come or go. */
-  readonly order?: readonly string[];
-  /** Per host of the current order: `at` minus its newest frame's time, ms. */
-  readonly seen: readonly number[];
-}
+export type { TilesEvent };
 
 export interface FleetModel {
   readonly byHost: ReadonlyMap<string, FleetTile>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
 import { compareSeverity, fleetTile, matchedVms, parseFleetQuery, fleetQueryString, selectTiles, type FleetTile } from './fleet-tiles';
-import { snapshot, vm } from './test-snapshots';
+import { snapshot, vm } from '../../test/support/view-snapshots';
 
 describe('fleetTile', () => {
   it('colours each pCPU by the VM whose vCPU is on it now, a vCPU that ran beating a stale one', () => {

@@ -1,30 +1,13 @@
 // The fleet view's tiles (SPEC "Views", fleet): per host its topology in miniature coloured by the
 // VM on each pCPU now, violation counts and the age of its last frame. Built from each host's
 // latest snapshot; sorting, filtering and search are pure so the page and its tests share them.
-import type { Severity, Snapshot, ViolationKind } from '../model/snapshot';
+import type { FleetTile } from '../api/fleet';
+import type { Snapshot } from '../model/snapshot';
 import { orderCpus } from '../heatmap/timeline-cells';
 import { worstSeverity } from './violation-order';
 import { isStale } from './format';
 
-export interface FleetTile {
-  readonly host: string;
-  readonly lastSeen: number; // epoch ms of the newest frame
-  readonly intervalMs: number | null;
-  readonly vms: readonly string[]; // names, ascending
-  readonly vcpus: number;
-  readonly violations: number;
-  readonly critical: number; // violations of severity critical
-  readonly warnings: number; // violations of severity warning
-  readonly worst: Severity | null;
-  readonly kinds: readonly ViolationKind[]; // distinct, ascending
-  /** Miniature rows (one per socket and NUMA node): the number of pCPUs in each, in topology order. */
-  readonly rows: readonly number[];
-  /** Per pCPU in topology order: index into `vms` of the VM whose vCPU is on it now, or -1. */
-  readonly cells: readonly number[];
-  /** Per pCPU in topology order: 1 when a violation names that pCPU. */
-  readonly marks: readonly (0 | 1)[];
-  readonly cpuIds: readonly number[]; // pCPU id of each cell
-}
+export type { FleetTile };
 
 interface Miniature {
   readonly order: readonly number[]; // pCPU ids in topology order

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { History } from '../server/store/store';
+import type { History } from '../api/history';
 import { csvField, exportFileName, historyCsv, historyJson } from './history-export';
 
 const full: History = {

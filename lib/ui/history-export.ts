@@ -1,7 +1,7 @@
 // The window on screen as a file: the history the page holds (GET /api/v1/hosts/{host}/history
 // with the live frames appended), as CSV (one row per tick and thread that existed then) or as
 // the History JSON of docs/api.md. Pure: the page hands over what it has and saves the text.
-import type { History } from '../server/store/store';
+import type { History } from '../api/history';
 
 const CSV_HEADER = ['time', 'at_ms', 'vm', 'pid', 'tid', 'role', 'vcpu', 'thread', 'pcpu', 'ran', 'share'];
 

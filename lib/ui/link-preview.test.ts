@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
 import { formatWindow, linkPath, linkPreview, previewImagePath } from './link-preview';
-import { snapshot, vm } from './test-snapshots';
+import { snapshot, vm } from '../../test/support/view-snapshots';
 
 const T = Date.UTC(2026, 10, 24, 16, 15, 0);
 

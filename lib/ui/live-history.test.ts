@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appendSnapshot, liveHistory } from './live-history';
-import { snapshot, vm } from './test-snapshots';
-import type { History } from '../server/store/store';
+import { snapshot, vm } from '../../test/support/view-snapshots';
+import type { History } from '../api/history';
 
 function empty(host: string): History {
   return { host, from: 0, to: 0, stepMs: null, ticks: [], threads: [], pcpu: [], ran: [], share: null, violations: [] };

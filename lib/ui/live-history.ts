@@ -3,7 +3,7 @@
 // dropped, so a renderer can keep what it drew for the columns that stay (tick i of the history is
 // column base + i); `epoch` changes when the history is replaced wholesale and all must be redrawn.
 import type { Snapshot, Violation } from '../model/snapshot';
-import type { History, HistoryThread } from '../server/store/store';
+import type { History, HistoryThread } from '../api/history';
 import { toTick, type CompactTick } from '../wire/compact-tick';
 import { historyColumn } from '../wire/history-column';
 import type { StructureBody } from '../wire/structure-body';

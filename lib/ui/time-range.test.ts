@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRange, refreshEvery, resolutionText, stepForWindow } from './time-range';
+import { liveWindowText, parseRange, refreshEvery, resolutionText, stepForWindow } from './time-range';
 
 describe('time ranges', () => {
   it('reads the presets from the URL; the live 15 minutes and unknown values are no preset', () => {
@@ -30,5 +30,11 @@ describe('time ranges', () => {
   it('refreshes a following range every bucket, at least every 10 s', () => {
     expect(refreshEvery({ key: '1h', label: '', ms: 1, stepMs: 10_000 })).toBe(10_000);
     expect(refreshEvery({ key: '7d', label: '', ms: 1, stepMs: 1_800_000 })).toBe(1_800_000);
+  });
+  it('says the server\'s live window as it is configured', () => {
+    expect(liveWindowText(15 * 60_000)).toEqual({ label: '15 min', words: '15 minutes' });
+    expect(liveWindowText(60_000)).toEqual({ label: '1 min', words: '1 minute' });
+    expect(liveWindowText(2 * 3_600_000)).toEqual({ label: '2 h', words: '2 hours' });
+    expect(liveWindowText(90_000)).toEqual({ label: '90 s', words: '90 seconds' });
   });
 });

@@ -55,6 +55,12 @@ function duration(ms: number): string {
   return `${Math.round(ms / 1000)} s`;
 }
 
+/** The server's live window as the range buttons say it ("15 min") and as a sentence does ("15 minutes"). */
+export function liveWindowText(ms: number): { readonly label: string; readonly words: string } {
+  const [n, unit] = ms % HOUR === 0 ? [ms / HOUR, 'hour'] : ms % MIN === 0 ? [ms / MIN, 'minute'] : [Math.round(ms / 1000), 'second'];
+  return { label: duration(ms), words: `${n} ${unit}${n === 1 ? '' : 's'}` };
+}
+
 /** What resolution a history answer has, as the page says it: the store's answer, not the request. */
 export function resolutionText(stepMs: number | null): string {
   if (stepMs === null) return 'full resolution: one column per frame';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { frozenWindow, historyWindow, hostPath, LIVE_WINDOW_MS, parseViewState, viewQuery, vmPath } from './url-state';
+import { frozenWindow, historyWindow, hostPath, parseViewState, viewQuery, vmPath } from './url-state';
+
+const LIVE_WINDOW_MS = 20 * 60_000; // as a server with VCPUMAP_LIVE_WINDOW_MINUTES=20 gives it
 
 describe('view state in the URL', () => {
   it('is live without from/to, absolute with both', () => {
@@ -44,7 +46,7 @@ describe('view state in the URL', () => {
   });
 
   it('asks for the last live window when live', () => {
-    expect(historyWindow({ window: null, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null }, 10_000_000)).toEqual({ from: 10_000_000 - LIVE_WINDOW_MS, to: 10_000_000 });
+    expect(historyWindow({ window: null, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null }, 10_000_000, LIVE_WINDOW_MS)).toEqual({ from: 10_000_000 - LIVE_WINDOW_MS, to: 10_000_000 });
   });
 });
 
@@ -56,16 +58,16 @@ describe('range presets in the URL', () => {
     expect(parseViewState(new URLSearchParams('range=6h&from=1000&to=2000')).range).toBeUndefined();
     expect(parseViewState(new URLSearchParams('range=15m')).range).toBeUndefined();
     expect(parseViewState(new URLSearchParams('range=2y')).range).toBeUndefined();
-    expect(historyWindow(s, 100_000_000)).toEqual({ from: 100_000_000 - 6 * 3_600_000, to: 100_000_000 });
+    expect(historyWindow(s, 100_000_000, LIVE_WINDOW_MS)).toEqual({ from: 100_000_000 - 6 * 3_600_000, to: 100_000_000 });
   });
 });
 
 describe('frozenWindow', () => {
   it('keeps an absolute window, freezes a range as fetched and the live window around its ticks', () => {
     const w = { from: 1000, to: 2000 };
-    expect(frozenWindow({ window: w, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null }, null, 5000)).toBe(w);
-    expect(frozenWindow({ window: null, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null, range: '6h' }, { from: 10, to: 20, ticks: [12] }, 5000)).toEqual({ from: 10, to: 20 });
-    expect(frozenWindow({ window: null, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null }, { from: 0, to: 9000, ticks: [3000, 8000] }, 9000)).toEqual({ from: 3000, to: 9000 });
-    expect(frozenWindow({ window: null, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null }, null, LIVE_WINDOW_MS + 5)).toEqual({ from: 5, to: LIVE_WINDOW_MS + 1005 });
+    expect(frozenWindow({ window: w, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null }, null, 5000, LIVE_WINDOW_MS)).toBe(w);
+    expect(frozenWindow({ window: null, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null, range: '6h' }, { from: 10, to: 20, ticks: [12] }, 5000, LIVE_WINDOW_MS)).toEqual({ from: 10, to: 20 });
+    expect(frozenWindow({ window: null, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null }, { from: 0, to: 9000, ticks: [3000, 8000] }, 9000, LIVE_WINDOW_MS)).toEqual({ from: 3000, to: 9000 });
+    expect(frozenWindow({ window: null, cpu: null, vcpu: null, vm: null, color: 'vm', zoom: null }, null, LIVE_WINDOW_MS + 5, LIVE_WINDOW_MS)).toEqual({ from: 5, to: LIVE_WINDOW_MS + 1005 });
   });
 });

@@ -6,11 +6,9 @@ import { parseRange, type RangeKey } from './time-range';
 
 /** The longest window a view asks the history API for. */
 export const MAX_WINDOW_MS = 31 * 24 * 3600_000;
-/** The default live window: the server's live window. */
-export const LIVE_WINDOW_MS = 15 * 60_000;
 
 export interface ViewState {
-  /** Absolute window in epoch ms, or null for live (the last LIVE_WINDOW_MS, following new frames). */
+  /** Absolute window in epoch ms, or null for live (the server's live window, following new frames). */
   readonly window: { readonly from: number; readonly to: number } | null;
   /** Selected pCPU (host view), or null. */
   readonly cpu: number | null;
@@ -22,7 +20,7 @@ export interface ViewState {
   readonly color: ColorMode;
   /** The heatmap's zoomed span inside the window (epoch ms, [from, to)), or null for the whole window. */
   readonly zoom: { readonly from: number; readonly to: number } | null;
-  /** A range preset that follows the present (`range=6h`), when `window` is null; absent: the live 15 minutes. */
+  /** A range preset that follows the present (`range=6h`), when `window` is null; absent: the live window. */
   readonly range?: RangeKey;
 }
 
@@ -100,11 +98,14 @@ export function vmPath(host: string, vm: string): string {
   return `${hostPath(host)}/vms/${encodeURIComponent(vm)}`;
 }
 
-/** The history window to fetch for a view at time `now` (a range or the live window end at `now`). */
-export function historyWindow(state: ViewState, now: number): { from: number; to: number } {
+/**
+ * The history window to fetch for a view at time `now` (a range or the live window end at `now`);
+ * `liveWindowMs` is the server's live window (VCPUMAP_LIVE_WINDOW_MINUTES), as the page was given it.
+ */
+export function historyWindow(state: ViewState, now: number, liveWindowMs: number): { from: number; to: number } {
   if (state.window !== null) return state.window;
   const range = parseRange(state.range ?? null);
-  return { from: now - (range?.ms ?? LIVE_WINDOW_MS), to: now };
+  return { from: now - (range?.ms ?? liveWindowMs), to: now };
 }
 
 /** A path segment as the router hands it over: decoded once, kept as-is when it is not valid percent-encoding. */
@@ -120,10 +121,15 @@ export function decodeSegment(segment: string): string {
  * The absolute window "Share" freezes a view to: its own when it has one; a range's as last
  * fetched; the live window from its first tick to just after its last.
  */
-export function frozenWindow(state: ViewState, shown: { readonly from: number; readonly to: number; readonly ticks: readonly number[] } | null, at: number): { from: number; to: number } {
+export function frozenWindow(
+  state: ViewState,
+  shown: { readonly from: number; readonly to: number; readonly ticks: readonly number[] } | null,
+  at: number,
+  liveWindowMs: number,
+): { from: number; to: number } {
   if (state.window !== null) return state.window;
   const range = parseRange(state.range ?? null);
   if (range !== null) return { from: shown?.from ?? at - range.ms, to: shown?.to ?? at };
   const t = shown?.ticks ?? [];
-  return { from: t[0] ?? at - LIVE_WINDOW_MS, to: (t[t.length - 1] ?? at) + 1000 };
+  return { from: t[0] ?? at - liveWindowMs, to: (t[t.length - 1] ?? at) + 1000 };
 }

@@ -4,7 +4,8 @@ import type { Severity, Violation } from '../model/snapshot';
 
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, warning: 1, info: 2 };
 
-export function compareViolations(a: Violation, b: Violation): number {
+/** The violations table's order (not the contract's, lib/model/violations): most severe, then longest-standing. */
+function tableOrder(a: Violation, b: Violation): number {
   return (
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
     a.since - b.since ||
@@ -14,7 +15,7 @@ export function compareViolations(a: Violation, b: Violation): number {
 }
 
 export function sortViolations<V extends Violation>(list: readonly V[]): V[] {
-  return [...list].sort(compareViolations);
+  return [...list].sort(tableOrder);
 }
 
 /** The worst severity of a list, or null when it is empty. */

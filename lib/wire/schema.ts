@@ -34,13 +34,13 @@ const int = (minimum: number, maximum: number, errorMessage = `expected an integ
   Type.Integer({ minimum, maximum, errorMessage });
 
 /** `schema` or null; one JSON Schema node (`type: [T, "null"]`), so errors point at the value itself. */
-function nullable<S extends TSchema>(schema: S, errorMessage: ErrorMessage): TUnsafe<Static<S> | null> {
+export function nullable<S extends TSchema>(schema: S, errorMessage: ErrorMessage): TUnsafe<Static<S> | null> {
   const type: unknown = Reflect.get(schema, 'type');
   return Type.Unsafe<Static<S> | null>({ ...schema, type: [type, 'null'], errorMessage });
 }
 
 /** One of `values` (strings). */
-const oneOf = <const V extends readonly string[]>(values: V) =>
+export const oneOf = <const V extends readonly string[]>(values: V) =>
   Type.Unsafe<V[number]>({ type: 'string', enum: [...values], errorMessage: `expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}` });
 
 const array = <S extends TSchema>(items: S, maxItems: number, what = 'entries') =>
@@ -86,8 +86,8 @@ const staticCpu = {
   isolated: Type.Boolean({ errorMessage: 'expected boolean' }),
 };
 // Exact mode (docs/api.md "Exact mode"): the interval's figures from the scheduler's trace.
-const residency = array(object({ pcpu: cpu, ns: count, switchIns: count }), MAX_CPU + 1);
-const wakeLatencyNs = nullable(object({ p50: count, p99: count, max: count, count }), 'expected { p50, p99, max, count } or null');
+export const residency = array(object({ pcpu: cpu, ns: count, switchIns: count }), MAX_CPU + 1);
+export const wakeLatencyNs = nullable(object({ p50: count, p99: count, max: count, count }), 'expected { p50, p99, max, count } or null');
 const otherTask = object({
   pid: nullable(tid, 'expected an integer from 1 to 2147483648 or null'),
   tid: int(0, 2 ** 31),
@@ -98,7 +98,7 @@ const otherTask = object({
   vm: Type.Optional(name),
 });
 const irq = object({ irq: string(32, 1), name: string(512), count });
-const cpuExact = {
+export const cpuExact = {
   others: Type.Optional(array(otherTask, 256, 'tasks')),
   othersRest: Type.Optional(object({ tasks: count, ns: count })),
   irqs: Type.Optional(array(irq, 4096, 'IRQs')),

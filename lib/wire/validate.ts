@@ -17,13 +17,13 @@ export class FieldError extends Error {
   }
 }
 
-interface Compiled<T> {
+export interface Compiled<T> {
   /** `v` as T, or FieldError naming the first bad field under `path` ("" for the body itself). */
   parse(v: unknown, path: string): T;
   check(v: unknown): v is T;
 }
 
-function compile<S extends TSchema, T>(schema: S): Compiled<T> {
+export function compile<S extends TSchema, T>(schema: S): Compiled<T> {
   const validator = Compile(schema);
   const check = (v: unknown): v is T => validator.Check(v);
   return {

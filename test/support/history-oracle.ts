@@ -2,7 +2,7 @@
 // no store: each frame's column from historyColumn, the function the store and the dashboard
 // use), and a comparison that does not depend on column order.
 import type { Snapshot, Violation } from '../../lib/model/snapshot';
-import type { History } from '../../lib/server/store/store';
+import type { History } from '../../lib/api/history';
 import { toTick } from '../../lib/wire/compact-tick';
 import { historyColumn } from '../../lib/wire/history-column';
 

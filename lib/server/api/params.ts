@@ -28,9 +28,10 @@ export function parseStep(value: string | null): number | undefined {
 
 const MAX_WINDOW_MS = 31 * 86_400_000;
 
-export function parseWindow(params: URLSearchParams, now: number): { from: number; to: number; stepMs: number | undefined } {
+/** `from`, `to` and `step`; without `from` the window is the last `defaultMs` (the server's live window). */
+export function parseWindow(params: URLSearchParams, now: number, defaultMs: number): { from: number; to: number; stepMs: number | undefined } {
   const to = parseTime('to', params.get('to')) ?? now;
-  const from = parseTime('from', params.get('from')) ?? to - 15 * 60_000;
+  const from = parseTime('from', params.get('from')) ?? to - defaultMs;
   if (from >= to) throw new HttpError(400, `from (${from}) must be before to (${to})`);
   if (to - from > MAX_WINDOW_MS) throw new HttpError(400, 'window longer than 31 days: narrow from/to');
   return { from, to, stepMs: parseStep(params.get('step')) };

@@ -1,4 +1,5 @@
 // GET handlers of the read API. Each parses its parameters, asks the store once, and answers.
+import type { VmReply } from '../../api/hosts';
 import { errorResponse, HttpError } from '../http-errors';
 import { getRuntime, type Runtime } from '../runtime';
 import { parseTime, parseWindow, pathName } from './params';
@@ -39,7 +40,7 @@ export function getSnapshot(req: Request, hostParam: string): Promise<Response> 
 export function getHistory(req: Request, hostParam: string): Promise<Response> {
   return guarded(req, async (rt, url) => {
     const host = pathName('host', hostParam);
-    const { from, to, stepMs } = parseWindow(url.searchParams, Date.now());
+    const { from, to, stepMs } = parseWindow(url.searchParams, Date.now(), rt.config.liveWindowMs);
     const c = url.searchParams.get('counters');
     if (c !== null && c !== '1' && c !== '0') throw new HttpError(400, `counters=${JSON.stringify(c)}: expected 1 or 0`);
     return rt.store.history(host, from, to, stepMs, { counters: c === '1' });
@@ -54,12 +55,8 @@ export function getVm(req: Request, hostParam: string, vmParam: string): Promise
     const snap = at === null ? await rt.store.latest(host) : await rt.store.nearest(host, at);
     const vm = snap?.vms.find((v) => v.name === name);
     if (!snap || !vm) throw new HttpError(404, `no VM ${JSON.stringify(name)} on host ${JSON.stringify(host)}`);
-    return {
-      host,
-      at: snap.at,
-      vm,
-      violations: snap.violations.filter((v) => v.vms.includes(name)),
-    };
+    const reply: VmReply = { host, at: snap.at, vm, violations: snap.violations.filter((v) => v.vms.includes(name)) };
+    return reply;
   });
 }
 

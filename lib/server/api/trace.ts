@@ -26,7 +26,7 @@ export async function getTrace(req: Request, hostParam: string): Promise<Respons
     requireViewer(req, rt);
     const host = pathName('host', hostParam);
     const url = new URL(req.url);
-    const { from, to } = parseWindow(url.searchParams, Date.now());
+    const { from, to } = parseWindow(url.searchParams, Date.now(), rt.config.liveWindowMs);
     const hub = traceHub();
     const local = hub.localProvider(host);
     let answer: TraceAnswer | null;

@@ -1,5 +1,7 @@
 // Read access: open unless VCPUMAP_VIEWER_TOKEN is set; then a bearer token, a `token` query
-// parameter (for EventSource, which cannot send headers) or the vcpumap_token cookie.
+// parameter (for EventSource, which cannot send headers, and for links) or the vcpumap_token
+// cookie. The one rule of every reader: the read API, the stream, the preview image and the pages
+// (lib/server/page-access.ts).
 import { bearerToken, viewerAllowed } from '../auth';
 import { HttpError } from '../http-errors';
 import { decodeSegment } from '../../ui/url-state';
@@ -23,8 +25,13 @@ export function presentedToken(src: TokenSource): string | null {
   return bearerToken(src.header('authorization')) ?? url.searchParams.get('token') ?? cookie;
 }
 
+/** Whether what `src` presents opens the read side of a server configured with `config`. */
+export function viewerMayRead(config: { readonly viewerToken: string | undefined }, src: TokenSource): boolean {
+  return viewerAllowed(config.viewerToken, presentedToken(src));
+}
+
 export function requireViewer(req: Request | TokenSource, rt: Runtime): void {
-  if (!viewerAllowed(rt.config.viewerToken, presentedToken(req instanceof Request ? webTokenSource(req) : req))) {
+  if (!viewerMayRead(rt.config, req instanceof Request ? webTokenSource(req) : req)) {
     throw new HttpError(401, 'this server needs a viewer token: send Authorization: Bearer <token> or ?token=');
   }
 }

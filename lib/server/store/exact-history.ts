@@ -6,7 +6,7 @@
 // count-weighted median of the ticks' p50, at most MAX_OTHERS tasks per pCPU with the rest summed
 // in othersRest. Pure: history.ts feeds it decoded records.
 import type { SnapshotCpu, SnapshotIrq, SnapshotOtherTask, SnapshotResidency, SnapshotWakeLatency } from '../../model/snapshot';
-import type { History } from './store';
+import type { History } from '../../api/history';
 import type { Structure } from './structure';
 import type { TickRecord } from './tick-codec';
 

@@ -5,7 +5,7 @@ import { assembleHistory, MAX_COLUMNS, resolveViolations } from './history';
 import { byThreadKey, expectedHistory } from '../../../test/support/history-oracle';
 import type { TickView } from './live-window';
 import { hostFrames } from '../../../test/support/snapshot-factory';
-import type { History } from './store';
+import type { History } from '../../api/history';
 import { StoreRequestError } from './store-errors';
 
 function historyOf(frames: readonly Snapshot[], from: number, to: number, stepMs: number | null): History {

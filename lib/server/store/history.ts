@@ -1,9 +1,10 @@
 // Assembles a History from stored ticks (full resolution) and per-minute residency. Pure: the
 // store gathers the ticks (live window or database) and the minutes, this file only shapes them.
-import type { Violation, ViolationKind } from '../../model/snapshot';
+import type { Violation } from '../../model/snapshot';
+import { compareViolations } from '../../model/violations';
 import type { TickView } from './live-window';
 import { noteViolation, type ResidencyMinute, type ViolationSeen } from './residency';
-import type { History, HistoryThread } from './store';
+import type { History, HistoryThread } from '../../api/history';
 import { StoreRequestError } from './store-errors';
 import type { PlacedThread, Structure } from './structure';
 import { decodePlacement, decodeRecord, newPlacement, type Placement, type TickViolation } from './tick-codec';
@@ -50,32 +51,6 @@ export function resolveViolations(refs: ReadonlyMap<number, ViolationSeen>, body
     if (!prev || v.lastSeen >= prev.lastSeen) byId.set(v.id, v);
   }
   return [...byId.values()].sort(compareViolations);
-}
-
-const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
-const KIND_RANK: Record<ViolationKind, number> = {
-  'off-pin': 0,
-  'affinity-drift': 1,
-  'unpinned-vcpu': 2,
-  'shared-dedicated': 3,
-  'emulator-overlap': 4,
-  'smt-sibling-shared': 5,
-  'numa-split': 6,
-  'isolation-mismatch': 7,
-  overcommit: 8,
-  intruder: 9,
-  'irq-on-dedicated': 10,
-  'sched-policy-drift': 11,
-};
-
-export function compareViolations(a: Violation, b: Violation): number {
-  return (
-    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-    KIND_RANK[a.kind] - KIND_RANK[b.kind] ||
-    compareText(a.vm, b.vm) ||
-    (a.vcpu ?? -1) - (b.vcpu ?? -1) ||
-    compareText(a.id, b.id)
-  );
 }
 
 function compareText(a: string, b: string): number {

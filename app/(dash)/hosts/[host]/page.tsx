@@ -3,7 +3,8 @@ import { PreloadHistory } from '@/components/preload-history';
 import { TokenGate } from '@/components/token-gate';
 import { checkPageAccess } from '@/lib/server/page-access';
 import { previewMetadata } from '@/lib/server/preview/preview-metadata';
-import { loadSnapshot } from '@/lib/server/views';
+import { LiveWindowProvider } from '@/components/live-window';
+import { liveWindowMs, loadSnapshot } from '@/lib/server/views';
 import { decodeSegment, parseViewState } from '@/lib/ui/url-state';
 
 export const dynamic = 'force-dynamic';
@@ -35,9 +36,9 @@ export default async function HostPage({ params, searchParams }: Props) {
   }
   const now = Date.now();
   return (
-    <>
+    <LiveWindowProvider ms={await liveWindowMs()}>
       <PreloadHistory host={host} view={view} now={now} />
       <HostView host={host} initialSnapshot={snapshot} initialNow={now} />
-    </>
+    </LiveWindowProvider>
   );
 }

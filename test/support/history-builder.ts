@@ -1,7 +1,7 @@
 // Builders for hand-made History values in the heatmap tests. Not used by production code.
-import type { History, HistoryThread } from '../server/store/store';
-import type { Violation } from '../model/snapshot';
-import type { TopologyCpu } from './timeline-cells';
+import type { History, HistoryThread } from '../../lib/api/history';
+import type { Violation } from '../../lib/model/snapshot';
+import type { TopologyCpu } from '../../lib/heatmap/timeline-cells';
 
 export const T0 = 1_700_000_000_000;
 export const TICK_MS = 1000;
@@ -77,4 +77,4 @@ export function topology(sockets: number, coresPerSocket: number, smt = 1): Topo
 }
 
 /** A deterministic pseudo-random generator for synthetic data. */
-export { mulberry32 as rng } from '../random/mulberry32';
+export { mulberry32 as rng } from '../../lib/random/mulberry32';

@@ -1,5 +1,5 @@
 // Hand-made Snapshots for the view tests. Not used by production code.
-import type { Snapshot, SnapshotVm } from '../model/snapshot';
+import type { Snapshot, SnapshotVm } from '../../lib/model/snapshot';
 
 export interface VcpuSpec {
   readonly pcpu: number;
