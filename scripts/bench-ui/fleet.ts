@@ -16,7 +16,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { startFleetServer } from '../../test/support/fleet-server';
 import { FleetPusher, pushEvery } from '../../test/support/fleet-pusher';
-import { median, ms, pct } from './stats';
+import { load, median, ms, pct } from './stats';
 
 const HOSTS = Number(process.env.BENCH_FLEET_HOSTS ?? 2000);
 const INTERVAL_S = Number(process.env.BENCH_FLEET_INTERVAL_S ?? 5);
@@ -167,14 +167,15 @@ export async function benchFleet(o: FleetBenchOptions): Promise<void> {
         first.push(t.ready);
         html.push(t.html);
       }
+      const loadFirst = load();
       const live = await measureLive(page, tileSel, o.liveSeconds);
       const longest = live.longTasks.length === 0 ? 0 : Math.max(...live.longTasks);
       console.log(`${name}:`);
-      console.log(`  time to first render, ${o.loads} loads: median ${ms(median(first))} [${first.map((x) => x.toFixed(0)).join(', ')}] (HTML done at ${ms(median(html))})   target < 1500 ms`);
+      console.log(`  time to first render, ${o.loads} loads: median ${ms(median(first))} [${first.map((x) => x.toFixed(0)).join(', ')}] (HTML done at ${ms(median(html))})   target < 1500 ms   ${loadFirst}`);
       console.log(`  frame time while live (${live.frames.length} frames): median ${ms(median(live.frames))}, p95 ${ms(pct(live.frames, 0.95))}, max ${ms(Math.max(...live.frames))}`);
       console.log(`  live update, event to commit (${live.updates.length} updates): median ${ms(median(live.updates))}, p95 ${ms(pct(live.updates, 0.95))}, max ${ms(Math.max(...live.updates))}`);
       console.log(`  tiles touched per update: median ${median(live.touched)}, max ${Math.max(0, ...live.touched)}; tiles in the DOM: ${live.rendered} for ${HOSTS} hosts`);
-      console.log(`  long tasks (> 50 ms) while live for ${o.liveSeconds} s: ${live.longTasks.length}, longest ${live.longTasks.length === 0 ? 'none' : ms(longest)}   target none`);
+      console.log(`  long tasks (> 50 ms) while live for ${o.liveSeconds} s: ${live.longTasks.length}, longest ${live.longTasks.length === 0 ? 'none' : ms(longest)}   target none (no task over 50 ms)   ${load()}`);
       if (errors.length > 0) console.log(`  browser errors: ${errors.slice(0, 3).join(' | ')}`);
       await page.close();
     }
