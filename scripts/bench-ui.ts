@@ -18,6 +18,7 @@ import { pushFrames } from '../test/integration/helpers/push-frames';
 import { startServer } from '../test/integration/helpers/server';
 import { benchFleet } from './bench-ui/fleet';
 import { load, median, ms, pct } from './bench-ui/stats';
+import { TaskTrace, taskText } from './bench-ui/task-trace';
 import { SyntheticHost, VCPUS_PER_VM, VMS } from './bench-ui/synthetic-host';
 
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
@@ -182,7 +183,10 @@ async function main(): Promise<void> {
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
     }
+    // The profile's own trace (BENCH_PROFILE) or one of the tasks' CPU time.
+    const taskTrace = cdp === null ? await TaskTrace.start(page) : null;
     await page.waitForTimeout(LIVE_SECONDS * 1000);
+    const traced = taskTrace === null ? null : await taskTrace.stop();
     if (cdp !== null) {
       printProfile((await cdp.send('Profiler.stop')).profile);
       await printTrace(cdp);
@@ -217,6 +221,7 @@ async function main(): Promise<void> {
     console.log(
       `long tasks (> 50 ms) while live for ${LIVE_SECONDS} s: ${liveStats.longTasks.length}, longest ${liveStats.longTasks.length === 0 ? 'none' : ms(longest)}   target none   ${load()}`,
     );
+    if (traced !== null) console.log(`  ${taskText(traced)}`);
     console.log(`columns on the heatmap at the end: ${cols}`);
     console.log('first-load JavaScript (script resources of a fresh load; over the wire / decoded):');
     for (const [name, js] of [
