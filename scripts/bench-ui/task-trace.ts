@@ -42,7 +42,7 @@ export class TaskTrace {
   static async start(page: Page): Promise<TaskTrace> {
     const cdp = await page.context().newCDPSession(page);
     const t = new TaskTrace(cdp);
-    await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['devtools.timeline'], enableSampling: false } });
+    await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline'], enableSampling: false } });
     return t;
   }
 
