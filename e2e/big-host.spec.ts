@@ -51,6 +51,8 @@ const timeline = (page: Page) => page.locator('[data-testid=host-timeline] canva
 async function openHost(page: Page, query = ''): Promise<void> {
   await page.goto(hostUrl() + query);
   await expect(timeline(page)).toHaveAttribute('data-drawn-columns', /[1-9]/, { timeout: 30_000 });
+  // The matrix is drawn once the timeline is.
+  await expect(page.locator('[data-testid=vcpu-matrix] canvas')).toHaveAttribute('data-drawn', /[1-9]/, { timeout: 15_000 });
 }
 
 function hex(c: string): [number, number, number] {

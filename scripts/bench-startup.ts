@@ -8,7 +8,7 @@
 // filled once, kept between runs).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { hostFrames } from '../test/support/snapshot-factory';
 import { openStore } from '../lib/server/store/store';
@@ -110,7 +110,8 @@ export async function startupFigures(): Promise<StartupFigures> {
   const f = await timeToReady(dir);
   console.log(
     `start-up with ${(f.dataBytes / 1e9).toFixed(2)} GB: first answer ${f.firstAnswerMs.toFixed(0)} ms, ` +
-      `ready ${f.readyMs.toFixed(0)} ms (target < 5000 ms); ${f.startingAnswers} "starting" answers meanwhile, the slowest ${f.slowestStartingMs.toFixed(0)} ms`,
+      `ready ${f.readyMs.toFixed(0)} ms (target < 5000 ms); ${f.startingAnswers} "starting" answers meanwhile, the slowest ${f.slowestStartingMs.toFixed(0)} ms   ` +
+      `load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
   );
   return f;
 }

@@ -68,7 +68,12 @@ export interface HeatCanvasProps {
   /** A dragged window, as history tick indexes [x0, x1). */
   readonly onBrush?: (x0: number, x1: number) => void;
   readonly onSelectRow?: (row: number) => void;
+  /** Every column of the first history is drawn (once per mount: what waits for the heatmap may start). */
+  readonly onDrawn?: () => void;
 }
+
+/** Main-thread ms a full redraw may spend drawing chunks in one animation frame (then it yields). */
+const FRAME_BUDGET_MS = 12;
 
 /** Wait this long after the last zoom or pan before reporting it (the URL is written once). */
 const ZOOM_REPORT_MS = 250;
@@ -148,11 +153,15 @@ export function HeatCanvas(props: HeatCanvasProps) {
     const target = base + history.ticks.length;
     const t0 = performance.now();
     if (ring.drawnTo < base) ring.drawnTo = base;
-    const to = Math.min(target, ring.drawnTo + chunkColumns(ring.config.rows));
-    const incremental = firstDoneRef.current && to > ring.drawnTo;
-    if (to > ring.drawnTo) {
+    const incremental = firstDoneRef.current && target > ring.drawnTo;
+    if (!firstDoneRef.current && performance.getEntriesByName('vcpumap:heatmap-start', 'mark').length === 0) performance.mark('vcpumap:heatmap-start');
+    // Chunks until the frame's budget is spent, then one blit: a full redraw of a big host takes
+    // a few frames and copies the view once per frame, not once per chunk.
+    while (ring.drawnTo < target) {
+      const to = Math.min(target, ring.drawnTo + chunkColumns(ring.config.rows));
       ring.drawColumns(p.geometry, history, base, ring.drawnTo, to);
       ring.drawnTo = to;
+      if (performance.now() - t0 >= FRAME_BUDGET_MS) break;
     }
     blit();
     const t1 = performance.now();
@@ -163,6 +172,7 @@ export function HeatCanvas(props: HeatCanvasProps) {
     if (!firstDoneRef.current) {
       firstDoneRef.current = true;
       performance.mark('vcpumap:heatmap-ready');
+      p.onDrawn?.();
     } else if (incremental) {
       performance.measure('vcpumap:heatmap-redraw', { start: t0, end: t1 });
     }

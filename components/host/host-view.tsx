@@ -2,7 +2,7 @@
 // The host view: violations first, then the legend, the topology grid, the timeline heatmap, the
 // vCPU x pCPU matrix and the VMs. State (window, selected pCPU, chosen VM, colouring, zoom) is in
 // the URL; Escape clears the selection (the chosen VM and the pCPU).
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
 import { formatAgo, isStale } from '@/lib/ui/format';
 import type { ColorMode } from '@/lib/ui/url-state';
@@ -31,12 +31,26 @@ function Section({ title, children, testId }: { readonly title: string; readonly
   );
 }
 
+const MATRIX_WAIT_MS = 3000;
+
 export function HostView({ host, initialSnapshot, initialNow }: { readonly host: string; readonly initialSnapshot: Snapshot; readonly initialNow: number }) {
   const formatTime = useFormatTime();
   const [view, setViewUrl] = useViewState();
   const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow);
   const now = useNow(initialNow);
   const stale = view.window === null && isStale(snapshot.at, now, snapshot.intervalMs);
+
+  // The matrix waits for the timeline's first full draw: on a big host both are hundreds of
+  // thousands of cells, and the heatmap is what the page is opened for. Shown anyway after
+  // MATRIX_WAIT_MS (a timeline that cannot draw, or a history of no ticks, keeps nothing waiting).
+  const [timelineDrawn, setTimelineDrawn] = useState(false);
+  const onTimelineDrawn = useCallback(() => setTimelineDrawn(true), []);
+  const hasLive = live !== null;
+  useEffect(() => {
+    if (timelineDrawn || !hasLive) return;
+    const t = setTimeout(() => setTimelineDrawn(true), MATRIX_WAIT_MS);
+    return () => clearTimeout(t);
+  }, [timelineDrawn, hasLive]);
 
   const viewRef = useRef(view);
   viewRef.current = view;
@@ -130,12 +144,19 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
             colorMode={view.color}
             zoom={view.zoom}
             onZoom={setZoom}
+            onDrawn={onTimelineDrawn}
           />
         )}
       </Section>
 
       <Section title="vCPU × pCPU: share of the window" testId="matrix">
-        {live !== null && live.history.ticks.length > 0 ? <VcpuMatrixView live={live} snapshot={snapshot} chosenVm={view.vm} colorMode={view.color} /> : <p>No frames in this window.</p>}
+        {live === null || live.history.ticks.length === 0 ? (
+          <p>No frames in this window.</p>
+        ) : timelineDrawn ? (
+          <VcpuMatrixView live={live} snapshot={snapshot} chosenVm={view.vm} colorMode={view.color} />
+        ) : (
+          <p>Drawn once the timeline is.</p>
+        )}
       </Section>
 
       <Section title="VMs" testId="vms">

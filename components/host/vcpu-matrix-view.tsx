@@ -148,6 +148,8 @@ export function VcpuMatrixView({ live, snapshot, chosenVm = null, colorMode = 'v
       ctx.fillStyle = look.mark;
       ctx.fill(pinned);
     }
+    // For tests: the cells are on the canvas.
+    canvas.setAttribute('data-drawn', String(matrix.rows));
   }, [matrix, width, rowH, cellW, theme, order, groups, pinnedRows, chosenVm, colorMode]);
 
   return (

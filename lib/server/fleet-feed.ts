@@ -14,7 +14,7 @@ import { frameSnapshot, type Frame } from '../wire/frame';
 import type { HostSummary } from '../api/hosts';
 import type { FrameStore } from './store/store';
 import type { FleetTile, TilesEvent } from '../api/fleet';
-import { fleetTile } from '../ui/fleet-tiles';
+import { fleetTile, sameTileContent } from '../ui/fleet-tiles';
 
 export type { TilesEvent };
 
@@ -26,26 +26,6 @@ interface Entry {
 }
 
 type FeedStore = Pick<FrameStore, 'hosts' | 'latest'> & Partial<Pick<FrameStore, 'onFrame'>>;
-
-const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-
-/** True when two tiles of one host show the same thing (their ages aside). */
-export function sameTileContent(a: FleetTile, b: FleetTile): boolean {
-  return (
-    a.intervalMs === b.intervalMs &&
-    a.vcpus === b.vcpus &&
-    a.violations === b.violations &&
-    a.critical === b.critical &&
-    a.warnings === b.warnings &&
-    a.worst === b.worst &&
-    sameList(a.kinds, b.kinds) &&
-    sameList(a.vms, b.vms) &&
-    sameList(a.rows, b.rows) &&
-    sameList(a.cells, b.cells) &&
-    sameList(a.marks, b.marks) &&
-    sameList(a.cpuIds, b.cpuIds)
-  );
-}
 
 /** Refreshes run at most this often however many viewers ask (ms). */
 const REFRESH_MIN_MS = 250;

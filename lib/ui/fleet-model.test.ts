@@ -32,6 +32,18 @@ describe('applyTilesEvent', () => {
     expect(m2.list.map((t) => t.host)).toEqual(['b']);
   });
 
+  it("keeps the tiles it held that show the same thing when a reset or an update resends them", () => {
+    const m0 = fleetModel([a, b], 1000);
+    const a2 = { ...a, cells: [...a.cells] }; // the same content, parsed anew
+    const b2 = { ...b, critical: b.critical + 1 };
+    const m1 = applyTilesEvent(m0, { at: 2000, reset: true, tiles: [a2, b2], gone: [], order: ['a', 'b'], seen: [1000, 1000] });
+    expect(m1.list[0]).toBe(a);
+    expect(m1.list[1]).toBe(b2);
+    const m2 = applyTilesEvent(m1, { at: 3000, reset: false, tiles: [{ ...a, lastSeen: 2900 }], gone: [], seen: [100, 2000] });
+    expect(m2.list[0]?.cells).toBe(a.cells);
+    expect(m2.list[0]?.lastSeen).toBe(2900);
+  });
+
   it('never goes back in time when an older event arrives', () => {
     const m = applyTilesEvent(fleetModel([a], 5000), { at: 4000, reset: false, tiles: [], gone: [], seen: [3000] });
     expect(m.at).toBe(5000);

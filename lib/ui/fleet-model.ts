@@ -3,6 +3,7 @@
 // replaced only when its host changed, so views can skip the tiles that did not (a live update
 // must not redraw 2,000 of them); an age alone gives a shallow copy that keeps the tile's arrays.
 import type { FleetTile, TilesEvent } from '../api/fleet';
+import { sameTileContent } from './fleet-tiles';
 
 export type { TilesEvent };
 
@@ -35,7 +36,12 @@ export function fleetModel(tiles: readonly FleetTile[], at: number, of: number |
 export function applyTilesEvent(m: FleetModel, ev: TilesEvent): FleetModel {
   const byHost = new Map(ev.reset ? [] : m.byHost);
   for (const h of ev.gone) byHost.delete(h);
-  for (const t of ev.tiles) byHost.set(t.host, t);
+  // A tile that shows what the one held shows (the stream's first event after the page's own
+  // tiles, or after a reconnect) keeps the object held: its view is not rendered or drawn again.
+  for (const t of ev.tiles) {
+    const held = m.byHost.get(t.host);
+    byHost.set(t.host, held !== undefined && sameTileContent(held, t) ? (held.lastSeen === t.lastSeen ? held : { ...held, lastSeen: t.lastSeen }) : t);
+  }
   const order = ev.order ?? (ev.reset || ev.gone.length > 0 || byHost.size !== m.order.length ? [...byHost.keys()].sort(ascending) : m.order);
   const list: FleetTile[] = [];
   order.forEach((host, i) => {

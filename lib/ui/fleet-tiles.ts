@@ -99,6 +99,26 @@ export function fleetTile(s: Snapshot): FleetTile {
   };
 }
 
+const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** True when two tiles of one host show the same thing (their ages aside). */
+export function sameTileContent(a: FleetTile, b: FleetTile): boolean {
+  return (
+    a.intervalMs === b.intervalMs &&
+    a.vcpus === b.vcpus &&
+    a.violations === b.violations &&
+    a.critical === b.critical &&
+    a.warnings === b.warnings &&
+    a.worst === b.worst &&
+    sameList(a.kinds, b.kinds) &&
+    sameList(a.vms, b.vms) &&
+    sameList(a.rows, b.rows) &&
+    sameList(a.cells, b.cells) &&
+    sameList(a.marks, b.marks) &&
+    sameList(a.cpuIds, b.cpuIds)
+  );
+}
+
 export type FleetSort = 'violations' | 'host' | 'age' | 'vcpus';
 export type FleetFilter = 'all' | 'violations' | 'stale' | 'clean';
 export const FLEET_SORTS: readonly FleetSort[] = ['violations', 'host', 'age', 'vcpus'];

@@ -16,7 +16,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { startFleetServer } from '../../test/support/fleet-server';
 import { FleetPusher, pushEvery } from '../../test/support/fleet-pusher';
-import { median, ms, pct } from './stats';
+import { load, median, ms, pct } from './stats';
+import { TaskTrace, taskText, type TaskFigures } from './task-trace';
 
 const HOSTS = Number(process.env.BENCH_FLEET_HOSTS ?? 2000);
 const INTERVAL_S = Number(process.env.BENCH_FLEET_INTERVAL_S ?? 5);
@@ -71,6 +72,7 @@ interface LiveFigures {
   touched: number[];
   longTasks: number[];
   rendered: number;
+  trace: TaskFigures;
 }
 
 async function measureLive(page: Page, tileSelector: string, seconds: number): Promise<LiveFigures> {
@@ -106,8 +108,10 @@ async function measureLive(page: Page, tileSelector: string, seconds: number): P
     }).observe({ type: 'measure' });
     performance.clearMeasures('vcpumap:fleet-update');
   }, tileSelector);
+  const trace = await TaskTrace.start(page);
   await page.waitForTimeout(seconds * 1000);
-  return page.evaluate((sel) => {
+  const traced = await trace.stop();
+  const figures = await page.evaluate((sel) => {
     const b = (window as unknown as { __bench: { frames: number[]; longTasks: number[]; touched: number[] } }).__bench;
     return {
       frames: b.frames.slice(1),
@@ -117,6 +121,7 @@ async function measureLive(page: Page, tileSelector: string, seconds: number): P
       rendered: document.querySelectorAll(sel).length,
     };
   }, tileSelector);
+  return { ...figures, trace: traced };
 }
 
 export async function benchFleet(o: FleetBenchOptions): Promise<void> {
@@ -167,14 +172,16 @@ export async function benchFleet(o: FleetBenchOptions): Promise<void> {
         first.push(t.ready);
         html.push(t.html);
       }
+      const loadFirst = load();
       const live = await measureLive(page, tileSel, o.liveSeconds);
       const longest = live.longTasks.length === 0 ? 0 : Math.max(...live.longTasks);
       console.log(`${name}:`);
-      console.log(`  time to first render, ${o.loads} loads: median ${ms(median(first))} [${first.map((x) => x.toFixed(0)).join(', ')}] (HTML done at ${ms(median(html))})   target < 1500 ms`);
+      console.log(`  time to first render, ${o.loads} loads: median ${ms(median(first))} [${first.map((x) => x.toFixed(0)).join(', ')}] (HTML done at ${ms(median(html))})   target < 1500 ms   ${loadFirst}`);
       console.log(`  frame time while live (${live.frames.length} frames): median ${ms(median(live.frames))}, p95 ${ms(pct(live.frames, 0.95))}, max ${ms(Math.max(...live.frames))}`);
       console.log(`  live update, event to commit (${live.updates.length} updates): median ${ms(median(live.updates))}, p95 ${ms(pct(live.updates, 0.95))}, max ${ms(Math.max(...live.updates))}`);
       console.log(`  tiles touched per update: median ${median(live.touched)}, max ${Math.max(0, ...live.touched)}; tiles in the DOM: ${live.rendered} for ${HOSTS} hosts`);
-      console.log(`  long tasks (> 50 ms) while live for ${o.liveSeconds} s: ${live.longTasks.length}, longest ${live.longTasks.length === 0 ? 'none' : ms(longest)}   target none`);
+      console.log(`  long tasks (> 50 ms) while live for ${o.liveSeconds} s: ${live.longTasks.length}, longest ${live.longTasks.length === 0 ? 'none' : ms(longest)}   target none (no task over 50 ms)   ${load()}`);
+      console.log(`  ${taskText(live.trace)}   target none over 50 ms`);
       if (errors.length > 0) console.log(`  browser errors: ${errors.slice(0, 3).join(' | ')}`);
       await page.close();
     }

@@ -1,4 +1,5 @@
 // Figures of bench:ui: medians and percentiles of samples, and how they print.
+import { loadavg } from 'node:os';
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -14,3 +15,6 @@ export function pct(xs: readonly number[], p: number): number {
 }
 
 export const ms = (x: number): string => `${x.toFixed(1)} ms`;
+
+/** The 1, 5 and 15 minute load averages, to print beside a figure: on a shared machine a figure means little without them. */
+export const load = (): string => `load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`;
