@@ -22,5 +22,8 @@ export function snapshotStore(store: FrameStore): SnapshotStore {
     activeViolations: () => store.activeViolations(),
     prune: (now) => store.prune(now),
     close: () => store.close(),
+    get windowsFilled() {
+      return store.windowsFilled;
+    },
   };
 }

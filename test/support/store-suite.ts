@@ -302,6 +302,39 @@ export function storeSuite(name: string, fixture: () => StoreFixture): void {
       expect(await ask(await open({ liveWindowMs: 10_000 }))).toStrictEqual(before);
     });
 
+    it('answers whole at once after a restart, while the live window fills from the database, and keeps what is ingested meanwhile', async () => {
+      const hosts = ['hv-w1', 'hv-w2', 'hv-w3'];
+      const framesOf = hosts.map((host, i) => hostFrames({ host, start: T0 + i * 100, seed: 30 + i }, 150));
+      const s = await open();
+      for (const frames of framesOf) await ingestInBatches(s, frames, 50);
+      const to = T0 + 400_000;
+      const ask = async (x: FrameStore) => ({
+        hosts: await x.hosts(),
+        latest: await Promise.all(hosts.map((h) => x.latest(h))),
+        full: await Promise.all(hosts.map((h) => x.history(h, T0, to))),
+        active: await x.activeViolations(),
+      });
+      const before = await ask(s);
+      await s.close();
+      const again = await open();
+      // Asked at once: open has loaded only each host's newest tick, the rest comes from the database.
+      const early = ask(again);
+      const late = framesOf.map((frames, i) => hostFrames({ host: hosts[i] ?? '', start: (frames.at(-1)?.at ?? 0) + 1000, seed: 40 + i }, 1));
+      const ingested = again.ingest(late.flat());
+      expect(await early).toStrictEqual(before);
+      await ingested;
+      await again.windowsFilled;
+      const after = await ask(again);
+      expect(after.hosts.map((h) => h.lastSeen)).toStrictEqual(late.map((f) => f[0]?.at));
+      expect(after.full.map((h) => h.ticks)).toStrictEqual(before.full.map((h, i) => [...h.ticks, late[i]?.[0]?.at]));
+      expect(await again.history('hv-w2', T0, to)).toStrictEqual(await again.history('hv-w2', T0, to));
+      await again.close();
+      // The same again with a window that is filled before anything is asked.
+      const third = await open();
+      await third.windowsFilled;
+      expect((await ask(third)).full).toStrictEqual(after.full);
+    });
+
     it('prune writes every minute before dropping full resolution, then drops minutes past retention', async () => {
       const frames = hostFrames({ host: 'hv-p', start: T0 }, 200); // minutes 0..3, the last one left open
       const s = await open({ retainFullMs: 3600_000, retainMinutesMs: 4 * 3600_000 });

@@ -44,6 +44,8 @@ export class FrameStoreImpl implements FrameStore {
   /** Ingests waiting for the next group commit, in arrival order. */
   private readonly waiting: { frames: readonly Frame[]; resolve: (fresh: Frame[]) => void; reject: (err: unknown) => void }[] = [];
   private groupQueued = false;
+  /** Settles when every host's live window has been filled from the database after open. */
+  windowsFilled: Promise<void> = Promise.resolve();
   /** A group waiting for the end of this turn of the event loop (queueGroup), until it is queued. */
   private gathering: Promise<void> | null = null;
 
@@ -75,6 +77,9 @@ export class FrameStoreImpl implements FrameStore {
       await backend.close().catch(() => undefined);
       throw wrap(err, 'store: opening failed');
     }
+    // The rest of each host's live window, after the store answers (time to ready does not grow
+    // with the fleet times the window).
+    store.windowsFilled = store.sync.fillWindows();
     return store;
   }
 

@@ -447,6 +447,11 @@ export class LiveWindow {
     this.hosts.delete(name);
   }
 
+  /** Puts back a window taken out with drop() (a rebuild of it failed). */
+  restore(hw: HostWindow): void {
+    this.hosts.set(hw.host, hw);
+  }
+
   all(): IterableIterator<HostWindow> {
     return this.hosts.values();
   }

@@ -10,6 +10,9 @@ import { decodeRow } from './tick-codec';
 import type { TickSource } from './tick-source';
 import type { ViolationBody } from './violation-body';
 
+/** fillWindows() reads a host's window a minute (one chunk) at a time, with a turn of the event loop between. */
+const FILL_SLICE_MS = 60_000;
+
 type Exclusive = <T>(fn: () => Promise<T>) => Promise<T>;
 
 export class ReplicaSync {
@@ -21,23 +24,77 @@ export class ReplicaSync {
     private readonly emit: (frames: readonly Frame[]) => void,
   ) {}
 
-  /** The last liveWindowMs of every host, and the retention cutoffs, from the database. */
+  /**
+   * What the store needs before it answers: the retention cutoffs, and every host's newest tick
+   * (its window starts there, so hosts(), latest() and the fleet are whole at once). The rest of
+   * each window comes later, in fillWindows(); until then reads before a window's start go to the
+   * database, as they do for anything older than the live window.
+   */
   async loadWindow(): Promise<void> {
     const { state } = this;
     await state.backend.read(async (q) => {
       state.fullCutoff = metaNumber(await q.getMeta(META_FULL_CUTOFF));
       state.minuteCutoff = metaNumber(await q.getMeta(META_MINUTE_CUTOFF));
       for (const h of await q.hosts()) {
-        // A turn of the event loop per host: while a big window loads, the server still answers
+        // A turn of the event loop per host: while many hosts load, the server still answers
         // (503 "starting", scripts/start.mjs) instead of holding every request.
         await new Promise<void>((resolve) => setImmediate(resolve));
         const newest = await q.newestAt(h.id);
         if (newest === null) continue;
-        const from = newest - state.settings.liveWindowMs;
-        await this.addToWindow(q, h.name, from, await this.source.inRange(q, h.id, h.name, from, newest), false);
+        await this.addToWindow(q, h.name, newest, await this.source.at(q, h.id, h.name, [newest]), false);
         state.noteNewest(h.name, newest);
       }
     });
+  }
+
+  /**
+   * After open: each host's window filled back to liveWindowMs before its newest tick, one host at
+   * a time, each in its own exclusive turn (ingest goes on between hosts). A host's window is
+   * rebuilt from the database (which has every frame ingested meanwhile too) and swapped in whole:
+   * a read that holds the narrow window finishes with it, correctly.
+   */
+  async fillWindows(): Promise<void> {
+    const { state } = this;
+    const names = [...state.window.all()].map((hw) => hw.host);
+    for (const name of names) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (state.closed) return;
+      try {
+        await this.exclusive(async () => {
+          if (state.closed) return;
+          await state.backend.read(async (q) => {
+            const hw = state.window.host(name);
+            if (state.closed || !hw || hw.size === 0) return;
+            const newest = hw.newest;
+            const from = newest - state.settings.liveWindowMs;
+            if (hw.coverageStart <= from) return;
+            const hostId = state.catalog.knownHostId(name) ?? (await q.hostId(name));
+            if (hostId === null) return;
+            // In slices, a turn of the event loop between them: reads go on meanwhile (ingest
+            // waits for this exclusive turn, so nothing is stored that the rebuild would miss).
+            const rows: StoredTick[] = [];
+            for (let a = from; a <= newest; ) {
+              const end = Math.min(newest, (Math.floor(a / FILL_SLICE_MS) + 1) * FILL_SLICE_MS - 1); // a chunk is a minute
+              rows.push(...(await this.source.inRange(q, hostId, name, a, end)));
+              a = end + 1;
+              await new Promise<void>((resolve) => setImmediate(resolve));
+            }
+            if (rows.length === 0) return;
+            state.window.drop(name);
+            try {
+              await this.addToWindow(q, name, from, rows, false);
+            } catch (err) {
+              // Keep the narrow window rather than none: it is right, only shorter.
+              state.window.restore(hw);
+              throw err;
+            }
+          });
+        });
+      } catch (err) {
+        // This host's window stays as it is (right, only shorter); the others are still filled.
+        if (!state.closed) state.settings.onError(wrap(err, `store: filling the live window of ${JSON.stringify(name)} from the database failed (reads of it go to the database)`));
+      }
+    }
   }
 
   /**

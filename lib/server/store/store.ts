@@ -46,6 +46,12 @@ export interface FrameStore {
   /** Retention: writes missing per-minute residency, drops full-resolution rows older than retainFullMs and minute rows older than retainMinutesMs. Call about once a minute. */
   prune(now: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Settles once every host's live window has been read back from the database after open (open
+   * loads only each host's newest tick, so that time to ready does not grow with the data). Never
+   * rejects: a failure is reported to onError and that host's reads go to the database.
+   */
+  readonly windowsFilled: Promise<void>;
 }
 
 export interface StoreOptions {
