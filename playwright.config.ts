@@ -1,5 +1,6 @@
 // End-to-end tests in Debian's Chromium (no browser download here) against the built server, its
-// embedded agent and real QEMU guests. One worker: the guests and the server are shared.
+// embedded agent and real QEMU guests. Two workers: each spec file starts its own server (and its
+// own guests), so files run side by side; the tests inside a file share them and run in order.
 import { defineConfig } from '@playwright/test';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -7,7 +8,7 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-backgr
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results/e2e',
-  workers: 1,
+  workers: Number(process.env.VCPUMAP_E2E_WORKERS ?? 2),
   fullyParallel: false,
   timeout: 90_000,
   expect: { timeout: 10_000 },

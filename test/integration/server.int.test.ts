@@ -78,7 +78,7 @@ describe('server with the real agent', () => {
     }
   });
 
-  it('loses no tick while the server is down for 30 s', { timeout: 90_000 }, async () => {
+  it('loses no tick while the server is down for 15 s', { timeout: 90_000 }, async () => {
     const s = await server();
     const host = `outage-${process.pid}`;
     const agent = startAgentProcess(['--server', s.url, '--token', TOKEN, '--host', host, '--interval', '1s']);
@@ -86,7 +86,7 @@ describe('server with the real agent', () => {
       await waitFor('first frame', async () => (await fetch(`${s.url}/api/v1/hosts/${host}/snapshot`)).ok || null);
       const downAt = Date.now();
       await s.stop();
-      await new Promise((r) => setTimeout(r, 30_000));
+      await new Promise((r) => setTimeout(r, 15_000));
       await s.restart();
       const upAt = Date.now();
       // The backlog arrives; every second of the outage has its frame.
@@ -95,7 +95,7 @@ describe('server with the real agent', () => {
         return h.ticks.some((t) => t > upAt) ? h : null;
       }, 30_000);
       const gaps = hist.ticks.slice(1).map((t, i) => t - (hist.ticks[i] ?? t));
-      expect(hist.ticks.filter((t) => t > downAt && t < upAt).length).toBeGreaterThanOrEqual(29);
+      expect(hist.ticks.filter((t) => t > downAt && t < upAt).length).toBeGreaterThanOrEqual(14);
       expect(Math.max(...gaps), JSON.stringify(gaps)).toBeLessThan(1600);
     } finally {
       await agent.stop();
