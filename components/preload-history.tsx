@@ -5,7 +5,7 @@ import { preload } from 'react-dom';
 import type { ViewState } from '@/lib/ui/url-state';
 import { viewHistoryUrl } from './use-host-data';
 
-export function PreloadHistory({ host, view, now }: { readonly host: string; readonly view: ViewState; readonly now: number }) {
-  preload(viewHistoryUrl(host, view, now), { as: 'fetch', crossOrigin: 'anonymous' });
+export function PreloadHistory({ host, view, now, counters = false }: { readonly host: string; readonly view: ViewState; readonly now: number; readonly counters?: boolean }) {
+  preload(viewHistoryUrl(host, view, now, counters), { as: 'fetch', crossOrigin: 'anonymous' });
   return null;
 }

@@ -24,9 +24,9 @@ export interface HostData {
 
 const BUFFER = 64;
 
-/** The history URL of a host's window; the page preloads the first one so the fetch starts before hydration. */
-export function historyUrl(host: string, win: { readonly from: number; readonly to: number }, stepMs: number | null = null): string {
-  return `/api/v1/hosts/${encodeURIComponent(host)}/history?from=${win.from}&to=${win.to}${stepMs === null ? '' : `&step=${stepMs}`}`;
+/** The history URL of a host's window; the page preloads the first one so the fetch starts before hydration. `counters`: with run and wait time and exact mode's figures. */
+export function historyUrl(host: string, win: { readonly from: number; readonly to: number }, stepMs: number | null = null, counters = false): string {
+  return `/api/v1/hosts/${encodeURIComponent(host)}/history?from=${win.from}&to=${win.to}${stepMs === null ? '' : `&step=${stepMs}`}${counters ? '&counters=1' : ''}`;
 }
 
 /** The bucket width a view asks for: its range preset's, or one that suits its absolute window (lib/ui/time-range.ts). */
@@ -36,12 +36,12 @@ export function viewStep(view: ViewState): number | null {
 }
 
 /** The history URL of a view whose live window or range ends at `anchor`. */
-export function viewHistoryUrl(host: string, view: ViewState, anchor: number): string {
-  return historyUrl(host, historyWindow(view, anchor), viewStep(view));
+export function viewHistoryUrl(host: string, view: ViewState, anchor: number, counters = false): string {
+  return historyUrl(host, historyWindow(view, anchor), viewStep(view), counters);
 }
 
-/** `initialAnchor`: the server's time when it rendered the page, the end of the first live window. */
-export function useHostData(host: string, view: ViewState, initialSnapshot: Snapshot, initialAnchor: number): HostData {
+/** `initialAnchor`: the server's time when it rendered the page, the end of the first live window. `counters`: wantsCounters (lib/ui/live-history.ts). */
+export function useHostData(host: string, view: ViewState, initialSnapshot: Snapshot, initialAnchor: number, counters = false): HostData {
   const enc = encodeURIComponent(host);
   const past = view.window;
   const range = past === null ? parseRange(view.range ?? null) : null;
@@ -62,7 +62,7 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
     revalidateOnFocus: past === null,
     revalidateOnMount: past !== null,
   });
-  const histKey = viewHistoryUrl(host, view, anchor);
+  const histKey = viewHistoryUrl(host, view, anchor, counters);
   const { data: history, error } = useSWR<History, Error>(histKey, fetchJson, { revalidateOnFocus: false, revalidateIfStale: false, keepPreviousData: true });
   // A range moves on a bucket or so after its last answer came (never while one is on its way).
   useEffect(() => {

@@ -2,7 +2,8 @@
 // a cell where a vCPU thread was on that pCPU at that tick, coloured by its VM. The renderer
 // (canvas-renderer.ts) only draws these cells; tooltips hit-test them with cellAt.
 import { CellBuilder } from './cell-builder';
-import { cellState } from './cell-colors';
+import { cellState, CellState } from './cell-colors';
+import { columnNs, columnTasks, hasExact } from './column-tasks';
 import type { SnapshotCpu } from '../model/snapshot';
 import type { History } from '../server/store/store';
 
@@ -24,7 +25,15 @@ export const CellFlag = {
   VIOLATION: 2,
   /** Reserved for "no thread on this pCPU": never emitted (empty cells are simply absent). */
   EMPTY: 4,
+  /** Exact mode: one part of a cell that several tasks shared (the cell is split by their run time). */
+  SHARED: 8,
 } as const;
+
+/** The thread of a cell part that stands for tasks with no row of their own (host tasks, another VM's). */
+export const NO_THREAD = 0xffffffff;
+
+/** Exact mode: a task takes a part of a timeline cell when it ran at least this share of the tick there. */
+export const MIN_PART_SHARE = 0.01;
 
 export interface TimelineCells {
   readonly count: number;
@@ -109,11 +118,20 @@ export interface TimelineColoring {
    * key (null: no pin). Off pin is judged against this pin, or the thread's off-pin violations.
    */
   readonly pinOf?: ((key: string) => readonly number[] | null) | null;
+  /**
+   * Exact mode: the colour index of the part of a cell that host tasks took (tasks of no VM; by
+   * state it is "host load" whatever this says). Absent: host tasks take no part of a cell.
+   */
+  readonly hostColor?: number | null;
 }
 
 /**
  * The cells of the visible ticks. For each tick and pCPU at most one cell: of the vCPU threads that
  * report that pCPU, the one that ran wins, then the lower thread index. Non-vCPU threads are ignored.
+ * A tick with exact figures (history with counters=1 of an exact host) is drawn from run time
+ * instead: a cell for every pCPU where a vCPU (or, with `hostColor`, a host task) ran at least
+ * MIN_PART_SHARE of the tick, split top down by run time when several did (SHARED): each vCPU
+ * its part, the other tasks of a VM one part in its colour, host tasks one part.
  */
 export function timelineCells(
   history: History,
@@ -167,9 +185,55 @@ export function timelineCells(
   const winner = new Int32Array(nRows).fill(-1);
   const winnerRan = new Uint8Array(nRows);
   const step = history.stepMs ?? 0;
+  const exact = hasExact(history);
+  const hostColor = byState ? CellState.HOST_LOAD : (coloring.hostColor ?? null);
+  const hostDim = chosen !== null ? (coloring.dimOffset ?? 0) : 0;
   for (let c = 0; c < nCols; c++) {
     const t = vp.x0 + c;
     out.column(c);
+    const tasks = exact ? columnTasks(history, t) : null;
+    if (tasks !== null) {
+      const start = history.ticks[t] ?? 0;
+      const minNs = MIN_PART_SHARE * columnNs(history, t);
+      const rows: { r: number; parts: { ns: number; color: number; flags: number; thread: number }[] }[] = [];
+      for (const [cpu, list] of tasks) {
+        const r = cpu <= maxCpu ? (rowOfCpu[cpu] ?? -1) : -1;
+        if (r < 0) continue;
+        const parts: { ns: number; color: number; flags: number; thread: number }[] = [];
+        const grouped = new Map<string, { ns: number; color: number }>(); // other tasks: by VM, or host
+        for (const task of list) {
+          if (task.vcpu && task.thread >= 0) {
+            if (task.ns < minNs) continue;
+            const th = task.thread;
+            const violation = covers(violations[th] ?? null, start, start + step);
+            const color = byState ? cellState(true, pinOfThread[th] ?? null, cpu, violation) : (colorOfThread[th] ?? 0);
+            parts.push({ ns: task.ns, color: color + (dimOfThread[th] ?? 0), flags: violation ? CellFlag.VIOLATION : 0, thread: th });
+            continue;
+          }
+          if (hostColor === null) continue;
+          const key = task.vm === null || byState ? '' : task.vm;
+          const g = grouped.get(key);
+          if (g !== undefined) g.ns += task.ns;
+          else grouped.set(key, { ns: task.ns, color: key === '' ? hostColor + hostDim : colorOf(key) + (chosen !== null && key !== chosen ? (coloring.dimOffset ?? 0) : 0) });
+        }
+        for (const g of grouped.values()) if (g.ns >= minNs) parts.push({ ns: g.ns, color: g.color, flags: 0, thread: NO_THREAD });
+        if (parts.length === 0) continue;
+        parts.sort((a, b) => b.ns - a.ns || a.thread - b.thread);
+        rows.push({ r, parts });
+      }
+      rows.sort((a, b) => a.r - b.r);
+      for (const { r, parts } of rows) {
+        const total = parts.reduce((n, p) => n + p.ns, 0);
+        const shared = parts.length > 1 ? CellFlag.SHARED : 0;
+        let f = 0;
+        for (const p of parts) {
+          const f1 = f + p.ns / total;
+          out.part(r, f, p === parts[parts.length - 1] ? 1 : f1, p.color, p.flags | shared, p.thread);
+          f = f1;
+        }
+      }
+      continue;
+    }
     const pc = history.pcpu[t];
     if (pc === undefined) continue;
     const ranRow = history.ran?.[t];

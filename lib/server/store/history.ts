@@ -257,7 +257,7 @@ function counters(stepMs: number | null, parts: HistoryParts, columns: readonly 
       const row = map[p] ?? -1;
       if (k >= 0 && row >= 0) add(col, row, rec.runNs[k] ?? null, rec.waitNs[k] ?? null);
     }
-    exact.add(col, t.st, rec, map);
+    exact.add(col, t.st.body, rec.exact, map);
   }
   return { runNs, waitNs, ...exact.finish() };
 }

@@ -4,6 +4,7 @@ import { TokenGate } from '@/components/token-gate';
 import { checkPageAccess } from '@/lib/server/page-access';
 import { previewMetadata } from '@/lib/server/preview/preview-metadata';
 import { loadSnapshot } from '@/lib/server/views';
+import { wantsCounters } from '@/lib/ui/live-history';
 import { decodeSegment, parseViewState } from '@/lib/ui/url-state';
 
 export const dynamic = 'force-dynamic';
@@ -38,7 +39,7 @@ export default async function VmPage({ params, searchParams }: Props) {
   const now = Date.now();
   return (
     <>
-      <PreloadHistory host={host} view={view} now={now} />
+      <PreloadHistory host={host} view={view} now={now} counters={wantsCounters('vm', snapshot)} />
       <VmView host={host} vm={vm} initialSnapshot={snapshot} initialNow={now} />
     </>
   );
