@@ -56,7 +56,7 @@ export function VcpuOverTime({ history, vm, cpus }: { readonly history: History;
                   <td className="py-1 pr-3">
                     <StackedArea series={stack} />
                     <span className="block font-mono text-xs" data-testid="residency-window">
-                      {t.residency === null ? <span className={muted}>no exact figures</span> : t.residency.length === 0 ? 'did not run' : `pCPU ${t.residency.map((r) => `${r.pcpu}: ${share(r.ns, t.spanNs)}`).join(', ')}`}
+                      {t.residency === null ? <span className={muted}>no exact figures</span> : t.residency.length === 0 ? 'did not run' : `pCPU ${t.residency.map((r) => `${r.pcpu}: ${share(r.ns, t.exactSpanNs)}`).join(', ')}`}
                     </span>
                   </td>
                   <td className="py-1 pr-3">

@@ -22,7 +22,7 @@ describe('vcpuSeries', () => {
     expect(a?.onPcpu.get(2)).toEqual([0, 0.6, 0.6]);
     expect(a?.migrations).toEqual([null, 0, 0]);
     expect(a?.wakeP99).toEqual([null, 50_000, 70_000]);
-    expect(a?.totals).toMatchObject({ residency: [{ pcpu: 2, ns: 1200 * MS }], migrations: 0, wakeP99Max: 70_000, wakeMax: 90_000, wakeups: 10 });
+    expect(a?.totals).toMatchObject({ residency: [{ pcpu: 2, ns: 1200 * MS }], migrations: 0, wakeP99Max: 70_000, wakeMax: 90_000, wakeups: 10, spanNs: 3000 * MS, exactSpanNs: 2000 * MS });
     const [b] = vcpuSeries(exactHistory(), 'b');
     expect(b?.totals.residency).toEqual([{ pcpu: 2, ns: 600 * MS }, { pcpu: 3, ns: 10 * MS }]);
     expect(b?.totals.migrations).toBe(3);

@@ -25,8 +25,9 @@ export interface VcpuSeries {
     readonly wakeMax: number | null; // ns
     readonly wakeP99Max: number | null; // ns: the worst column's p99
     readonly wakeups: number;
-    /** ns of the columns where the thread existed. */
+    /** ns of the columns where the thread existed, and of those with a residency (exact figures). */
     readonly spanNs: number;
+    readonly exactSpanNs: number;
   };
 }
 
@@ -51,6 +52,7 @@ export function vcpuSeries(h: History, vm: string): VcpuSeries[] {
     let wakeP99Max: number | null = null;
     let wakeups = 0;
     let spanNs = 0;
+    let exactSpanNs = 0;
     for (let c = 0; c < n; c++) {
       if ((h.pcpu[c]?.[th] ?? null) === null) continue;
       const span = columnNs(h, c);
@@ -64,6 +66,7 @@ export function vcpuSeries(h: History, vm: string): VcpuSeries[] {
       const res = h.residency?.[c]?.[th];
       if (res !== null && res !== undefined) {
         resTotal ??= new Map();
+        exactSpanNs += span;
         for (const x of res) {
           resTotal.set(x.pcpu, (resTotal.get(x.pcpu) ?? 0) + x.ns);
           let s = onPcpu.get(x.pcpu);
@@ -83,7 +86,7 @@ export function vcpuSeries(h: History, vm: string): VcpuSeries[] {
       }
     }
     const residency = resTotal === null ? null : [...resTotal].map(([pcpu, ns]) => ({ pcpu, ns })).sort((a, b) => b.ns - a.ns || a.pcpu - b.pcpu);
-    out.push({ vcpu: t.vcpu, tid: t.tid, thread: th, run, wait, onPcpu, migrations, wakeP99, totals: { runNs, waitNs, residency, migrations: migTotal, wakeMax, wakeP99Max, wakeups, spanNs } });
+    out.push({ vcpu: t.vcpu, tid: t.tid, thread: th, run, wait, onPcpu, migrations, wakeP99, totals: { runNs, waitNs, residency, migrations: migTotal, wakeMax, wakeP99Max, wakeups, spanNs, exactSpanNs } });
   });
   return out.sort((a, b) => (a.vcpu ?? Infinity) - (b.vcpu ?? Infinity) || a.tid - b.tid);
 }
