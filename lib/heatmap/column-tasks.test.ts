@@ -48,6 +48,19 @@ describe('timelineCells on exact ticks', () => {
     ]);
   });
 
+  it('keeps the sampled cell where no task ran enough to show: an idle vCPU stays, faded, on its last pCPU', () => {
+    const h = shared();
+    const idle = { ...h, pcpu: h.pcpu.map((col, t) => (t === 1 ? [2, 3, 0] : col)), ran: h.ran?.map((col, t): (0 | 1)[] => (t === 1 ? [1, 0, 1] : col)) ?? null };
+    const cells = timelineCells(idle, cpus, vp, colorOf, { hostColor: 7 });
+    const tick1 = Array.from({ length: cells.count }, (_, i) => i).filter((i) => cells.tick[i] === 1);
+    expect(tick1.map((i) => [cells.row[i], cells.color[i], cells.flags[i]])).toEqual([
+      [2, 1, CellFlag.SHARED],
+      [2, 2, CellFlag.SHARED],
+      [2, 7, CellFlag.SHARED],
+      [3, 2, CellFlag.STALE],
+    ]);
+  });
+
   it('leaves host tasks out without a host colour, and colours them "host load" by state', () => {
     const h = shared();
     const plain = timelineCells(h, cpus, vp, colorOf);
