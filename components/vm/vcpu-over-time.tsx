@@ -7,13 +7,13 @@ import { pcpuPalette } from '@/lib/heatmap/pcpu-colors';
 import type { History } from '@/lib/server/store/store';
 import { formatNs } from '@/lib/ui/exact-view';
 import { formatShare } from '@/lib/ui/format';
-import { vcpuSeries } from '@/lib/ui/vcpu-series';
+import type { VcpuSeries } from '@/lib/ui/vcpu-series';
 import { Sparkline, StackedArea } from './sparkline';
 
 const muted = 'text-slate-600 dark:text-slate-400';
 
-export function VcpuOverTime({ history, vm, cpus }: { readonly history: History; readonly vm: string; readonly cpus: readonly SnapshotCpu[] }) {
-  const series = vcpuSeries(history, vm);
+/** `series`: vcpuSeries(history, vm). */
+export function VcpuOverTime({ history, series, cpus }: { readonly history: History; readonly series: readonly VcpuSeries[]; readonly cpus: readonly SnapshotCpu[] }) {
   const pal = pcpuPalette(cpus);
   const exact = series.some((s) => s.totals.residency !== null || s.totals.migrations !== null);
   if (series.length === 0) return <p>No vCPU of this VM in the window.</p>;

@@ -34,7 +34,7 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
   const now = useNow(initialNow);
   const vm = snapshot.vms.find((v) => v.name === name);
 
-  // Run-queue wait per vCPU thread over the window, from the history's counters.
+  // Each vCPU over the window, from the history's counters (run-queue wait, exact figures).
   const series = useMemo(() => (live === null ? [] : vcpuSeries(live.history, name)), [live, name]);
   const waits = useMemo(() => ({ byTid: new Map(series.map((s) => [s.tid, s.wait])) }), [series]);
 
@@ -89,7 +89,7 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
       {vm !== undefined && live !== null ? (
         <section className="mt-6" aria-label="vCPUs over the window">
           <h2 className="mb-2 text-lg font-semibold">vCPUs over the window</h2>
-          <VcpuOverTime history={live.history} vm={name} cpus={snapshot.topology.cpus} />
+          <VcpuOverTime history={live.history} series={series} cpus={snapshot.topology.cpus} />
         </section>
       ) : null}
       <section className="mt-6" aria-label="Timeline">
