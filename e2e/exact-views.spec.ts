@@ -107,7 +107,7 @@ test('an exact host marks the intruded pCPU and tells who else ran there; the VM
   await cell.click();
   const who = page.getByTestId('who-else');
   await expect(who).toHaveAttribute('data-cpu', '2');
-  const rows = who.locator('tbody tr');
+  const rows = page.getByTestId('who-else-interval').locator('tbody tr');
   await expect(rows.nth(0)).toContainText('yes');
   await expect(rows.nth(0)).toContainText('5000 / 5000');
   await expect(rows.nth(0)).toContainText('host task');
