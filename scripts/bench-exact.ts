@@ -34,6 +34,8 @@ interface Load {
   readonly child: ChildProcess;
   /** Context switches of the pair so far (each is a sched_switch with one of them switched out). */
   switches(): number;
+  /** Sets the CFS quota again for TARGET (before each round: the machine's other work takes a share of CPU that changes). */
+  calibrate(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,8 +54,10 @@ async function startLoad(): Promise<Load> {
   if (pid === undefined) throw new Error('perf bench did not start');
   await sleep(500);
   const pids = (): number[] => [pid, ...childPids(pid)];
+  const state = { quota: PERIOD_US };
   const load: Load = {
     child,
+    calibrate: () => calibrateQuota(load, cg, state),
     switches: () => pids().reduce((n, p) => n + ctxtSwitches(p), 0),
     async stop() {
       if (child.exitCode === null) {
@@ -71,14 +75,18 @@ async function startLoad(): Promise<Load> {
     console.log('no cgroup v1 cpu controller: the load runs unthrottled');
     return load;
   }
-  // Calibrate the quota to TARGET switches/s (two steps: the rate is close to linear in it).
-  let quota = PERIOD_US;
-  for (let step = 0; step < 3; step++) {
-    writeFileSync(`${cg}/cpu.cfs_quota_us`, String(Math.max(1000, Math.round(quota))));
-    const rate = await rateOver(load, 1500);
-    if (step < 2) quota = Math.min(PERIOD_US, (quota * TARGET) / Math.max(1, rate));
-  }
+  await load.calibrate();
   return load;
+}
+
+/** Quota steps toward TARGET switches/s (the rate is close to linear in the quota); unthrottled without a cgroup. */
+async function calibrateQuota(load: Load, cg: string | null, state: { quota: number }): Promise<void> {
+  if (!cg) return;
+  for (let step = 0; step < 3; step++) {
+    writeFileSync(`${cg}/cpu.cfs_quota_us`, String(Math.max(1000, Math.round(state.quota))));
+    const rate = await rateOver(load, 1500);
+    if (step < 2) state.quota = Math.min(PERIOD_US, (state.quota * TARGET) / Math.max(1, rate));
+  }
 }
 
 async function rateOver(load: Load, ms: number): Promise<number> {
@@ -312,6 +320,7 @@ async function main(): Promise<void> {
     console.log(`load: perf bench sched pipe on CPU ${LOAD_CPU} at ${(await rateOver(load, 2000)).toFixed(0)} switches/s (target ${TARGET})`);
     const rows: { exact: Measured; sampled: Measured; baseline: Measured | null; perf: Measured }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
+      if (r > 0) await load.calibrate();
       const agents = await measureAgents(load, baseline?.bin ?? null);
       const perf = await measurePerf(load, dir);
       const { exact, sampled } = agents;
