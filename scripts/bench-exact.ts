@@ -23,8 +23,9 @@ const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 10);
 /** Task switches per second the load aims at (the figure's unit is 50,000). */
-// Aimed above 50,000: other work on a shared machine takes some of the pair's CPU while measured.
-const TARGET = Number(process.env.BENCH_SWITCHES ?? 65_000);
+// Aimed well above 50,000: the agents beside it and other work take some of the pair's CPU while
+// measured (aimed at 65,000 the windows saw 43,000 to 61,000 on a quiet machine).
+const TARGET = Number(process.env.BENCH_SWITCHES ?? 80_000);
 const PER = 50_000;
 const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '1';
 
