@@ -6,7 +6,7 @@ import type { ViewState } from '@/lib/ui/url-state';
 import { useLiveWindow } from './live-window';
 import { viewHistoryUrl } from './use-host-data';
 
-export function PreloadHistory({ host, view, now }: { readonly host: string; readonly view: ViewState; readonly now: number }) {
-  preload(viewHistoryUrl(host, view, now, useLiveWindow()), { as: 'fetch', crossOrigin: 'anonymous' });
+export function PreloadHistory({ host, view, now, counters = false }: { readonly host: string; readonly view: ViewState; readonly now: number; readonly counters?: boolean }) {
+  preload(viewHistoryUrl(host, view, now, useLiveWindow(), counters), { as: 'fetch', crossOrigin: 'anonymous' });
   return null;
 }

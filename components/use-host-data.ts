@@ -30,9 +30,9 @@ function reportStreamError(err: unknown): void {
   console.error(err instanceof Error ? err.message : err);
 }
 
-/** The history URL of a host's window; the page preloads the first one so the fetch starts before hydration. */
-export function historyUrl(host: string, win: { readonly from: number; readonly to: number }, stepMs: number | null = null): string {
-  return `/api/v1/hosts/${encodeURIComponent(host)}/history?from=${win.from}&to=${win.to}${stepMs === null ? '' : `&step=${stepMs}`}`;
+/** The history URL of a host's window; the page preloads the first one so the fetch starts before hydration. `counters`: with run and wait time and exact mode's figures. */
+export function historyUrl(host: string, win: { readonly from: number; readonly to: number }, stepMs: number | null = null, counters = false): string {
+  return `/api/v1/hosts/${encodeURIComponent(host)}/history?from=${win.from}&to=${win.to}${stepMs === null ? '' : `&step=${stepMs}`}${counters ? '&counters=1' : ''}`;
 }
 
 /** The bucket width a view asks for: its range preset's, or one that suits its absolute window (lib/ui/time-range.ts). */
@@ -42,12 +42,12 @@ export function viewStep(view: ViewState): number | null {
 }
 
 /** The history URL of a view whose live window (`liveWindowMs`, the server's) or range ends at `anchor`. */
-export function viewHistoryUrl(host: string, view: ViewState, anchor: number, liveWindowMs: number): string {
-  return historyUrl(host, historyWindow(view, anchor, liveWindowMs), viewStep(view));
+export function viewHistoryUrl(host: string, view: ViewState, anchor: number, liveWindowMs: number, counters = false): string {
+  return historyUrl(host, historyWindow(view, anchor, liveWindowMs), viewStep(view), counters);
 }
 
-/** `initialAnchor`: the server's time when it rendered the page, the end of the first live window. */
-export function useHostData(host: string, view: ViewState, initialSnapshot: Snapshot, initialAnchor: number): HostData {
+/** `initialAnchor`: the server's time when it rendered the page, the end of the first live window. `counters`: wantsCounters (lib/ui/live-history.ts). */
+export function useHostData(host: string, view: ViewState, initialSnapshot: Snapshot, initialAnchor: number, counters = false): HostData {
   const enc = encodeURIComponent(host);
   const liveMs = useLiveWindow();
   const past = view.window;
@@ -69,7 +69,7 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
     revalidateOnFocus: past === null,
     revalidateOnMount: past !== null,
   });
-  const histKey = viewHistoryUrl(host, view, anchor, liveMs);
+  const histKey = viewHistoryUrl(host, view, anchor, liveMs, counters);
   const { data: history, error } = useSWR<History, Error>(histKey, fetchHistory, { revalidateOnFocus: false, revalidateIfStale: false, keepPreviousData: true });
   // A range moves on a bucket or so after its last answer came (never while one is on its way).
   useEffect(() => {

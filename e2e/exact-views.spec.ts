@@ -1,8 +1,11 @@
 // Exact mode as an operator reads it on the host and VM pages, from frames pushed through the
 // ingest API: the host says "exact", the pCPU where another task intruded is marked on the grid,
-// choosing it lists who else ran there (the task, its PID, host task or VM, its run time), and the
-// VM page shows each vCPU's run time per pCPU, migrations and wake-up latency. A sampled host says
-// "sampled".
+// choosing it lists who else ran there (the task, its PID, host task or VM, its run time) in the
+// last interval and over the window, a timeline cell that the vCPU shared with the intruder is
+// split in two colours with each one's run time in its tooltip, and the VM page shows each vCPU's
+// run time per pCPU, migrations and wake-up latency, now and over the window. A sampled host says
+// "sampled". The intruder `yes` runs 480 ms in every other second (the last one included) beside
+// vCPU 0's 400 ms: it leads the last interval, vCPU 0 leads the window.
 import { expect, test } from '@playwright/test';
 import { pushHistory } from '../test/integration/helpers/push-frames';
 import { startServer, type TestServer } from '../test/integration/helpers/server';
@@ -23,15 +26,20 @@ function frame(host: string, at: number, i: number, exact: boolean): unknown {
     ran: true,
     state: 'R',
     runNs: 500 * MS,
-    waitNs: 480 * MS,
+    waitNs: (i < 10 ? 100 : 300) * MS,
     identity: 'qmp',
     ...(exact && i > 0
-      ? { residency: [{ pcpu, ns: 400 * MS, switchIns: 40 }], migrations: index, wakeLatencyNs: { p50: 12_000, p99: 80_000, max: 1_200_000, count: 14 } }
+      ? { residency: [{ pcpu, ns: 400 * MS, switchIns: 40 }], migrations: index, wakeLatencyNs: { p50: 12_000, p99: i === 7 ? 250_000 : 80_000, max: 1_200_000, count: 14 } }
       : {}),
   });
   const vcpus = [vcpu(0, 2), vcpu(1, 3)];
   const yes = { pid: 5000, tid: 5000, comm: 'yes', ns: 480 * MS, switchIns: 12, kernel: false };
-  const topology = { cpus: exact && i > 0 ? cpus.map((c) => (c.cpu === 2 ? { ...c, others: [yes], irqs: [{ irq: '36', name: 'IR-PCI-MSI eth0', count: 900 }] } : c)) : cpus, isolated: [], nohzFull: [] };
+  const intruded = exact && i % 2 === 1;
+  const topology = {
+    cpus: exact && i > 0 ? cpus.map((c) => (c.cpu === 2 ? { ...c, others: intruded ? [yes] : [], irqs: [{ irq: '36', name: 'IR-PCI-MSI eth0', count: 900 }] } : c)) : cpus,
+    isolated: [],
+    nohzFull: [],
+  };
   return {
     version: 1,
     host,
@@ -58,7 +66,7 @@ function frame(host: string, at: number, i: number, exact: boolean): unknown {
       },
     ],
     violations:
-      exact && i > 0
+      intruded
         ? [
             {
               id: 'intruder:web-1:pcpu2',
@@ -99,19 +107,63 @@ test('an exact host marks the intruded pCPU and tells who else ran there; the VM
   await cell.click();
   const who = page.getByTestId('who-else');
   await expect(who).toHaveAttribute('data-cpu', '2');
-  const rows = who.locator('tbody tr');
+  const rows = page.getByTestId('who-else-interval').locator('tbody tr');
   await expect(rows.nth(0)).toContainText('yes');
   await expect(rows.nth(0)).toContainText('5000 / 5000');
   await expect(rows.nth(0)).toContainText('host task');
   await expect(rows.nth(0)).toContainText('480 ms');
   await expect(rows.nth(1)).toContainText('vCPU 0 (CPU 0/KVM)');
   await expect(rows.nth(1)).toContainText('web-1');
-  await expect(page.getByTestId('who-else-irqs')).toContainText('36 IR-PCI-MSI eth0 ×900');
+  await expect(page.getByTestId('who-else-interval-irqs')).toContainText('36 IR-PCI-MSI eth0 ×900');
+
+  // Over the window (19 exact seconds): vCPU 0 ran 7.6 s there, yes 4.8 s in its 10 seconds.
+  const overWindow = page.getByTestId('who-else-window').locator('tbody tr');
+  await expect(overWindow.nth(0)).toContainText('vCPU 0 (CPU 0/KVM)');
+  await expect(overWindow.nth(0)).toContainText('7.60 s');
+  await expect(overWindow.nth(1)).toContainText('yes');
+  await expect(overWindow.nth(1)).toContainText('host task');
+  await expect(overWindow.nth(1)).toContainText('4.80 s');
+  await expect(page.getByTestId('who-else-window-irqs')).toContainText('36 IR-PCI-MSI eth0 ×17100');
+
+  // The last second's cell of pCPU 2: yes (480 ms) above vCPU 0 (400 ms), in two colours.
+  const timeline = page.getByTestId('host-timeline');
+  const canvas = timeline.locator('canvas');
+  await expect(canvas).toHaveAttribute('data-drawn-columns', '20');
+  const row = (await timeline.getAttribute('data-row-cpus'))?.split(',').indexOf('2') ?? -1;
+  expect(row).toBeGreaterThanOrEqual(0);
+  const box = await canvas.boundingBox();
+  if (box === null) throw new Error('no timeline canvas');
+  const rowH = box.height / 4;
+  const x = box.width * (19.5 / 20);
+  const [top, bottom] = await canvas.evaluate(
+    (c: HTMLCanvasElement, p: { x: number; y0: number; y1: number }) => {
+      const ctx = c.getContext('2d');
+      const k = c.width / c.getBoundingClientRect().width;
+      const at = (y: number) => Array.from(ctx?.getImageData(Math.floor(p.x * k), Math.floor(y * k), 1, 1).data ?? []).join(',');
+      return [at(p.y0), at(p.y1)];
+    },
+    { x, y0: row * rowH + rowH * 0.2, y1: row * rowH + rowH * 0.85 },
+  );
+  expect(top).not.toBe(bottom);
+  await canvas.hover({ position: { x, y: row * rowH + rowH / 2 } });
+  const tip = page.getByTestId('heat-tooltip');
+  await expect(tip).toContainText('shared by 2 tasks');
+  await expect(tip).toContainText('host yes (5000): 480 ms, 48.0%');
+  await expect(tip).toContainText('web-1 vCPU 0 (CPU 0/KVM) (1001): 400 ms, 40.0%');
 
   await page.goto(`${server.url}/hosts/hv-exact/vms/web-1`);
   const v0 = page.locator('[data-testid=vcpu-table] tr[data-vcpu="0"]');
   await expect(v0.getByTestId('residency')).toHaveText('pCPU 2: 40.0%');
   await expect(v0).toContainText('p50 12 µs · p99 80 µs · max 1.20 ms (14)');
+  // Over the window, from the history: run and wait share, where it ran, migrations, the worst wake-up.
+  const t0 = page.locator('[data-testid=vcpu-over-time] tr[data-vcpu="0"]');
+  const t1 = page.locator('[data-testid=vcpu-over-time] tr[data-vcpu="1"]');
+  await expect(t0.getByTestId('run-wait')).toHaveText('ran 50.0%, waited 20.0%');
+  await expect(t0.getByTestId('residency-window')).toHaveText('pCPU 2: 40.0%');
+  await expect(t0.getByTestId('wake-window')).toHaveText('p99 up to 250 µs · max 1.20 ms (266)');
+  await expect(t0.getByTestId('migrations-window')).toHaveText('0 in the window');
+  await expect(t1.getByTestId('migrations-window')).toHaveText('19 in the window');
+  await expect(t1.getByTestId('residency-window')).toHaveText('pCPU 3: 40.0%');
 });
 
 test('a sampled host says so', async ({ page }) => {

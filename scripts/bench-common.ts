@@ -50,10 +50,11 @@ export function median(xs: readonly number[]): number {
 }
 
 /** `count` paused guests (TCG, -S) of `vcpus` vCPUs each: threads that exist and never run. */
-export async function startPausedGuests(count: number, vcpus: number, prefix = 'bench'): Promise<Guest[]> {
+/** `qmpSockets`: one per agent that runs at once (QEMU serves one QMP client per socket at a time). */
+export async function startPausedGuests(count: number, vcpus: number, prefix = 'bench', qmpSockets = 1): Promise<Guest[]> {
   const guests: Guest[] = [];
   try {
-    for (let i = 0; i < count; i++) guests.push(await startGuest({ name: `${prefix}-${i}-${process.pid}`, smp: vcpus, paused: true, qmpSockets: 1 }));
+    for (let i = 0; i < count; i++) guests.push(await startGuest({ name: `${prefix}-${i}-${process.pid}`, smp: vcpus, paused: true, qmpSockets }));
   } catch (err) {
     await Promise.all(guests.map((g) => g.stop()));
     throw err;

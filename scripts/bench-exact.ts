@@ -1,11 +1,15 @@
 // npm run bench:exact: exact mode's cost and losses, side by side in one run with
-// `perf record -e sched:sched_switch` and with the agent in sampling mode, on the same load:
-// a pair of threads switching at 50,000 switches/s or more (`perf bench sched pipe`, pinned to
-// CPU 1 and held near BENCH_SWITCHES by a CFS quota) plus 20 paused guests x 8 vCPUs sampled at
-// 10 Hz. Rounds alternate the three (medians). CPU is measured as in bench:agent: the sum of the
-// process's threads' schedstat run time over a window after warm-up.
+// `perf record -e sched:sched_switch`, with the agent in sampling mode and with the agent of the
+// release before exact mode (bundled from git: BENCH_BASELINE_REF, default the first parent of the
+// merge of branch 'exact'), on the same load: a pair of threads switching at 50,000 switches/s or
+// more (`perf bench sched pipe`, pinned to CPU 1 and held near BENCH_SWITCHES by a CFS quota) plus
+// 20 paused guests x 8 vCPUs sampled at 10 Hz. In each round the three agents run at once over one
+// window (the machine's noise is then the same for each; exact minus sampling is paired per
+// round), then perf record over its own. CPU is measured as in bench:agent: the sum of the
+// process's threads' schedstat run time over a window after warm-up. Each figure is printed
+// beside its target (issue 10): medians over the rounds.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Snapshot } from '../lib/model/snapshot';
@@ -19,8 +23,9 @@ const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 10);
 /** Task switches per second the load aims at (the figure's unit is 50,000). */
-// Aimed above 50,000: other work on a shared machine takes some of the pair's CPU while measured.
-const TARGET = Number(process.env.BENCH_SWITCHES ?? 65_000);
+// Aimed well above 50,000: the agents beside it and other work take some of the pair's CPU while
+// measured (aimed at 65,000 the windows saw 43,000 to 61,000 on a quiet machine).
+const TARGET = Number(process.env.BENCH_SWITCHES ?? 80_000);
 const PER = 50_000;
 const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '1';
 
@@ -30,6 +35,8 @@ interface Load {
   readonly child: ChildProcess;
   /** Context switches of the pair so far (each is a sched_switch with one of them switched out). */
   switches(): number;
+  /** Sets the CFS quota again for TARGET (before each round: the machine's other work takes a share of CPU that changes). */
+  calibrate(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,8 +55,10 @@ async function startLoad(): Promise<Load> {
   if (pid === undefined) throw new Error('perf bench did not start');
   await sleep(500);
   const pids = (): number[] => [pid, ...childPids(pid)];
+  const state = { quota: PERIOD_US };
   const load: Load = {
     child,
+    calibrate: () => calibrateQuota(load, cg, state),
     switches: () => pids().reduce((n, p) => n + ctxtSwitches(p), 0),
     async stop() {
       if (child.exitCode === null) {
@@ -67,14 +76,18 @@ async function startLoad(): Promise<Load> {
     console.log('no cgroup v1 cpu controller: the load runs unthrottled');
     return load;
   }
-  // Calibrate the quota to TARGET switches/s (two steps: the rate is close to linear in it).
-  let quota = PERIOD_US;
-  for (let step = 0; step < 3; step++) {
-    writeFileSync(`${cg}/cpu.cfs_quota_us`, String(Math.max(1000, Math.round(quota))));
-    const rate = await rateOver(load, 1500);
-    if (step < 2) quota = Math.min(PERIOD_US, (quota * TARGET) / Math.max(1, rate));
-  }
+  await load.calibrate();
   return load;
+}
+
+/** Quota steps toward TARGET switches/s (the rate is close to linear in the quota); unthrottled without a cgroup. */
+async function calibrateQuota(load: Load, cg: string | null, state: { quota: number }): Promise<void> {
+  if (!cg) return;
+  for (let step = 0; step < 3; step++) {
+    writeFileSync(`${cg}/cpu.cfs_quota_us`, String(Math.max(1000, Math.round(state.quota))));
+    const rate = await rateOver(load, 1500);
+    if (step < 2) state.quota = Math.min(PERIOD_US, (state.quota * TARGET) / Math.max(1, rate));
+  }
 }
 
 async function rateOver(load: Load, ms: number): Promise<number> {
@@ -141,38 +154,123 @@ interface Measured {
   readonly note?: string;
 }
 
-async function measureAgent(load: Load, mode: 'exact' | 'sampled'): Promise<Measured> {
-  const child = spawn(process.execPath, [AGENT_BIN, '--print', '--exact', mode === 'exact' ? 'on' : 'off', '--interval', `${1000 / HZ}ms`], { stdio: ['ignore', 'pipe', 'pipe'] });
+type AgentKind = 'exact' | 'sampled' | 'baseline';
+
+interface RunningAgent {
+  readonly kind: AgentKind;
+  readonly pid: number;
+  readonly stderr: () => string;
+  readonly exited: () => boolean;
+  /** Counts the trace events and losses of the frames printed from now on, until stop. */
+  count(on: boolean): void;
+  readonly totals: { events: number; lost: number; frames: number };
+  stop(): Promise<void>;
+}
+
+function startAgent(kind: AgentKind, baselineBin: string | null): RunningAgent {
+  const bin = kind === 'baseline' ? baselineBin : AGENT_BIN;
+  if (bin === null) throw new Error('no baseline agent');
+  // The baseline (before exact mode) has no --exact; it samples as this release does with --exact off.
+  const exactArgs = kind === 'baseline' ? [] : ['--exact', kind === 'exact' ? 'on' : 'off'];
+  // Only the exact agent's frames are read (for its trace counts); the others print to /dev/null, so
+  // that this process, parsing on a loaded machine, never holds an agent up on a full pipe.
+  const child = spawn(process.execPath, [bin, '--print', ...exactArgs, '--interval', `${1000 / HZ}ms`], { stdio: ['ignore', kind === 'exact' ? 'pipe' : 'ignore', 'pipe'] });
   const pid = child.pid;
-  if (pid === undefined) throw new Error('agent did not start');
+  if (pid === undefined) throw new Error(`${kind} agent did not start`);
   let partial = '';
   let counting = false;
-  let events = 0;
-  let lost = 0;
-  let frames = 0;
+  const totals = { events: 0, lost: 0, frames: 0 };
   child.stdout?.on('data', (d: Buffer) => {
     partial += d.toString();
     const lines = partial.split('\n');
     partial = lines.pop() ?? '';
     for (const l of lines) {
       if (!counting || !l) continue;
-      const s = JSON.parse(l) as Snapshot;
-      frames++;
-      events += s.trace?.events ?? 0;
-      lost += s.trace?.lostEvents ?? 0;
+      const snap = JSON.parse(l) as Snapshot;
+      totals.frames++;
+      totals.events += snap.trace?.events ?? 0;
+      totals.lost += snap.trace?.lostEvents ?? 0;
     }
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  await sleep(WARMUP_S * 1000);
-  if (child.exitCode !== null) throw new Error(`agent exited: ${stderr}`);
-  counting = true;
-  const w = await cpuWindow(pid, load);
-  counting = false;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  const drains = /trace reader: .*/.exec(stderr)?.[0];
-  return { ...w, ...(mode === 'exact' ? { events: (events * 1000) / w.elapsedMs, lost, note: `${frames} frames${drains ? `; ${drains}` : ''}` } : {}) };
+  return {
+    kind,
+    pid,
+    stderr: () => stderr,
+    exited: () => child.exitCode !== null,
+    count: (on) => (counting = on),
+    totals,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/**
+ * The agents side by side in one window on the same load (so the machine's noise is the same for
+ * each): exact mode, sampling mode and, when built, the release before exact mode.
+ */
+async function measureAgents(load: Load, baselineBin: string | null): Promise<Record<AgentKind, Measured | null>> {
+  const kinds: AgentKind[] = baselineBin === null ? ['exact', 'sampled'] : ['exact', 'sampled', 'baseline'];
+  const agents = kinds.map((k) => startAgent(k, baselineBin));
+  try {
+    await sleep(WARMUP_S * 1000);
+    for (const a of agents) if (a.exited()) throw new Error(`${a.kind} agent exited: ${a.stderr()}`);
+    const ns0 = agents.map((a) => processRunNs(a.pid));
+    for (const a of agents) a.count(true);
+    const sw0 = load.switches();
+    const t0 = performance.now();
+    await sleep(WINDOW_S * 1000);
+    const ns1 = agents.map((a) => processRunNs(a.pid));
+    const sw1 = load.switches();
+    const elapsedMs = performance.now() - t0;
+    for (const a of agents) a.count(false);
+    const rate = ((sw1 - sw0) * 1000) / elapsedMs;
+    const out: Record<AgentKind, Measured | null> = { exact: null, sampled: null, baseline: null };
+    agents.forEach((a, i) => {
+      const cpuPct = (((ns1[i] ?? 0) - (ns0[i] ?? 0)) / 1e6 / elapsedMs) * 100;
+      const drains = /trace reader: .*/.exec(a.stderr())?.[0];
+      // Fewer frames than ticks: what the agent said (it fell behind, or a tick failed).
+      if (a.kind === 'exact' && a.totals.frames < (WINDOW_S * HZ) / 2) console.log(`exact agent printed ${a.totals.frames} frames in ${WINDOW_S} s; its log ends:\n${a.stderr().split('\n').slice(-8).join('\n')}`);
+      out[a.kind] =
+        a.kind === 'exact'
+          ? { elapsedMs, cpuPct, rate, events: (a.totals.events * 1000) / elapsedMs, lost: a.totals.lost, note: `${a.totals.frames} frames${drains ? `; ${drains}` : ''}` }
+          : { elapsedMs, cpuPct, rate };
+    });
+    return out;
+  } finally {
+    await Promise.all(agents.map((a) => a.stop()));
+  }
+}
+
+/**
+ * The agent of the release before exact mode (the first parent of the merge of branch 'exact', or
+ * BENCH_BASELINE_REF), bundled into a temporary directory from `git archive` with this checkout's
+ * packages; null (said loudly) where git or the ref is missing.
+ */
+function buildBaseline(dir: string): { bin: string; ref: string } | null {
+  const root = path.resolve(import.meta.dirname, '..');
+  const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const merge = git(['log', '--merges', '--format=%H', '-1', '--grep', "^Merge branch 'exact'$"]).stdout.trim();
+  const ref = process.env.BENCH_BASELINE_REF ?? (merge ? `${merge}^1` : '');
+  const sha = ref ? git(['rev-parse', '--verify', `${ref}^{commit}`]).stdout.trim() : '';
+  if (!sha) {
+    console.log(`NO BASELINE: cannot find ${ref || "the merge of branch 'exact'"} in git; sampling mode is not compared with the release before exact mode`);
+    return null;
+  }
+  const out = path.join(dir, 'baseline');
+  mkdirSync(out, { recursive: true });
+  const tar = spawnSync('sh', ['-c', `git archive ${sha} lib bin scripts package.json tsconfig.json | tar -x -C ${out}`], { cwd: root, encoding: 'utf8' });
+  if (tar.status !== 0) throw new Error(`git archive of ${sha} failed: ${tar.stderr}`);
+  symlinkSync(path.join(root, 'node_modules'), path.join(out, 'node_modules'));
+  const build = spawnSync(process.execPath, [path.join(out, 'scripts/build-agent.mjs')], { cwd: out, encoding: 'utf8' });
+  // Its bin entry runs the bundle (the bundle of that release exports main; it does not run alone).
+  const bin = path.join(out, 'bin/vcpumap-agent.mjs');
+  if (build.status !== 0 || !existsSync(path.join(out, 'dist/vcpumap-agent.mjs'))) throw new Error(`building the baseline agent of ${sha} failed: ${build.stderr}`);
+  return { bin, ref: `${ref} = ${sha.slice(0, 12)}` };
 }
 
 async function measurePerf(load: Load, dir: string): Promise<Measured> {
@@ -195,6 +293,14 @@ async function measurePerf(load: Load, dir: string): Promise<Measured> {
 
 // --- main -----------------------------------------------------------------------------------------
 
+/** "measured  target  PASS/FAIL": one line of the figures table. */
+function figure(name: string, measured: string, target: string, pass: boolean | null): string {
+  return `  ${name.padEnd(44)} ${measured.padEnd(34)} ${target.padEnd(30)} ${pass === null ? 'n/a' : pass ? 'PASS' : 'FAIL'}`;
+}
+
+/** Sampling mode may cost this much more than the release before exact mode and still count as unchanged (the machine's noise between two agents in one window). */
+const UNCHANGED_RATIO = 1.1;
+
 async function main(): Promise<void> {
   requireQemu();
   requireTracefs();
@@ -202,45 +308,64 @@ async function main(): Promise<void> {
   const dir = path.join(tmpdir(), `vcpumap-bench-exact-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   console.log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  // The agent's bundle, fresh: bin/vcpumap-agent.mjs runs the sources through tsx when it is older than them.
+  const built = spawnSync(process.execPath, [path.resolve(import.meta.dirname, 'build-agent.mjs')], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`building the agent failed: ${built.stderr}`);
+  const baseline = buildBaseline(dir);
+  if (baseline !== null) console.log(`baseline (the release before exact mode): ${baseline.ref}`);
   console.log(`starting ${GUESTS} paused guests x ${VCPUS} vCPUs (TCG, -S)...`);
-  const guests = await startPausedGuests(GUESTS, VCPUS, 'bench-exact');
+  const guests = await startPausedGuests(GUESTS, VCPUS, 'bench-exact', 3);
   let load: Load | null = null;
   try {
     load = await startLoad();
     console.log(`load: perf bench sched pipe on CPU ${LOAD_CPU} at ${(await rateOver(load, 2000)).toFixed(0)} switches/s (target ${TARGET})`);
-    const rows: { exact: Measured; sampled: Measured; perf: Measured }[] = [];
+    const rows: { exact: Measured; sampled: Measured; baseline: Measured | null; perf: Measured }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const exact = await measureAgent(load, 'exact');
+      if (r > 0) await load.calibrate();
+      const agents = await measureAgents(load, baseline?.bin ?? null);
       const perf = await measurePerf(load, dir);
-      const sampled = await measureAgent(load, 'sampled');
-      rows.push({ exact, sampled, perf });
+      const { exact, sampled } = agents;
+      if (exact === null || sampled === null) throw new Error('an agent was not measured');
+      rows.push({ exact, sampled, baseline: agents.baseline, perf });
       console.log(
-        `round ${r + 1}: load ${exact.rate.toFixed(0)}/${perf.rate.toFixed(0)}/${sampled.rate.toFixed(0)} switches/s; ` +
+        `round ${r + 1}: load ${exact.rate.toFixed(0)} switches/s (perf's window ${perf.rate.toFixed(0)}); ` +
           `agent exact ${exact.cpuPct.toFixed(2)}% of a core (${(exact.events ?? 0).toFixed(0)} events/s read, ${exact.lost} lost; ${exact.note}), ` +
-          `perf record ${perf.cpuPct.toFixed(2)}% (${perf.lost} lost; ${perf.note}), agent sampled ${sampled.cpuPct.toFixed(2)}%`,
+          `agent sampled ${sampled.cpuPct.toFixed(2)}%${agents.baseline ? `, baseline ${agents.baseline.cpuPct.toFixed(2)}%` : ''}; ` +
+          `perf record ${perf.cpuPct.toFixed(2)}% (${perf.lost} lost; ${perf.note}); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
       );
     }
     const m = (f: (row: (typeof rows)[number]) => number): number => median(rows.map(f));
-    const rate = m((x) => x.exact.rate);
-    const exactPct = m((x) => x.exact.cpuPct);
-    const sampledPct = m((x) => x.sampled.cpuPct);
-    const perfPct = m((x) => x.perf.cpuPct);
-    const tracePct = m((x) => x.exact.cpuPct - x.sampled.cpuPct);
     const per = (pct: number, r: number): number => (pct * PER) / Math.max(1, r);
+    const rate = m((x) => x.exact.rate);
     const eventsRead = m((x) => x.exact.events ?? 0);
+    // Paired in each round (the agents shared its window): exact mode's own cost is what it costs beyond sampling.
+    const traced = rows.filter((x) => (x.exact.events ?? 0) > 0);
+    const tracePer = traced.length === 0 ? NaN : median(traced.map((x) => per(x.exact.cpuPct - x.sampled.cpuPct, x.exact.events ?? 0)));
     const lost = rows.reduce((n, x) => n + (x.exact.lost ?? 0), 0);
     const perfLost = rows.reduce((n, x) => n + (x.perf.lost ?? 0), 0);
+    const ratio = baseline === null ? null : m((x) => x.sampled.cpuPct / Math.max(1e-9, x.baseline?.cpuPct ?? 0));
     console.log('');
-    console.log(`medians over ${ROUNDS} rounds of ${WINDOW_S} s, ${GUESTS} x ${VCPUS} paused guests sampled at ${HZ} Hz, load ${rate.toFixed(0)} switches/s:`);
-    console.log(`  agent, exact mode:    ${exactPct.toFixed(2)}% of one core, ${eventsRead.toFixed(0)} trace events/s read, ${lost} events lost in all rounds (default buffers)`);
-    console.log(`  agent, sampling mode: ${sampledPct.toFixed(2)}% of one core`);
+    console.log(`medians over ${ROUNDS} rounds of ${WINDOW_S} s, ${GUESTS} x ${VCPUS} paused guests sampled at ${HZ} Hz:`);
+    console.log(`  agent, exact mode:    ${m((x) => x.exact.cpuPct).toFixed(2)}% of one core`);
+    console.log(`  agent, sampling mode: ${m((x) => x.sampled.cpuPct).toFixed(2)}% of one core`);
+    if (baseline !== null) console.log(`  agent before exact mode (${baseline.ref}): ${m((x) => x.baseline?.cpuPct ?? 0).toFixed(2)}% of one core`);
+    console.log(`  perf record -e sched:sched_switch -a: ${m((x) => x.perf.cpuPct).toFixed(2)}% of one core = ${m((x) => per(x.perf.cpuPct, x.perf.rate)).toFixed(2)}% per ${PER} switches/s, ${perfLost} lost (it also writes to disk)`);
+    console.log('');
+    console.log(figure('figure', 'measured', 'target', null).replace(/n\/a$/, 'result'));
+    const loadOk = rate >= PER && eventsRead >= PER;
+    console.log(figure('trace events/s read (switches/s of the pair)', `${eventsRead.toFixed(0)} (${rate.toFixed(0)})`, `>= ${PER}`, loadOk));
+    console.log(figure('events lost, default buffers, all rounds', String(lost), '0', lost === 0));
+    console.log(figure(`exact minus sampling, per ${PER} events/s`, Number.isNaN(tracePer) ? 'no trace events read' : `${tracePer.toFixed(2)}% of one core`, '<= 2% of one core', tracePer <= 2));
     console.log(
-      `  exact minus sampling: ${tracePct.toFixed(2)}% of one core = ${per(tracePct, eventsRead).toFixed(2)}% per ${PER} trace events/s read ` +
-        `(${per(tracePct, rate).toFixed(2)}% per ${PER} switches/s of the pair; target <= 2)`,
+      figure(
+        'sampling mode against the release before',
+        ratio === null ? 'no baseline' : `${ratio.toFixed(2)}x`,
+        `unchanged (<= ${UNCHANGED_RATIO}x)`,
+        ratio === null ? null : ratio <= UNCHANGED_RATIO,
+      ),
     );
-    console.log(`  perf record -e sched:sched_switch -a: ${perfPct.toFixed(2)}% of one core = ${per(perfPct, m((x) => x.perf.rate)).toFixed(2)}% per ${PER} switches/s, ${perfLost} lost (it also writes to disk)`);
     console.log(`  load average at end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-    const pass = lost === 0 && rate >= PER && per(tracePct, eventsRead) <= 2;
+    const pass = loadOk && lost === 0 && tracePer <= 2 && (ratio === null || ratio <= UNCHANGED_RATIO);
     console.log(`  ${pass ? 'PASS' : 'FAIL'}${rate < PER ? ` (the load reached only ${rate.toFixed(0)} switches/s)` : ''}`);
   } finally {
     await load?.stop();

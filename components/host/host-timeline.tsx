@@ -7,12 +7,15 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
 import { axisLabels, bandStarts, cpuBands } from '@/lib/heatmap/bands';
-import { cellState, STATE_LABELS, statePalette, withDimmed } from '@/lib/heatmap/cell-colors';
+import { cellState, CellState, STATE_LABELS, statePalette, withDimmed } from '@/lib/heatmap/cell-colors';
+import { columnNs, columnTasks } from '@/lib/heatmap/column-tasks';
 import { orderCpus, timelineCells, type TimelineColoring, type TopologyCpu } from '@/lib/heatmap/timeline-cells';
 import { fnv1a32, palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
 import type { LiveHistory } from '@/lib/ui/live-history';
 import type { History } from '@/lib/api/history';
 import { cpuText, threadIndex, threadLabel } from '@/lib/ui/describe';
+import { formatNs } from '@/lib/ui/exact-view';
+import { formatShare } from '@/lib/ui/format';
 import type { ColorMode } from '@/lib/ui/url-state';
 import { BandAxis } from '../heat/band-axis';
 import { HeatCanvas, type HeatHit, type ZoomSpan } from '../heat/heat-canvas';
@@ -76,7 +79,8 @@ export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush
   const theme = useTheme();
   const look = canvasColors(theme);
   const byState = colorMode === 'state';
-  const base = byState ? statePalette(theme) : palette(theme);
+  // By VM, exact mode's host tasks take the "host load" colour, after the VMs' colours.
+  const base = useMemo(() => (byState ? statePalette(theme) : [...palette(theme), statePalette(theme)[CellState.HOST_LOAD] ?? '#CC79A7']), [byState, theme]);
   const colors = useMemo(() => withDimmed(base, look.background), [base, look.background]);
   const [hit, setHit] = useState<HeatHit | null>(null);
   const epoch = live.epoch;
@@ -96,7 +100,7 @@ export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush
   const pinKey = pinsNow === null ? '' : `${pinsNow.key.length}:${fnv1a32(pinsNow.key).toString(36)}`;
   const pins = useMemo(() => pinsNow?.pins ?? new Map<string, readonly number[] | null>(), [pinKey]);
   const coloring = useMemo<TimelineColoring>(
-    () => ({ chosenVm, dimOffset: base.length, pinOf: byState ? (key: string) => pins.get(key) ?? null : null }),
+    () => ({ chosenVm, dimOffset: base.length, pinOf: byState ? (key: string) => pins.get(key) ?? null : null, hostColor: byState ? CellState.HOST_LOAD : base.length - 1 }),
     [chosenVm, base.length, byState, pins],
   );
   const colorCache = useMemo(() => new Map<string, number>(), []);
@@ -136,6 +140,15 @@ export function HostTimeline({ live, snapshot, selectedCpu, onSelectCpu, onBrush
             now === undefined ? 'thread gone now' : `now: ${threadLabel(now.thread)}, pin ${cpuText(now.thread.pin)}, affinity ${cpuText(now.thread.affinity)}`,
             byState && cpu !== undefined ? `state: ${STATE_LABELS[cellState(ran !== 0, pins.get(th.key) ?? null, cpu, false)] ?? '?'}` : '',
           ];
+    // Exact mode: every task's run time in the cell (a shared cell is split by these).
+    const tasks = cpu === undefined ? undefined : columnTasks(h, hit.tick)?.get(cpu);
+    if (tasks !== undefined && tasks.length > 0) {
+      const span = columnNs(h, hit.tick);
+      if (th === undefined) tip = [`pCPU ${cpu ?? '?'}`, at === undefined ? '' : formatTime(at)];
+      tip.push(tasks.length > 1 ? `shared by ${tasks.length} tasks:` : 'ran here:');
+      for (const t of tasks.slice(0, 8)) tip.push(`${t.vm ?? (t.kernel ? 'kernel' : 'host')} ${t.comm} (${t.tid}): ${formatNs(t.ns)}, ${formatShare(Math.min(1, t.ns / span))}`);
+      if (tasks.length > 8) tip.push(`and ${tasks.length - 8} more`);
+    }
   }
 
   return (

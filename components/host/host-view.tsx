@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
 import { formatAgo, isStale } from '@/lib/ui/format';
+import { wantsCounters } from '@/lib/ui/live-history';
 import type { ColorMode } from '@/lib/ui/url-state';
 import { ConnectionIndicator } from '../live/connection-indicator';
 import { useHostData } from '../use-host-data';
@@ -36,7 +37,7 @@ const MATRIX_WAIT_MS = 3000;
 export function HostView({ host, initialSnapshot, initialNow }: { readonly host: string; readonly initialSnapshot: Snapshot; readonly initialNow: number }) {
   const formatTime = useFormatTime();
   const [view, setViewUrl] = useViewState();
-  const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow);
+  const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow, wantsCounters('host', initialSnapshot));
   const now = useNow(initialNow);
   const stale = view.window === null && isStale(snapshot.at, now, snapshot.intervalMs);
 
@@ -118,7 +119,7 @@ export function HostView({ host, initialSnapshot, initialNow }: { readonly host:
 
       <Section title="Topology" testId="topology">
         <TopologyGrid snapshot={snapshot} selected={view.cpu} onSelect={selectCpu} chosenVm={view.vm} colorMode={view.color} />
-        {view.cpu !== null ? <WhoElse snapshot={snapshot} cpu={view.cpu} /> : null}
+        {view.cpu !== null ? <WhoElse snapshot={snapshot} cpu={view.cpu} history={live?.history ?? null} /> : null}
       </Section>
 
       <Section title={`Timeline: pCPU by tick, coloured by ${view.color === 'state' ? 'state' : 'VM'}`} testId="timeline">

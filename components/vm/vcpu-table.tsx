@@ -1,28 +1,16 @@
 'use client';
 // Pin set against actual for each vCPU of a VM, with run-queue wait: the share of the last
-// interval the vCPU was runnable but waiting for a pCPU (schedstat), now and over the time the
-// page has been open; in exact mode also its run time per pCPU, migrations and wake-up latency.
+// interval the vCPU was runnable but waiting for a pCPU (schedstat), now and over the window; in
+// exact mode also its run time per pCPU, migrations and wake-up latency.
 import type { SnapshotVm, Unobserved } from '@/lib/model/snapshot';
 import { cpuText } from '@/lib/ui/describe';
 import { formatShare } from '@/lib/ui/format';
 import { latencyText, residencyText } from '@/lib/ui/exact-view';
+import { Sparkline } from './sparkline';
 
 export interface WaitSeries {
-  /** tid -> wait shares of recent frames, oldest first. */
-  readonly byTid: ReadonlyMap<number, readonly number[]>;
-}
-
-function Sparkline({ values }: { readonly values: readonly number[] }) {
-  if (values.length < 2) return null;
-  const w = 120;
-  const h = 18;
-  const max = Math.max(0.05, ...values);
-  const pts = values.map((v, i) => `${((i / (values.length - 1)) * w).toFixed(1)},${(h - (v / max) * h).toFixed(1)}`).join(' ');
-  return (
-    <svg width={w} height={h} className="inline-block align-middle text-amber-600" aria-hidden>
-      <polyline points={pts} fill="none" stroke="currentColor" strokeWidth={1} />
-    </svg>
-  );
+  /** tid -> wait share per history column of the window, oldest first (null: unknown). */
+  readonly byTid: ReadonlyMap<number, readonly (number | null)[]>;
 }
 
 export function waitShare(waitNs: number | null, intervalMs: number | null): number | null {
@@ -97,7 +85,7 @@ export function VcpuTable({
                 ) : (
                   <span className="inline-block w-14 font-mono">{wait === null ? 'n/a' : formatShare(wait)}</span>
                 )}
-                <Sparkline values={waits.byTid.get(v.tid) ?? []} />
+                <Sparkline values={waits.byTid.get(v.tid) ?? []} className="text-amber-600" />
               </td>
               {exact ? (
                 <>

@@ -1,12 +1,15 @@
 'use client';
-// The VM view: its violations, pin set against actual per vCPU with run-queue wait, and the
+// The VM view: its violations, pin set against actual per vCPU with run-queue wait, each vCPU over
+// the window (run and wait time; exact mode: where it ran, migrations, wake-up latency), and the
 // timeline of its threads coloured by pCPU with hot-plugs marked.
 import Link from 'next/link';
-import { useEffect, useRef, useState } from 'react';
+import { useMemo, useRef } from 'react';
 import type { Snapshot } from '@/lib/model/snapshot';
 import type { VcpuIdentitySource } from '@/lib/model/types';
 import { cpuText } from '@/lib/ui/describe';
 import { formatAgo } from '@/lib/ui/format';
+import { vcpuSeries } from '@/lib/ui/vcpu-series';
+import { wantsCounters } from '@/lib/ui/live-history';
 import { hostPath } from '@/lib/ui/url-state';
 import { ConnectionIndicator } from '../live/connection-indicator';
 import { ViolationsTable } from '../host/violations-table';
@@ -14,12 +17,12 @@ import { WindowBar } from '../host/window-bar';
 import { useHostData } from '../use-host-data';
 import { useNow } from '../use-now';
 import { useViewState } from '../use-view-state';
-import { VcpuTable, waitShare } from './vcpu-table';
+import { VcpuOverTime } from './vcpu-over-time';
+import { VcpuTable } from './vcpu-table';
 import { VmTimeline } from './vm-timeline';
 import { useFormatTime } from '../time/time-zone';
 import { ShownName } from '@/components/shown-name';
 
-const WAIT_POINTS = 300;
 const IDENTIFIED_BY: Readonly<Record<VcpuIdentitySource, string>> = { qmp: 'QMP', libvirt: 'libvirt', 'thread-name': 'thread names' };
 
 export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readonly host: string; readonly vm: string; readonly initialSnapshot: Snapshot; readonly initialNow: number }) {
@@ -27,25 +30,13 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
   const [view, setViewUrl] = useViewState();
   const viewRef = useRef(view);
   viewRef.current = view;
-  const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow);
+  const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow, wantsCounters('vm', initialSnapshot));
   const now = useNow(initialNow);
   const vm = snapshot.vms.find((v) => v.name === name);
 
-  // Run-queue wait per vCPU thread over the frames seen while the page is open.
-  const waits = useRef(new Map<number, number[]>());
-  const [, setWaitVersion] = useState(0);
-  useEffect(() => {
-    if (vm === undefined) return;
-    for (const v of vm.vcpus) {
-      const w = waitShare(v.waitNs, snapshot.intervalMs);
-      if (w === null) continue;
-      const list = waits.current.get(v.tid) ?? [];
-      list.push(w);
-      if (list.length > WAIT_POINTS) list.shift();
-      waits.current.set(v.tid, list);
-    }
-    setWaitVersion((n) => n + 1);
-  }, [vm, snapshot.intervalMs]);
+  // Each vCPU over the window, from the history's counters (run-queue wait, exact figures).
+  const series = useMemo(() => (live === null ? [] : vcpuSeries(live.history, name)), [live, name]);
+  const waits = useMemo(() => ({ byTid: new Map(series.map((s) => [s.tid, s.wait])) }), [series]);
 
   return (
     <div data-testid="vm-view">
@@ -91,10 +82,16 @@ export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readon
           </section>
           <section className="mt-6" aria-label="vCPUs">
             <h2 className="mb-2 text-lg font-semibold">Pin set against actual</h2>
-            <VcpuTable vm={vm} intervalMs={snapshot.intervalMs} waits={{ byTid: waits.current }} />
+            <VcpuTable vm={vm} intervalMs={snapshot.intervalMs} waits={waits} />
           </section>
         </>
       )}
+      {vm !== undefined && live !== null ? (
+        <section className="mt-6" aria-label="vCPUs over the window">
+          <h2 className="mb-2 text-lg font-semibold">vCPUs over the window</h2>
+          <VcpuOverTime history={live.history} series={series} cpus={snapshot.topology.cpus} />
+        </section>
+      ) : null}
       <section className="mt-6" aria-label="Timeline">
         <h2 className="mb-2 text-lg font-semibold">Threads over time, coloured by pCPU</h2>
         {historyError !== null ? (

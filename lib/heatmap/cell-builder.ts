@@ -8,22 +8,22 @@ export class CellBuilder {
   /** Pixel offsets: column c spans colX[c]..colX[c+1]; row r spans rowY[r]..rowY[r+1]. */
   readonly colX: Float32Array;
   readonly rowY: Float32Array;
-  private readonly x: Float32Array;
-  private readonly y: Float32Array;
-  private readonly w: Float32Array;
-  private readonly h: Float32Array;
-  private readonly color: Uint16Array;
-  private readonly flags: Uint8Array;
-  private readonly tick: Uint32Array;
-  private readonly row: Uint32Array;
-  private readonly thread: Uint32Array;
+  private x: Float32Array;
+  private y: Float32Array;
+  private w: Float32Array;
+  private h: Float32Array;
+  private color: Uint16Array;
+  private flags: Uint8Array;
+  private tick: Uint32Array;
+  private row: Uint32Array;
+  private thread: Uint32Array;
   private readonly colStart: Uint32Array;
   private n = 0;
   private cx = 0;
   private cw = 1;
   private t = 0;
 
-  /** `capacity`: the most cells the columns can hold (columns x rows that can be filled). */
+  /** `capacity`: the cells expected (columns x rows that can be filled); more grow the arrays. */
   constructor(
     private readonly vp: Viewport,
     private readonly nRows: number,
@@ -57,18 +57,47 @@ export class CellBuilder {
 
   /** A cell of the current column in row r, rows ascending. */
   cell(r: number, color: number, flags: number, thread: number): void {
+    this.part(r, 0, 1, color, flags, thread);
+  }
+
+  /**
+   * The part [f0, f1) (fractions of the row's height, top down) of a cell of the current column in
+   * row r: a cell that several tasks shared is its parts, one after the other, rows ascending.
+   */
+  part(r: number, f0: number, f1: number, color: number, flags: number, thread: number): void {
     const n = this.n;
-    const ry = Math.floor(this.rowY[r] ?? 0);
+    if (n >= this.x.length) this.grow();
+    const top = this.rowY[r] ?? 0;
+    const bottom = this.rowY[r + 1] ?? 0;
+    const ry = Math.floor(f0 <= 0 ? top : top + f0 * (bottom - top));
     this.x[n] = this.cx;
     this.w[n] = this.cw;
     this.y[n] = ry;
-    this.h[n] = Math.max(1, Math.ceil(this.rowY[r + 1] ?? 0) - ry);
+    this.h[n] = Math.max(1, Math.ceil(f1 >= 1 ? bottom : top + f1 * (bottom - top)) - ry);
     this.color[n] = color;
     this.flags[n] = flags;
     this.tick[n] = this.t;
     this.row[n] = r;
     this.thread[n] = thread;
     this.n = n + 1;
+  }
+
+  private grow(): void {
+    const cap = Math.max(16, this.x.length * 2);
+    const more = <A extends Float32Array | Uint16Array | Uint8Array | Uint32Array>(a: A, make: (n: number) => A): A => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.x = more(this.x, (n) => new Float32Array(n));
+    this.y = more(this.y, (n) => new Float32Array(n));
+    this.w = more(this.w, (n) => new Float32Array(n));
+    this.h = more(this.h, (n) => new Float32Array(n));
+    this.color = more(this.color, (n) => new Uint16Array(n));
+    this.flags = more(this.flags, (n) => new Uint8Array(n));
+    this.tick = more(this.tick, (n) => new Uint32Array(n));
+    this.row = more(this.row, (n) => new Uint32Array(n));
+    this.thread = more(this.thread, (n) => new Uint32Array(n));
   }
 
   finish(rowKeys: readonly number[]): TimelineCells {

@@ -2,7 +2,8 @@
 // a cell where a vCPU thread was on that pCPU at that tick, coloured by its VM. The renderer
 // (canvas-renderer.ts) only draws these cells; tooltips hit-test them with cellAt.
 import { CellBuilder } from './cell-builder';
-import { cellState } from './cell-colors';
+import { cellState, CellState } from './cell-colors';
+import { columnNs, columnTasks, hasExact, type ColumnTask } from './column-tasks';
 import type { SnapshotCpu } from '../model/snapshot';
 import type { History } from '../api/history';
 
@@ -24,7 +25,15 @@ export const CellFlag = {
   VIOLATION: 2,
   /** Reserved for "no thread on this pCPU": never emitted (empty cells are simply absent). */
   EMPTY: 4,
+  /** Exact mode: one part of a cell that several tasks shared (the cell is split by their run time). */
+  SHARED: 8,
 } as const;
+
+/** The thread of a cell part that stands for tasks with no row of their own (host tasks, another VM's). */
+export const NO_THREAD = 0xffffffff;
+
+/** Exact mode: a task takes a part of a timeline cell when it ran at least this share of the tick there. */
+export const MIN_PART_SHARE = 0.01;
 
 export interface TimelineCells {
   readonly count: number;
@@ -109,11 +118,21 @@ export interface TimelineColoring {
    * key (null: no pin). Off pin is judged against this pin, or the thread's off-pin violations.
    */
   readonly pinOf?: ((key: string) => readonly number[] | null) | null;
+  /**
+   * Exact mode: the colour index of the part of a cell that host tasks took (tasks of no VM; by
+   * state it is "host load" whatever this says). Absent: host tasks take no part of a cell.
+   */
+  readonly hostColor?: number | null;
 }
 
 /**
  * The cells of the visible ticks. For each tick and pCPU at most one cell: of the vCPU threads that
  * report that pCPU, the one that ran wins, then the lower thread index. Non-vCPU threads are ignored.
+ * A tick with exact figures (history with counters=1 of an exact host) is drawn from run time
+ * where it can be: a pCPU where a vCPU (or, with `hostColor`, another task) ran at least
+ * MIN_PART_SHARE of the tick gets a cell split top down by run time when several did (SHARED):
+ * each vCPU its part, the other tasks of a VM one part in its colour, host tasks one part. Other
+ * pCPUs of the tick keep the sampled cell (a vCPU idle there, faded).
  */
 export function timelineCells(
   history: History,
@@ -167,13 +186,23 @@ export function timelineCells(
   const winner = new Int32Array(nRows).fill(-1);
   const winnerRan = new Uint8Array(nRows);
   const step = history.stepMs ?? 0;
+  const exact = hasExact(history);
+  const hostColor = byState ? CellState.HOST_LOAD : (coloring.hostColor ?? null);
+  const hostDim = chosen !== null ? (coloring.dimOffset ?? 0) : 0;
   for (let c = 0; c < nCols; c++) {
     const t = vp.x0 + c;
     out.column(c);
+    const start = history.ticks[t] ?? 0;
+    const tasks = exact ? columnTasks(history, t) : null;
+    const parts = tasks === null ? null : exactParts(tasks, MIN_PART_SHARE * columnNs(history, t), (cpu) => (cpu <= maxCpu ? (rowOfCpu[cpu] ?? -1) : -1), (th, cpu) => {
+      const violation = covers(violations[th] ?? null, start, start + step);
+      const color = byState ? cellState(true, pinOfThread[th] ?? null, cpu, violation) : (colorOfThread[th] ?? 0);
+      return { color: color + (dimOfThread[th] ?? 0), flags: violation ? CellFlag.VIOLATION : 0 };
+    }, hostColor === null ? null : (vm) => (vm === null || byState ? hostColor + hostDim : colorOf(vm) + (chosen !== null && vm !== chosen ? (coloring.dimOffset ?? 0) : 0)));
     const pc = history.pcpu[t];
-    if (pc === undefined) continue;
+    if (pc === undefined && parts === null) continue;
     const ranRow = history.ran?.[t];
-    for (let k = 0; k < nV; k++) {
+    for (let k = 0; pc !== undefined && k < nV; k++) {
       const th = vcpuIdx[k] ?? 0;
       const p = pc[th];
       if (p === null || p === undefined || p > maxCpu) continue;
@@ -186,11 +215,23 @@ export function timelineCells(
         winnerRan[r] = ran;
       }
     }
-    const start = history.ticks[t] ?? 0;
     for (let r = 0; r < nRows; r++) {
       const th = winner[r] ?? -1;
-      if (th < 0) continue;
       winner[r] = -1;
+      // Exact: the tasks' run time where some ran enough to show; elsewhere what the sample says.
+      const split = parts?.get(r);
+      if (split !== undefined) {
+        const total = split.reduce((n, p) => n + p.ns, 0);
+        const shared = split.length > 1 ? CellFlag.SHARED : 0;
+        let f = 0;
+        split.forEach((p, i) => {
+          const f1 = f + p.ns / total;
+          out.part(r, f, i === split.length - 1 ? 1 : f1, p.color, p.flags | shared, p.thread);
+          f = f1;
+        });
+        continue;
+      }
+      if (th < 0) continue;
       const violation = covers(violations[th] ?? null, start, start + step);
       const flags = (winnerRan[r] === 0 ? CellFlag.STALE : 0) | (violation ? CellFlag.VIOLATION : 0);
       const color = byState ? cellState(winnerRan[r] === 1, pinOfThread[th] ?? null, rowKeys[r] ?? -1, violation) : (colorOfThread[th] ?? 0);
@@ -198,6 +239,48 @@ export function timelineCells(
     }
   }
   return out.finish(rowKeys);
+}
+
+interface Part {
+  readonly ns: number;
+  readonly color: number;
+  readonly flags: number;
+  readonly thread: number;
+}
+
+/**
+ * The parts of an exact column's cells by row, largest first: a part per vCPU and one per VM (its
+ * other tasks) or for host tasks (`otherColor`, null: none), each of at least `minNs`.
+ */
+function exactParts(
+  tasks: ReadonlyMap<number, readonly ColumnTask[]>,
+  minNs: number,
+  rowOf: (cpu: number) => number,
+  vcpuLook: (thread: number, cpu: number) => { color: number; flags: number },
+  otherColor: ((vm: string | null) => number) | null,
+): Map<number, Part[]> {
+  const out = new Map<number, Part[]>();
+  for (const [cpu, list] of tasks) {
+    const r = rowOf(cpu);
+    if (r < 0) continue;
+    const parts: Part[] = [];
+    const others = new Map<string | null, number>(); // VM (null: host) -> ns
+    for (const task of list) {
+      if (task.vcpu && task.thread >= 0) {
+        if (task.ns >= minNs) parts.push({ ns: task.ns, ...vcpuLook(task.thread, cpu), thread: task.thread });
+      } else if (otherColor !== null) others.set(task.vm, (others.get(task.vm) ?? 0) + task.ns);
+    }
+    const grouped = new Map<number, number>(); // colour -> ns (by state every other task is host load)
+    for (const [vm, ns] of others) {
+      const c = otherColor?.(vm) ?? 0;
+      grouped.set(c, (grouped.get(c) ?? 0) + ns);
+    }
+    for (const [color, ns] of grouped) if (ns >= minNs) parts.push({ ns, color, flags: 0, thread: NO_THREAD });
+    if (parts.length === 0) continue;
+    parts.sort((a, b) => b.ns - a.ns || a.thread - b.thread);
+    out.set(r, parts);
+  }
+  return out;
 }
 
 /** Index of the last offset <= v in an ascending array of n+1 offsets, or -1 when v is outside. */

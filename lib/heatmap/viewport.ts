@@ -2,7 +2,7 @@
 // cell is under a pointer or the keyboard cursor, what a key or a drag means, and the zoomed view
 // as times for the URL. Columns are absolute (column `base + i` is tick i of the history, see
 // lib/ui/live-history.ts), so a zoomed view stays on the same ticks while live ones arrive.
-import type { TimelineCells } from './timeline-cells';
+import { NO_THREAD, type TimelineCells } from './timeline-cells';
 
 /** Absolute columns [a0, a1). */
 export interface ColumnView {
@@ -75,9 +75,12 @@ export function cellCentre(view: ColumnView, width: number, rowHeight: number, c
 
 /** The thread of the cell in `row` of a one-column geometry, or null for an empty cell. */
 export function threadInRow(cells: TimelineCells, row: number): number | null {
-  let thread: number | null = null;
-  for (let k = 0; k < cells.count; k++) if (cells.row[k] === row) thread = cells.thread[k] ?? null;
-  return thread;
+  // A shared cell's parts come largest first; a part of tasks without a row has no thread.
+  for (let k = 0; k < cells.count; k++) {
+    const th = cells.thread[k];
+    if (cells.row[k] === row && th !== undefined && th !== NO_THREAD) return th;
+  }
+  return null;
 }
 
 /** What a key does to a heatmap. */

@@ -69,7 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   } catch (err) {
     throw new Error(`VCPUMAP_AGENT_INTERVAL: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const exact = env.VCPUMAP_AGENT_EXACT || 'off';
+  // auto, as the agent's --exact: exact where tracefs can be used, else one log line and sampling.
+  const exact = env.VCPUMAP_AGENT_EXACT || 'auto';
   if (exact !== 'auto' && exact !== 'on' && exact !== 'off') throw new Error(`VCPUMAP_AGENT_EXACT must be auto, on or off, got "${exact}"`);
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {

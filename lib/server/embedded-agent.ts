@@ -42,7 +42,7 @@ export async function startEmbeddedAgent(rt: Runtime): Promise<void> {
     host,
     intervalMs: rt.config.agentIntervalMs,
     pinsFile: rt.config.pinsFile ?? null,
-    // Compact ticks carry exact figures and the store keeps them; off unless VCPUMAP_AGENT_EXACT says otherwise.
+    // Compact ticks carry exact figures and the store keeps them: auto (the agent's default) unless VCPUMAP_AGENT_EXACT says otherwise.
     exact: rt.config.agentExact,
     spoolDir: path.join(rt.config.dataDir, 'spool'),
     spoolMaxBytes: SPOOL_MAX_BYTES,

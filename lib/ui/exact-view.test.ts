@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
-import { formatNs, latencyText, residencyText, whoElseRan } from './exact-view';
+import { exactHistory, history } from '../../test/support/history-builder';
+import { formatNs, latencyText, residencyText, whoElseOverWindow, whoElseRan } from './exact-view';
 import { snapshot, vm } from '../../test/support/view-snapshots';
 
 const MS = 1e6;
@@ -62,5 +63,30 @@ describe('texts', () => {
     expect(residencyText([], 1000)).toBe('did not run');
     expect(latencyText({ p50: 12_000, p99: 80_000, max: 1_200_000, count: 14 })).toBe('p50 12 µs · p99 80 µs · max 1.20 ms (14)');
     expect(latencyText(null)).toBe('no wake-up');
+  });
+});
+
+describe('whoElseOverWindow', () => {
+  it('sums every task that ran on the pCPU over the window, ranked by run time, with the span of the exact ticks', () => {
+    const w = whoElseOverWindow(exactHistory(), 2);
+    expect(w.exact).toBe(true);
+    expect(w.columns).toBe(2);
+    expect(w.intervalNs).toBe(2000 * MS);
+    expect(w.tasks.map((t) => [t.comm, t.vm, t.ns])).toEqual([
+      ['vCPU 0 (CPU 0/KVM)', 'a', 1200 * MS],
+      ['vCPU 0 (CPU 0/KVM)', 'b', 600 * MS],
+      ['yes', null, 400 * MS],
+      ['ksoftirqd/2', null, 0.1 * MS],
+    ]);
+    expect(w.tasks[3]?.kernel).toBe(true);
+    expect(w.irqs).toEqual([{ irq: '36', name: 'eth0', count: 10 }]);
+    expect(w.rest).toEqual({ tasks: 4, ns: 0.02 * MS });
+  });
+
+  it('covers the columns asked for, and says when the history has no exact figures', () => {
+    expect(whoElseOverWindow(exactHistory(), 2, 2, 3).tasks[0]?.ns).toBe(600 * MS);
+    const sampled = whoElseOverWindow(history([{ vm: 'a', tid: 10, pcpu: [2, 2] }]), 2);
+    expect(sampled.exact).toBe(false);
+    expect(sampled.intervalNs).toBeNull();
   });
 });

@@ -1,6 +1,8 @@
 // What the host and VM pages show of exact mode (docs/api.md "Exact mode"), from a snapshot: the
 // tasks that ran on a pCPU in the interval, a thread's run time per pCPU, wake-up latency.
+import { columnNs, columnTasks } from '../heatmap/column-tasks';
 import type { Snapshot, SnapshotResidency, SnapshotWakeLatency } from '../model/snapshot';
+import type { History } from '../api/history';
 import { formatShare } from './format';
 
 export interface RanHere {
@@ -58,6 +60,61 @@ export function whoElseRan(s: Snapshot, cpu: number): WhoElse {
     rest: c?.othersRest !== undefined && c.othersRest.tasks > 0 ? c.othersRest : null,
     irqs: [...(c?.irqs ?? [])].sort((a, b) => b.count - a.count),
     intervalNs: s.intervalMs === null ? null : s.intervalMs * 1e6,
+  };
+}
+
+export interface WhoElseWindow extends WhoElse {
+  /** Columns (ticks or buckets) of the window with exact figures for this pCPU. */
+  readonly columns: number;
+  readonly lostEvents: number;
+}
+
+/**
+ * Every task that ran on pCPU `cpu` over history columns [x0, x1) (default: the whole window),
+ * summed per task (tid, comm, VM), most run time first; IRQs and the tasks not listed one by one
+ * summed too. `intervalNs` is the time of the columns with exact figures; null when none had any
+ * (a sampled host, or history without counters).
+ */
+export function whoElseOverWindow(h: History, cpu: number, x0 = 0, x1 = h.ticks.length): WhoElseWindow {
+  const byTask = new Map<string, { -readonly [K in keyof RanHere]: RanHere[K] } & { ns: number }>();
+  const irqs = new Map<string, { irq: string; name: string; count: number }>();
+  const rest = { tasks: 0, ns: 0 };
+  let columns = 0;
+  let spanNs = 0;
+  let lost = 0;
+  const ci = h.cpus?.indexOf(cpu) ?? -1;
+  for (let t = Math.max(0, x0); t < Math.min(x1, h.ticks.length); t++) {
+    const tasks = columnTasks(h, t);
+    const ce = ci >= 0 ? h.cpuExact?.[t]?.[ci] : undefined;
+    const list = tasks?.get(cpu);
+    if (tasks === null || (list === undefined && (ce === null || ce === undefined))) continue;
+    columns++;
+    spanNs += columnNs(h, t);
+    for (const x of list ?? []) {
+      const k = `${x.tid}\n${x.comm}\n${x.vm ?? ''}`;
+      const cur = byTask.get(k);
+      if (cur !== undefined) cur.ns += x.ns;
+      else byTask.set(k, { comm: x.comm, pid: x.pid, tid: x.tid, vm: x.vm, kernel: x.kernel, ns: x.ns });
+    }
+    if (ce !== null && ce !== undefined) {
+      rest.tasks += ce.othersRest?.tasks ?? 0;
+      rest.ns += ce.othersRest?.ns ?? 0;
+      for (const q of ce.irqs ?? []) {
+        const cur = irqs.get(q.irq);
+        irqs.set(q.irq, cur === undefined ? { ...q } : { ...cur, count: cur.count + q.count });
+      }
+      lost += ce.lostEvents ?? 0;
+    }
+  }
+  const tasks = [...byTask.values()].sort((a, b) => b.ns - a.ns || a.tid - b.tid);
+  return {
+    exact: columns > 0,
+    tasks,
+    rest: rest.tasks > 0 ? rest : null,
+    irqs: [...irqs.values()].sort((a, b) => b.count - a.count),
+    intervalNs: columns > 0 ? spanNs : null,
+    columns,
+    lostEvents: lost,
   };
 }
 

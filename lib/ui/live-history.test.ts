@@ -60,3 +60,42 @@ describe('appendSnapshot', () => {
     expect(lh.history.violations.map((x) => [x.id, x.lastSeen])).toEqual([['x', 3000]]);
   });
 });
+
+describe('appendSnapshot in exact mode', () => {
+  const MS = 1e6;
+  function exact(at: number, ns: number) {
+    const s = snapshot('h', at, 4, [vm('a', 10, [{ pcpu: 2, ran: true, pin: [2] }])]);
+    const a = s.vms[0];
+    if (a === undefined) throw new Error('no VM');
+    return {
+      ...s,
+      mode: 'exact' as const,
+      topology: { ...s.topology, cpus: s.topology.cpus.map((c) => (c.cpu === 2 ? { ...c, others: [{ pid: 5000, tid: 5000, comm: 'yes', ns: 100 * MS, switchIns: 2, kernel: false }], irqs: [], lostEvents: 0 } : c)) },
+      vms: [{ ...a, vcpus: a.vcpus.map((v) => ({ ...v, residency: [{ pcpu: 2, ns, switchIns: 3 }], migrations: 1, wakeLatencyNs: { p50: 1000, p99: 2000, max: 3000, count: 2 } })) }],
+    };
+  }
+
+  it('appends the frame\'s residency, migrations, wake-up latency and other tasks when the history has counters', () => {
+    const withCounters: History = { ...empty('h'), runNs: [], waitNs: [] };
+    let lh = appendSnapshot(liveHistory(withCounters), exact(1000, 400 * MS), 60_000);
+    lh = appendSnapshot(lh, exact(2000, 500 * MS), 60_000);
+    const h = lh.history;
+    const row = h.threads.findIndex((t) => t.role === 'vcpu');
+    expect(h.residency?.map((c) => c[row])).toEqual([[{ pcpu: 2, ns: 400 * MS, switchIns: 3 }], [{ pcpu: 2, ns: 500 * MS, switchIns: 3 }]]);
+    expect(h.migrations?.map((c) => c[row])).toEqual([1, 1]);
+    expect(h.wakeLatencyNs?.[1]?.[row]).toEqual({ p50: 1000, p99: 2000, max: 3000, count: 2 });
+    expect(h.cpus).toEqual([2]);
+    expect(h.cpuExact?.[1]?.[0]?.others?.map((o) => o.comm)).toEqual(['yes']);
+    // The window moves: the old column goes from every exact field too.
+    lh = appendSnapshot(lh, exact(5000, 600 * MS), 2000);
+    expect(lh.history.ticks).toEqual([5000]);
+    expect(lh.history.residency).toHaveLength(1);
+    expect(lh.history.cpuExact).toHaveLength(1);
+  });
+
+  it('leaves a history without counters as it was (no exact fields)', () => {
+    const lh = appendSnapshot(liveHistory(empty('h')), exact(1000, 400 * MS), 60_000);
+    expect(lh.history.residency).toBeUndefined();
+    expect(lh.history.cpuExact).toBeUndefined();
+  });
+});

@@ -4,6 +4,7 @@
 // column base + i); `epoch` changes when the history is replaced wholesale and all must be redrawn.
 import type { Snapshot, Violation } from '../model/snapshot';
 import type { History, HistoryThread } from '../api/history';
+import { ExactHistoryBuilder, type CpuHistory } from '../wire/exact-history';
 import { toTick, type CompactTick } from '../wire/compact-tick';
 import { historyColumn } from '../wire/history-column';
 import type { StructureBody } from '../wire/structure-body';
@@ -77,13 +78,55 @@ export function appendFrame(lh: LiveHistory, body: StructureBody, tick: CompactT
           waitNs: [...h.waitNs.slice(drop), Array.from({ length: threads.length }, (_, i) => waitOf[i] ?? null)],
         }
       : {}),
+    ...exactColumns(h, body, tick, col.placed.map((p) => indexOf.get(p.key) ?? -1), threads.length, drop),
     violations: [...byId.values()],
   };
   return { epoch: lh.epoch, base: lh.base + drop, history };
+}
+
+/**
+ * The exact fields of a history asked for with counters (runNs present) with the tick's appended
+ * as the newest column (ExactHistoryBuilder, as the server builds them) and `drop` old columns
+ * dropped; older columns without them get nulls. Nothing when neither has any.
+ */
+function exactColumns(h: History, body: StructureBody, tick: CompactTick, rowOf: readonly number[], rows: number, drop: number): Partial<History> {
+  const had = h.residency !== undefined || h.cpuExact !== undefined;
+  if (h.runNs === undefined || (!had && tick.mode !== 'exact')) return {};
+  const b = new ExactHistoryBuilder(1, rows);
+  b.add(0, body, tick, rowOf);
+  const x = b.finish();
+  const cpus = [...new Set([...(h.cpus ?? []), ...(x?.cpus ?? [])])].sort((a, c) => a - c);
+  const keep = h.ticks.length - drop;
+  // Rows widened to every thread (new threads), pCPUs to the union of both (a new watched pCPU).
+  const widen = <T>(row: readonly (T | null)[] | undefined): (T | null)[] => Array.from({ length: rows }, (_, i) => row?.[i] ?? null);
+  const byCpu = (row: readonly (CpuHistory | null)[] | undefined, ids: readonly number[] | undefined): (CpuHistory | null)[] =>
+    cpus.map((c) => {
+      const i = ids?.indexOf(c) ?? -1;
+      return i < 0 ? null : (row?.[i] ?? null);
+    });
+  const kept = <T>(grid: readonly (readonly (T | null)[])[] | undefined, last: readonly (T | null)[] | undefined): (T | null)[][] => [
+    ...Array.from({ length: keep }, (_, i) => widen(grid?.[drop + i])),
+    widen(last),
+  ];
+  return {
+    residency: kept(h.residency, x?.residency[0]),
+    migrations: kept(h.migrations, x?.migrations[0]),
+    wakeLatencyNs: kept(h.wakeLatencyNs, x?.wakeLatencyNs[0]),
+    cpus,
+    cpuExact: [...Array.from({ length: keep }, (_, i) => byCpu(h.cpuExact?.[drop + i], h.cpus)), byCpu(x?.cpuExact[0], x?.cpus)],
+  };
 }
 
 /** appendFrame for a whole snapshot (its own static part is its structure). */
 export function appendSnapshot(lh: LiveHistory, s: Snapshot, windowMs: number): LiveHistory {
   if (lh.history.stepMs !== null || s.host !== lh.history.host) return lh;
   return appendFrame(lh, s, toTick(s, ''), windowMs);
+}
+
+/**
+ * Whether a view asks its history for counters: the VM page always (run and wait time over
+ * time), the host page for a host in exact mode (shared cells, who else ran over the window).
+ */
+export function wantsCounters(page: 'host' | 'vm', snapshot: Snapshot): boolean {
+  return page === 'vm' || snapshot.mode === 'exact';
 }

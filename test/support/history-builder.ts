@@ -45,6 +45,36 @@ export function history(threads: readonly ThreadSpec[], violations: readonly Vio
   };
 }
 
+/** Three ticks on 4 pCPUs: tick 0 sampled (no exact figures), ticks 1 and 2 exact with the same run times: a (vCPU) 600 ms and b (vCPU) 300 ms on pCPU 2, `yes` 200 ms there too. */
+export function exactHistory(): History {
+  const h = history([
+    { vm: 'a', tid: 10, pcpu: [2, 2, 2] },
+    { vm: 'b', tid: 20, pcpu: [3, 2, 2] },
+    { vm: 'a', tid: 11, role: 'emulator', pcpu: [0, 0, 0] },
+  ]);
+  const MS = 1e6;
+  const res = (pcpu: number, ns: number) => ({ pcpu, ns, switchIns: 1 });
+  const others = {
+    others: [
+      { pid: 5000, tid: 5000, comm: 'yes', ns: 200 * MS, switchIns: 9, kernel: false },
+      { pid: 2000, tid: 20, comm: 'CPU 0/KVM', ns: 300 * MS, switchIns: 3, kernel: false, vm: 'b' }, // b's vCPU: counted from its row
+      { pid: null, tid: 26, comm: 'ksoftirqd/2', ns: 0.05 * MS, switchIns: 1, kernel: true },
+    ],
+    othersRest: { tasks: 2, ns: 0.01 * MS },
+    irqs: [{ irq: '36', name: 'eth0', count: 5 }],
+    lostEvents: 0,
+  };
+  const tick = [[res(2, 600 * MS)], [res(2, 300 * MS), res(3, 5 * MS)], [res(0, 2 * MS)]];
+  return {
+    ...h,
+    residency: [[null, null, null], tick, tick],
+    migrations: [[null, null, null], [0, 1, null], [0, 2, null]],
+    wakeLatencyNs: [[null, null, null], [{ p50: 10_000, p99: 50_000, max: 90_000, count: 4 }, null, null], [{ p50: 12_000, p99: 70_000, max: 80_000, count: 6 }, null, null]],
+    cpus: [2],
+    cpuExact: [[null], [others], [others]],
+  };
+}
+
 /** An off-pin violation of one thread, seen from tick `fromTick` to tick `toTick` (inclusive). */
 export function offPin(vm: string, tid: number, fromTick: number, toTick: number, vcpu = 0): Violation {
   return {

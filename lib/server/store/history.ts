@@ -8,7 +8,7 @@ import type { History, HistoryThread } from '../../api/history';
 import { StoreRequestError } from './store-errors';
 import type { PlacedThread, Structure } from './structure';
 import { decodePlacement, decodeRecord, newPlacement, type Placement, type TickViolation } from './tick-codec';
-import { ExactHistoryBuilder } from './exact-history';
+import { ExactHistoryBuilder } from '../../wire/exact-history';
 import { withTimes, type ViolationBody } from './violation-body';
 
 /** Most columns one history answer may have; beyond it the caller must ask for a (larger) step. */
@@ -232,7 +232,7 @@ function counters(stepMs: number | null, parts: HistoryParts, columns: readonly 
       const row = map[p] ?? -1;
       if (k >= 0 && row >= 0) add(col, row, rec.runNs[k] ?? null, rec.waitNs[k] ?? null);
     }
-    exact.add(col, t.st, rec, map);
+    exact.add(col, t.st.body, rec.exact, map);
   }
   return { runNs, waitNs, ...exact.finish() };
 }

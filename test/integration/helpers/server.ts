@@ -48,6 +48,10 @@ export async function startServer(env: Record<string, string> = {}, opts: { port
         NEXT_TELEMETRY_DISABLED: '1',
         VCPUMAP_DATA_DIR: dataDir,
         VCPUMAP_EMBEDDED_AGENT: '0',
+        // An embedded agent samples unless a test asks for exact mode (the default, auto, would
+        // trace every task switch of this shared host for each test server; the exact-mode tests
+        // say VCPUMAP_AGENT_EXACT=on).
+        VCPUMAP_AGENT_EXACT: 'off',
         // Load shedding by time is off unless a test asks for it: on a shared, loaded machine the
         // event loop falls behind by itself, and tests that post frames expect them stored.
         VCPUMAP_SHED_LAG_MS: '600000',

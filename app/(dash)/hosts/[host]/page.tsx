@@ -5,6 +5,7 @@ import { checkPageAccess } from '@/lib/server/page-access';
 import { previewMetadata } from '@/lib/server/preview/preview-metadata';
 import { LiveWindowProvider } from '@/components/live-window';
 import { liveWindowMs, loadSnapshot } from '@/lib/server/views';
+import { wantsCounters } from '@/lib/ui/live-history';
 import { decodeSegment, parseViewState } from '@/lib/ui/url-state';
 
 export const dynamic = 'force-dynamic';
@@ -37,7 +38,7 @@ export default async function HostPage({ params, searchParams }: Props) {
   const now = Date.now();
   return (
     <LiveWindowProvider ms={await liveWindowMs()}>
-      <PreloadHistory host={host} view={view} now={now} />
+      <PreloadHistory host={host} view={view} now={now} counters={wantsCounters('host', snapshot)} />
       <HostView host={host} initialSnapshot={snapshot} initialNow={now} />
     </LiveWindowProvider>
   );

@@ -4,11 +4,13 @@
 // tick's values as they came; a bucket's merged over its ticks: residency, migrations, counts and
 // ns summed (per pCPU, per task, per IRQ), wake-up latency as the largest p99 and max and the
 // count-weighted median of the ticks' p50, at most MAX_OTHERS tasks per pCPU with the rest summed
-// in othersRest. Pure: history.ts feeds it decoded records.
-import type { SnapshotCpu, SnapshotIrq, SnapshotOtherTask, SnapshotResidency, SnapshotWakeLatency } from '../../model/snapshot';
-import type { History } from '../../api/history';
-import type { Structure } from './structure';
-import type { TickRecord } from './tick-codec';
+// in othersRest. Pure and safe in the browser: history.ts feeds it decoded records, the live
+// dashboard one tick per frame (lib/ui/live-history.ts).
+import type { SnapshotCpu, SnapshotIrq, SnapshotOtherTask, SnapshotResidency, SnapshotWakeLatency } from '../model/snapshot';
+import type { History } from '../api/history';
+import type { TickExact } from './compact-tick';
+import type { StructureBody } from './structure-body';
+import { structureIndex } from './structure-index';
 
 /** Tasks kept per pCPU and bucket (the agent keeps 16 per tick). */
 export const MAX_OTHERS = 16;
@@ -40,18 +42,18 @@ export class ExactHistoryBuilder {
     private readonly rows: number,
   ) {}
 
-  /** One tick of structure `st` in column `col`; `rowOf[p]` is the history row of placed entry p (or -1). */
-  add(col: number, st: Structure, rec: TickRecord, rowOf: ArrayLike<number>): void {
-    const x = rec.exact;
+  /** One tick of structure `body` in column `col`: its exact part `x`; `rowOf[p]` is the history row of placed entry p (or -1). */
+  add(col: number, body: StructureBody, x: TickExact | undefined, rowOf: ArrayLike<number>): void {
     if (x === undefined) return;
-    const T = st.threadCount;
+    const index = structureIndex(body);
+    const T = index.threadCount;
     const threadRes = new Map<number, readonly number[]>();
     for (const r of x.residency ?? []) threadRes.set(r[0] ?? -1, r);
     const vcpuEx = new Map((x.vcpuExact ?? []).map((v) => [v.entry, v]));
-    for (let p = 0; p < st.placedCount; p++) {
+    for (let p = 0; p < index.placedCount; p++) {
       const row = rowOf[p] ?? -1;
       if (row < 0) continue;
-      const entry = st.index.placedVcpu[p] ?? -1;
+      const entry = index.placedVcpu[p] ?? -1;
       const v = entry >= 0 ? vcpuEx.get(entry) : undefined;
       const own = p < T ? threadRes.get(p) : undefined;
       const flat = v?.residency ?? (own === undefined ? undefined : own.slice(1));
@@ -72,7 +74,7 @@ export class ExactHistoryBuilder {
       else if (v?.wakeLatencyNs !== undefined) c.wakes.push([...v.wakeLatencyNs]);
     }
     for (const ce of x.cpuExact ?? []) {
-      const cpu = st.body.topology.cpus[ce.index]?.cpu;
+      const cpu = body.topology.cpus[ce.index]?.cpu;
       if (cpu === undefined) continue;
       this.cpuIds.add(cpu);
       const key = `${col}:${cpu}`;
