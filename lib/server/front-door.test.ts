@@ -71,4 +71,33 @@ describe('front door', () => {
     expect(res.status).toBe(500);
     expect(await (await fetch(`${url}/api/v1/ingest`)).text()).toBe('next'); // GET is Next's
   });
+
+  it('holds an ingest push while a page or read is being answered, then hands it on with the time it waited', async () => {
+    const door = createFrontDoor(() => {});
+    let answerRead: () => void = () => {};
+    const readAnswered = new Promise<void>((r) => (answerRead = r));
+    door.ready(async (_req, res) => {
+      await readAnswered;
+      res.end('page');
+    });
+    const seen: { queuedMs: number; readDone: boolean }[] = [];
+    let readDone = false;
+    Reflect.set(globalThis, INGEST_HANDLER_KEY, async (_req: unknown, res: { end(s: string): void }, queuedMs: number) => {
+      seen.push({ queuedMs, readDone });
+      res.end('stored');
+    });
+    const url = await serve(door);
+    const page = fetch(`${url}/fleet`);
+    await new Promise((r) => setTimeout(r, 50)); // the read is in flight
+    const push = fetch(`${url}/api/v1/ingest`, { method: 'POST', body: '{}' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual([]); // parked behind the read
+    readDone = true;
+    answerRead();
+    expect(await (await page).text()).toBe('page');
+    expect(await (await push).text()).toBe('stored');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.readDone).toBe(true);
+    expect(seen[0]?.queuedMs).toBeGreaterThan(50); // parked from its arrival to the answer of the read
+  });
 });

@@ -3,8 +3,18 @@
 // the seconds while the server starts), sends ingest and the event stream to their Node
 // handlers (published by instrumentation.ts) and everything else to Next.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ReadsFirst, type ParkedHandler } from './reads-first';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * The ingest handler as published: told how long its request was parked behind reads
+ * (reads-first.ts), and how long a push may be parked (ms; read once it is published).
+ */
+export type IngestNodeHandler = ParkedHandler & { readonly maxParkMs?: number };
+
+/** Parked pushes are started after this at the latest (ms), whatever the handler says. */
+const MAX_PARK_MS = 1000;
 
 /** Where instrumentation.ts publishes the Node handlers of lib/server/api (ingest-node.ts, stream-node.ts). */
 export const INGEST_HANDLER_KEY = Symbol.for('vcpumap.ingest-node');
@@ -41,6 +51,7 @@ export interface FrontDoor {
 
 export function createFrontDoor(log: (message: string, err: unknown) => void = (m, e) => console.error(m, e)): FrontDoor {
   let next: NodeHandler | null = null;
+  const gate = new ReadsFirst(() => Math.min(MAX_PARK_MS, publishedIngest()?.maxParkMs ?? MAX_PARK_MS));
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const pathname = url.split(/[?#]/, 1)[0] ?? '/';
@@ -53,13 +64,17 @@ export function createFrontDoor(log: (message: string, err: unknown) => void = (
       answer(req, res, 503, { 'retry-after': '1' }, 'vcpumap is starting: it is opening its store; try again in a second');
       return;
     }
-    const handler =
-      req.method === 'POST' && pathname === INGEST_PATH
-        ? published(INGEST_HANDLER_KEY)
-        : req.method === 'GET' && pathname === STREAM_PATH
-          ? published(STREAM_HANDLER_KEY)
-          : undefined;
-    (handler ?? next)(req, res).catch((err: unknown) => {
+    const ingest = req.method === 'POST' && pathname === INGEST_PATH ? publishedIngest() : undefined;
+    const stream = req.method === 'GET' && pathname === STREAM_PATH ? published(STREAM_HANDLER_KEY) : undefined;
+    let handled: Promise<void>;
+    if (ingest !== undefined) handled = gate.push(req, res, ingest);
+    else if (stream !== undefined) handled = stream(req, res);
+    else {
+      // Pages, the read API and their assets: ingest waits while they are answered.
+      if (req.method === 'GET' || req.method === 'HEAD') res.once('close', gate.read());
+      handled = next(req, res);
+    }
+    handled.catch((err: unknown) => {
       log(`vcpumap: ${req.method ?? 'GET'} ${pathname.slice(0, 200)} failed:`, err);
       if (!res.headersSent) answer(req, res, 500, { connection: 'close' }, 'internal error; see the server log');
       else res.end();
@@ -76,6 +91,11 @@ export function createFrontDoor(log: (message: string, err: unknown) => void = (
 function published(key: symbol): NodeHandler | undefined {
   const h: unknown = Reflect.get(globalThis, key);
   return typeof h === 'function' ? (h as NodeHandler) : undefined;
+}
+
+function publishedIngest(): IngestNodeHandler | undefined {
+  const h: unknown = Reflect.get(globalThis, INGEST_HANDLER_KEY);
+  return typeof h === 'function' ? (h as IngestNodeHandler) : undefined;
 }
 
 /** The first path segment that decodeURIComponent refuses (a lone %, %ff, a cut UTF-8 sequence), or null. */

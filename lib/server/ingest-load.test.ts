@@ -24,6 +24,13 @@ describe('IngestLoad', () => {
     expect(l.shed).toBe(1);
   });
 
+  it('sheds a push that already waited past the queueing bound before it was looked at (parked behind reads)', () => {
+    const l = make(() => 0);
+    expect(l.admit(99).ok).toBe(true);
+    expect(l.admit(101)).toMatchObject({ ok: false, reason: /waited 101 ms behind pages and reads/ });
+    expect(l.shed).toBe(1);
+  });
+
   it('sheds while the event loop stays behind, not for one slow moment, and says when to come back', async () => {
     let lag = 0;
     const l = make(() => lag);

@@ -4,6 +4,8 @@
 // - the event loop's delay over the last 100 ms (every request waits that long to be looked at);
 // - the shortest ingest of the last 100 ms (CoDel's "standing queue": when even the quickest
 //   push took long, they all wait, e.g. behind a slow disk);
+// - how long this push itself waited before it was looked at (parked behind reads by the front
+//   door, lib/server/reads-first.ts);
 // - and the number of ingests in flight, as before (VCPUMAP_MAX_INGEST_IN_FLIGHT).
 const PROBE_MS = 10;
 
@@ -52,14 +54,18 @@ export class IngestLoad {
     this.timer.unref();
   }
 
-  /** Call when an ingest request arrives (after its token is checked); call `done` when it is answered. */
-  admit(): Admission {
+  /**
+   * Call when an ingest request arrives (after its token is checked), with how long it already
+   * waited to be looked at (ms); call `done` when it is answered.
+   */
+  admit(queuedMs = 0): Admission {
     const refuse = (reason: string): Admission => {
       this.shed++;
       // 1 to 3 s, so that hundreds of agents refused together do not come back together.
       return { ok: false, reason, retryAfterS: 1 + Math.floor(Math.random() * 3) };
     };
     if (this.inFlight >= this.opts.maxInFlight) return refuse('too many ingest requests in flight');
+    if (queuedMs > this.opts.maxQueueMs) return refuse(`this push waited ${Math.round(queuedMs)} ms behind pages and reads`);
     // Two windows in a row: a garbage collection or one slow page is not a queue.
     if (Math.min(this.lagMs, this.previousLagMs) > this.opts.maxLagMs) return refuse(`the server is behind by ${Math.round(this.lagMs)} ms`);
     if (this.queueMs > this.opts.maxQueueMs) return refuse(`ingest requests wait ${Math.round(this.queueMs)} ms`);

@@ -7,8 +7,11 @@
 // - an answer given before the body was read (401, 503, 413, 415, 400) is followed by draining
 //   the rest of the body, up to a bound, so that the client reads the answer instead of a reset
 //   connection (and, for a small body, keeps its connection).
+// The front door may have parked the request behind reads (lib/server/reads-first.ts): how long
+// comes as `queuedMs`, and counts as queueing for load shedding.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { INGEST_HANDLER_KEY } from '../front-door';
+import { loadConfig } from '../config';
+import { INGEST_HANDLER_KEY, type IngestNodeHandler } from '../front-door';
 import { withTimeouts } from '../read-body';
 import { ingest } from './ingest';
 
@@ -18,7 +21,7 @@ export const BODY_TOTAL_MS = 10_000;
 const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
 const DRAIN_MS = 5000;
 
-export async function handleIngestNode(req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleIngestNode(req: IncomingMessage, res: ServerResponse, queuedMs = 0): Promise<void> {
   const header = (name: string): string | null => {
     const v = req.headers[name];
     return typeof v === 'string' ? v : null;
@@ -29,6 +32,7 @@ export async function handleIngestNode(req: IncomingMessage, res: ServerResponse
     authorization: header('authorization'),
     contentLength: header('content-length'),
     contentEncoding: header('content-encoding'),
+    queuedMs,
     body: withTimeouts(raw, { idleMs: BODY_IDLE_MS, totalMs: BODY_TOTAL_MS }),
   });
   const stalled = a.status === 408;
@@ -67,5 +71,13 @@ function drain(req: IncomingMessage): void {
 }
 
 export function publishIngestHandler(): void {
-  Reflect.set(globalThis, INGEST_HANDLER_KEY, handleIngestNode);
+  // A push parked behind reads longer than the shedding bound would be shed anyway: start it then.
+  let maxParkMs: number | undefined;
+  try {
+    maxParkMs = loadConfig().shedQueueMs;
+  } catch {
+    maxParkMs = undefined; // a bad setting: the runtime says so when it starts
+  }
+  const handler: IngestNodeHandler = Object.assign(handleIngestNode, { maxParkMs });
+  Reflect.set(globalThis, INGEST_HANDLER_KEY, handler);
 }

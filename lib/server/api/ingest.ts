@@ -14,6 +14,8 @@ import { reportingHost, traceHub } from '../trace-hub';
 
 export interface IngestRequest extends BodySource {
   readonly authorization: string | null;
+  /** How long the request waited before it was looked at (parked behind reads, ms). */
+  readonly queuedMs?: number;
 }
 
 export interface IngestAnswer {
@@ -46,7 +48,7 @@ export async function ingest(req: IngestRequest): Promise<IngestAnswer> {
     if (Number.isFinite(declared) && declared > rt.config.maxBodyBytes) {
       throw new HttpError(413, `body over the limit of ${rt.config.maxBodyBytes} bytes (VCPUMAP_MAX_BODY_BYTES): send smaller batches`);
     }
-    const admission = rt.ingestLoad.admit();
+    const admission = rt.ingestLoad.admit(req.queuedMs ?? 0);
     if (!admission.ok) {
       throw new HttpError(503, `server busy: ${admission.reason}; retry after ${admission.retryAfterS} s`, { 'retry-after': String(admission.retryAfterS) });
     }
