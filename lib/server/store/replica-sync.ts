@@ -2,6 +2,7 @@
 // PostgreSQL, the frames other replicas store: each NOTIFY names them (replica-notify.ts), and
 // after the LISTEN connection drops and comes back, everything newer than the window is loaded.
 // Loaded frames are announced to the store's listeners like ingested ones.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Frame } from '../../wire/frame';
 import type { Queries, StoredTick } from './backend';
 import { decodeNotice } from './replica-notify';
@@ -38,7 +39,7 @@ export class ReplicaSync {
       for (const h of await q.hosts()) {
         // A turn of the event loop per host: while many hosts load, the server still answers
         // (503 "starting", scripts/start.mjs) instead of holding every request.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
         const newest = await q.newestAt(h.id);
         if (newest === null) continue;
         await this.addToWindow(q, h.name, newest, await this.source.at(q, h.id, h.name, [newest]), false);
@@ -57,14 +58,14 @@ export class ReplicaSync {
     const { state } = this;
     const names = [...state.window.all()].map((hw) => hw.host);
     for (const name of names) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       if (state.closed) return;
       try {
         await this.exclusive(async () => {
           if (state.closed) return;
           await state.backend.read(async (q) => {
             const hw = state.window.host(name);
-            if (state.closed || !hw || hw.size === 0) return;
+            if (!hw || hw.size === 0) return;
             const newest = hw.newest;
             const from = newest - state.settings.liveWindowMs;
             if (hw.coverageStart <= from) return;
@@ -77,7 +78,7 @@ export class ReplicaSync {
               const end = Math.min(newest, (Math.floor(a / FILL_SLICE_MS) + 1) * FILL_SLICE_MS - 1); // a chunk is a minute
               rows.push(...(await this.source.inRange(q, hostId, name, a, end)));
               a = end + 1;
-              await new Promise<void>((resolve) => setImmediate(resolve));
+              await nextTurn();
             }
             if (rows.length === 0) return;
             state.window.drop(name);
@@ -176,7 +177,7 @@ export class ReplicaSync {
       for (const h of await q.hosts()) {
         // A turn of the event loop per host: while a big window loads, the server still answers
         // (503 "starting", scripts/start.mjs) instead of holding every request.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
         const newest = await q.newestAt(h.id);
         if (newest === null) continue;
         const hw = state.window.host(h.name);

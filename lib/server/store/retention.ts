@@ -4,6 +4,7 @@
 // the rows go. prune() compacts what was missed (a host that went silent, another replica's
 // frames, a data directory of the rows-only format), then drops ticks past the full-resolution
 // retention and residency past the minute retention. Old data is never dropped while retained.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { TOUCH_MS } from './catalog';
 import type { ChunkPlacement, Queries, StoredChunk } from './backend';
 import { encodeChunk } from './chunk-codec';
@@ -155,7 +156,7 @@ export class Retention {
         throw err;
       }
       left -= due.length;
-      if (left > 0 && this.state.closer.size > 0) await new Promise((r) => setImmediate(r));
+      if (left > 0 && this.state.closer.size > 0) await nextTurn();
     }
   }
 
