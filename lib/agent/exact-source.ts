@@ -61,6 +61,7 @@ export class ExactSource {
   /** The followed threads' process and name, for a trace export. */
   private threadInfo: ReadonlyMap<number, { readonly pid: number; readonly name: string }> = new Map();
   private host = '';
+  private unseenLogged = false;
 
   private constructor(
     private readonly instance: TraceInstance,
@@ -124,6 +125,11 @@ export class ExactSource {
       const where = [...i.lostByCpu].map(([c, n]) => `${n} on pCPU ${c}`).join(', ');
       this.log('warn', `lost ${i.lostEvents} trace events in the last interval (${where}): exact figures of those pCPUs are incomplete; a larger --exact-buffer-kb keeps up with more`);
     }
+    if (i.unseenByCpu.size > 0 && !this.unseenLogged) {
+      this.unseenLogged = true;
+      const where = [...i.unseenByCpu].map(([c, n]) => `${n} on pCPU ${c}`).join(', ');
+      this.log('info', `the kernel did not report ${[...i.unseenByCpu.values()].reduce((a, b) => a + b, 0)} task switches in an interval (${where}; some kernels never trace a switch out of idle): their run times come from the wake-ups before them, or the pCPU is reported blind`);
+    }
     const others = new Map<number, ExactOtherTask[]>();
     const othersRest = new Map<number, { tasks: number; ns: number }>();
     const seen = new Map<number, Resolved>();
@@ -179,13 +185,15 @@ export class ExactSource {
     this.watched = watched;
     this.vmOfPid = vmOfPid;
     this.rememberThreads(snapshot);
-    const filter = pidFilter(threads.filter((t) => t.vcpu).map((t) => t.tid));
+    // Every followed thread's wake-ups: a vCPU's make its latency, and any one's place a switch-in
+    // the kernel did not report (sched-aggregate.ts).
+    const filter = pidFilter(threads.map((t) => t.tid));
     if (filter !== this.wakingFilter) {
       try {
         this.instance.filterWakings(filter);
       } catch (err) {
         // Every wake-up is then read and the unwanted ones dropped here: slower, still right.
-        this.log('warn', `could not filter sched_waking to the vCPU threads: ${errorText(err)}`, 'waking-filter');
+        this.log('warn', `could not filter sched_waking to the VMs' threads: ${errorText(err)}`, 'waking-filter');
       }
       this.wakingFilter = filter;
     }

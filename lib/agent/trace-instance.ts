@@ -124,7 +124,7 @@ export class TraceInstance {
   }
 
   /**
-   * Keeps only the sched_waking events of these threads (the vCPUs: wake-up latency is theirs), so
+   * Keeps only the sched_waking events of these threads (the VMs': latency and unseen switch-ins), so
    * the kernel does not write the wake-ups of every other task. null keeps them all ("0" clears a filter).
    */
   filterWakings(expr: string | null): void {

@@ -133,6 +133,75 @@ describe('SchedAggregator', () => {
     expect(i.others.get(0)).toEqual([{ tid: 200, comm: 'new-worker', ns: 0, switchIns: 1 }]);
   });
 
+  describe('a switch the kernel did not report (every switch out of idle on CPU 1 of this machine)', () => {
+    // A kworker on CPU 1, so the switch-ins below are seen; the switches out of idle are not.
+    const KW = 7;
+
+    it('runs a thread woken while idle from its wake-up, read on another CPU', () => {
+      const { agg, feed } = setup([VCPU]);
+      feed(1, [sw(0, 0, KW), sw(1 * MS, KW, 100), sw(10 * MS, 100, 0), sw(50 * MS, 100, 0)]);
+      feed(0, [wake(20 * MS, 100)]);
+      const i = agg.cut(100 * MS);
+      // 9 ms seen, then 30 ms from the wake-up at 20 ms to the switch-out at 50 ms.
+      expect(i.threads.get(100)?.residency).toEqual([{ pcpu: 1, ns: 39 * MS, switchIns: 2 }]);
+      expect([...i.unseenByCpu]).toEqual([[1, 1]]);
+      // Placed, so not blind (the first interval is blind before each pCPU's first switch).
+      feed(1, [sw(110 * MS, 0, KW), sw(111 * MS, KW, 100), sw(120 * MS, 100, 0), sw(150 * MS, 100, 0)]);
+      feed(0, [wake(130 * MS, 100)]);
+      const next = agg.cut(200 * MS);
+      expect(next.threads.get(100)?.residency).toEqual([{ pcpu: 1, ns: 29 * MS, switchIns: 2 }]);
+      expect(next.blindCpus).not.toContain(1);
+    });
+
+    it('runs a thread woken as it went to sleep again at once, and through the cut while its pCPU looks idle', () => {
+      const { agg, feed } = setup([VCPU]);
+      // Woken at 9.99 ms while still on its CPU: it switches out at 10 ms and runs again at once.
+      feed(0, [wake(9.99 * MS, 100), wake(59.99 * MS, 100)]);
+      feed(1, [sw(0, 0, KW), sw(1 * MS, KW, 100), sw(10 * MS, 100, 0, 1), sw(60 * MS, 100, 0, 1)]);
+      const i = agg.cut(100 * MS);
+      // 1-10 ms seen, 10-60 ms unseen, and from 60 ms to the cut: the whole interval but the kworker's 1 ms.
+      expect(i.threads.get(100)?.residency).toEqual([{ pcpu: 1, ns: 99 * MS, switchIns: 3 }]);
+      feed(1, [sw(150 * MS, 100, 0, 1)]);
+      expect(agg.cut(200 * MS).threads.get(100)?.residency).toEqual([{ pcpu: 1, ns: 50 * MS, switchIns: 0 }]);
+    });
+
+    it('runs a preempted thread pulled to an idle pCPU from its migration', () => {
+      const { agg, feed } = setup([VCPU]);
+      feed(0, [sw(0, 0, KW), sw(1 * MS, KW, 100), sw(10 * MS, 100, 8, 0), sw(12 * MS, 8, 0)]);
+      feed(1, [sw(0, 0, 9), sw(2 * MS, 9, 0), mig(20 * MS, 100, 0, 1), sw(50 * MS, 100, 0, 1)]);
+      const i = agg.cut(100 * MS);
+      expect(i.threads.get(100)?.residency).toEqual([
+        { pcpu: 0, ns: 9 * MS, switchIns: 1 },
+        { pcpu: 1, ns: 30 * MS, switchIns: 1 },
+      ]);
+      expect(i.threads.get(100)?.migrations).toBe(1);
+    });
+
+    it('counts nothing it cannot place, and reports the pCPU blind', () => {
+      const { agg, feed } = setup([VCPU], [1]);
+      // No wake-up, no migration, not runnable: when it came back is unknown.
+      feed(1, [sw(0, 0, KW), sw(1 * MS, KW, 100), sw(10 * MS, 100, 0, 1), sw(50 * MS, 100, 0, 1), sw(60 * MS, 0, 555), sw(70 * MS, 556, 0)]);
+      const i = agg.cut(100 * MS);
+      expect(i.threads.get(100)?.residency).toEqual([{ pcpu: 1, ns: 9 * MS, switchIns: 1 }]);
+      // The other task switched in at 60 ms is cut short by an unseen switch to 556: blind too.
+      expect(i.others.get(1)?.find((o) => o.tid === 555)?.ns).toBe(0);
+      expect(i.blindCpus).toContain(1);
+      expect(i.unseenByCpu.get(1)).toBe(2);
+      expect(agg.cut(200 * MS).blindCpus).not.toContain(1);
+    });
+
+    it('measures wake-up latency only from a wake-up of a sleeping vCPU to its switch-in', () => {
+      const { agg, feed } = setup([VCPU, EMU]);
+      feed(0, [wake(9.99 * MS, 100), wake(20 * MS, 101)]);
+      feed(1, [sw(0, 0, KW), sw(1 * MS, KW, 100), sw(10 * MS, 100, 0, 1), sw(30 * MS, 100, 101), sw(31 * MS, 101, 0, 1)]);
+      const i = agg.cut(100 * MS);
+      // The vCPU's only wake-up came while it ran; the emulator thread keeps no latency.
+      expect(i.threads.get(100)?.wakeLatencyNs).toBeNull();
+      expect(i.threads.get(101)?.wakeLatencyNs).toBeNull();
+      expect(i.threads.get(101)?.residency).toEqual([{ pcpu: 1, ns: 1 * MS, switchIns: 1 }]);
+    });
+  });
+
   it('bounds what it keeps whatever the event rate', () => {
     const { agg, feed } = setup([VCPU], [3]);
     // 40,000 distinct short tasks on a watched pCPU in one interval.

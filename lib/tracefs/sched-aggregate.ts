@@ -10,8 +10,17 @@
 // or isolated) gets its ns there. The idle task (pid 0) is nobody.
 //
 // Events of one CPU arrive in time order, but the CPUs are read one after the other, so a wake-up
-// seen on CPU 1 may be read after its switch-in on CPU 0. Latency therefore works on per-vCPU
+// seen on CPU 1 may be read after its switch-in on CPU 0. Latency therefore works on per-thread
 // lists of times, sorted and matched only up to a watermark that every CPU has been read past.
+//
+// A switch whose prev_pid is not the task the aggregator had running there is an unseen switch:
+// the kernel wrote no record of that task's switch-in. Some kernels never trace a switch out of
+// the idle task on some CPUs (seen here: every switch out of idle on CPU 1 of a nested guest went
+// unreported, 20 a second for a vCPU that halts). The task switched out ran from its switch-in,
+// somewhere after the last switch seen on that CPU. For a followed thread the wake-up or the
+// migration that came last before it marks the time: a task reaches an idle CPU by being woken
+// there or pulled there while runnable, and runs a few us later. With neither the run time is
+// unknown, and the pCPU is reported blind.
 import type { ExactResidency, ExactThread } from '../model/exact';
 import { LatencyHistogram } from './latency-histogram';
 import { readString, type SchedHandler, type StringField } from './sched-records';
@@ -41,6 +50,8 @@ export interface SchedInterval {
   readonly others: ReadonlyMap<number, readonly OtherRun[]>;
   /** pCPUs whose running task was unknown for part of the interval (before their first switch, after lost events). */
   readonly blindCpus: readonly number[];
+  /** Switches the kernel did not report, found from the next switch's prev_pid, per pCPU. */
+  readonly unseenByCpu: ReadonlyMap<number, number>;
   /** Distinct other tasks not kept because the per-interval bound was reached. */
   readonly othersDropped: number;
 }
@@ -60,6 +71,8 @@ export class SchedAggregator implements SchedHandler {
   private slotVcpu = new Uint8Array(64);
   private slotName: string[] = [];
   private slotMigr = new Uint32Array(64);
+  private slotCpu = new Int32Array(64).fill(-1); // the CPU it last switched out on or moved to
+  private slotCpuAt = new Float64Array(64); // when
   private slotHead = new Int32Array(64).fill(-1); // first residency pair of the slot, or -1
   private slotTouched = new Uint8Array(64);
   private slotCount = 0;
@@ -99,6 +112,16 @@ export class SchedAggregator implements SchedHandler {
   private readonly lostPage: Float64Array; // counted from the pages' missed-events flags
   private readonly lostStat: Float64Array; // counted from per_cpu/cpuN/stats
   private readonly blind: Uint8Array;
+  private readonly unseen: Uint32Array;
+  /** Credits an unseen switch-in's run (WakeLists.settle): bound once, no closure per call. */
+  private readonly resolveGap = (pair: number, startNs: number, endNs: number): void => {
+    if (Number.isNaN(startNs) || endNs < startNs) {
+      this.blind[this.pairCpu[pair] ?? 0] = 1;
+      return;
+    }
+    this.pairNs[pair] = (this.pairNs[pair] ?? 0) + (endNs - startNs);
+    this.pairIns[pair] = (this.pairIns[pair] ?? 0) + 1;
+  };
 
   private start: number;
   private events = 0;
@@ -123,6 +146,7 @@ export class SchedAggregator implements SchedHandler {
     this.lostPage = new Float64Array(cpuSlots);
     this.lostStat = new Float64Array(cpuSlots);
     this.blind = new Uint8Array(cpuSlots).fill(1);
+    this.unseen = new Uint32Array(cpuSlots);
   }
 
   /** The threads to follow from now on (every thread of every VM); others become untracked. */
@@ -138,8 +162,9 @@ export class SchedAggregator implements SchedHandler {
       }
       this.slotVcpu[slot] = t.vcpu ? 1 : 0;
       this.slotName[slot] = t.name;
-      if (t.vcpu && this.wake[slot] == null) this.wake[slot] = new WakeLists();
-      if (!t.vcpu) this.wake[slot] = null;
+      // Every followed thread's wake-ups place its unseen switch-ins; only a vCPU's make latency.
+      const w = (this.wake[slot] ??= new WakeLists());
+      w.latency = t.vcpu;
     }
     for (const [tid, slot] of this.slotOf) {
       if (keep.has(tid)) continue;
@@ -192,8 +217,8 @@ export class SchedAggregator implements SchedHandler {
     this.curTid[cpu] = -1;
   }
 
-  // A preempted task (prev_state 0) gets no sched_waking before it runs again: the state is not needed.
-  switched(cpu: number, prevPid: number, _prevState: number, nextPid: number, view: DataView, at: number): void {
+  // A task switched out runnable (prev_state R or R+) needs no wake-up to run again: it is ready at once.
+  switched(cpu: number, prevPid: number, prevState: number, nextPid: number, view: DataView, at: number): void {
     if (cpu >= this.cpuSlots) return;
     this.events++;
     const ts = this.time[0] ?? 0;
@@ -203,10 +228,14 @@ export class SchedAggregator implements SchedHandler {
       // The first switch seen here: the task switched out has run since `since`.
       this.known[cpu] = 1;
       this.enter(cpu, prevPid, false, null, view, at, this.comm.prev);
+    } else if (this.curTid[cpu] !== prevPid) {
+      this.unseenSwitch(cpu, prevPid, since, ts, view, at);
     }
-    // The run time of the task switched out (a late event is clamped to the interval start).
-    if (ts > since) {
-      const d = ts - since;
+    // The run time of the task switched out (a late event is clamped to the interval start; an
+    // unseen switch-in's run is placed when settled, from since[cpu] = ts).
+    const from = this.since[cpu] ?? since;
+    if (ts > from) {
+      const d = ts - from;
       const p = this.curPair[cpu] ?? -1;
       if (p >= 0) this.pairNs[p] = (this.pairNs[p] ?? 0) + d;
       else {
@@ -216,7 +245,12 @@ export class SchedAggregator implements SchedHandler {
       this.since[cpu] = ts;
     }
     const out = this.curSlot[cpu] ?? -1;
-    if (out >= 0) this.pushWake(out, OUT);
+    if (out >= 0) {
+      this.place(out, cpu, ts);
+      this.pushWake(out, OUT);
+      // Switched out runnable (preempted, R+, or yielding, R): ready to run again from now on.
+      if ((prevState & TASK_STATE_BITS) === 0) this.pushWake(out, RUNNABLE);
+    }
     // Most switches are of tasks that are neither followed nor on a watched pCPU: nothing to keep.
     if (this.watched[cpu] === 0 && this.slotFor(nextPid) < 0) {
       this.curTid[cpu] = nextPid;
@@ -229,6 +263,32 @@ export class SchedAggregator implements SchedHandler {
     this.enter(cpu, nextPid, true, null, view, at, this.comm.next);
     const inSlot = this.curSlot[cpu] ?? -1;
     if (inSlot >= 0) this.pushWake(inSlot, IN);
+  }
+
+  /**
+   * `prevPid` switches out at `ts` on `cpu`, where the task the aggregator had running since
+   * `since` was another: the kernel reported no switch-in of `prevPid` (see the file comment).
+   */
+  private unseenSwitch(cpu: number, prevPid: number, since: number, ts: number, view: DataView, at: number): void {
+    this.unseen[cpu] = (this.unseen[cpu] ?? 0) + 1;
+    // The task it had running stopped at an unknown time: none of [since, ts] goes to it (idle, the
+    // common case, has nothing to lose), and a task's run cut short makes the pCPU blind.
+    if ((this.curTid[cpu] ?? 0) > 0) this.blind[cpu] = 1;
+    this.since[cpu] = ts;
+    this.enter(cpu, prevPid, false, null, view, at, this.comm.prev);
+    const slot = this.curSlot[cpu] ?? -1;
+    const w = slot >= 0 ? this.wake[slot] : null;
+    if (w != null) {
+      // Resolved once every CPU has been read past ts (settle): from its wake-up, or blind.
+      w.gap(ts, since, this.curPair[cpu] ?? -1);
+      if (!w.dirty) {
+        w.dirty = true;
+        this.wakeDirty.push(w);
+      }
+    } else if (prevPid > 0 && (this.curOther[cpu] ?? -1) >= 0) {
+      // Another task of a watched pCPU: no wake-ups of it are read, its run time is unknown.
+      this.blind[cpu] = 1;
+    }
   }
 
   waking(cpu: number, pid: number): void {
@@ -250,6 +310,15 @@ export class SchedAggregator implements SchedHandler {
     if (slot < 0) return;
     this.slotMigr[slot] = (this.slotMigr[slot] ?? 0) + 1;
     this.touch(slot);
+    this.place(slot, destCpu, this.time[0] ?? 0);
+    this.pushWake(slot, MOVE);
+  }
+
+  /** The thread of `slot` is on `cpu`'s queue as of `ts` (CPUs are read one after the other: the latest wins). */
+  private place(slot: number, cpu: number, ts: number): void {
+    if (ts < (this.slotCpuAt[slot] ?? 0)) return;
+    this.slotCpu[slot] = cpu;
+    this.slotCpuAt[slot] = ts;
   }
 
   /** The slot of a followed thread, or -1: two array loads instead of a Map lookup per event. */
@@ -277,7 +346,7 @@ export class SchedAggregator implements SchedHandler {
     for (let i = 0; i < dirty.length; i++) {
       const w = dirty[i];
       if (w === undefined) continue;
-      w.settle(watermarkNs);
+      w.settle(watermarkNs, this.resolveGap);
       if (w.pendingEvents()) dirty[keep++] = w;
       else w.dirty = false;
     }
@@ -287,7 +356,7 @@ export class SchedAggregator implements SchedHandler {
   private pushWake(slot: number, kind: number): void {
     const w = this.wake[slot];
     if (w == null) return;
-    (kind === WAKE ? w.wakes : kind === IN ? w.ins : w.outs).push(this.time);
+    (kind === WAKE ? w.wakes : kind === IN ? w.ins : kind === OUT ? w.outs : kind === MOVE ? w.moves : w.runnable).push(this.time);
     if (!w.dirty) {
       w.dirty = true;
       this.wakeDirty.push(w);
@@ -297,6 +366,10 @@ export class SchedAggregator implements SchedHandler {
   /** Closes the interval at `endNs` (trace time; every CPU read up to it) and starts the next. */
   cut(endNs: number): SchedInterval {
     this.settle(endNs);
+    // A gap not resolved by now (its switch-out after endNs cannot be: every CPU was read to it)
+    // would credit a pair of the next interval: dropped, its pCPU blind.
+    for (const w of this.wakeDirty) w.dropGaps(this.resolveGap);
+    this.runReadyOnIdle();
     for (let c = 0; c < this.cpuSlots; c++) {
       if ((this.known[c] ?? 0) === 1) this.close(c, Math.max(endNs, this.since[c] ?? endNs));
       else this.since[c] = Math.max(endNs, this.since[c] ?? endNs);
@@ -311,7 +384,7 @@ export class SchedAggregator implements SchedHandler {
         if (ns > 0 || ins > 0) residency.push({ pcpu: this.pairCpu[p] ?? 0, ns: Math.round(ns), switchIns: ins });
       }
       residency.sort((a, b) => a.pcpu - b.pcpu);
-      const hist = this.wake[s]?.hist;
+      const hist = this.wake[s]?.latency === true ? this.wake[s]?.hist : undefined;
       const wakeLatencyNs =
         hist && hist.count > 0 ? { p50: hist.quantile(0.5), p99: hist.quantile(0.99), max: Math.round(hist.max), count: hist.count } : null;
       const migrations = this.slotMigr[s] ?? 0;
@@ -336,9 +409,11 @@ export class SchedAggregator implements SchedHandler {
     }
     for (const list of others.values()) list.sort((a, b) => b.ns - a.ns || a.tid - b.tid);
     const lostByCpu = new Map<number, number>();
+    const unseenByCpu = new Map<number, number>();
     let lostEvents = 0;
     const blindCpus: number[] = [];
     for (let c = 0; c < this.cpuSlots; c++) {
+      if ((this.unseen[c] ?? 0) > 0) unseenByCpu.set(c, this.unseen[c] ?? 0);
       // The stats and the page flags count the same losses: the larger of the two.
       const n = Math.max(this.lostPage[c] ?? 0, this.lostStat[c] ?? 0);
       if (n > 0) {
@@ -357,6 +432,7 @@ export class SchedAggregator implements SchedHandler {
       threads,
       others,
       blindCpus,
+      unseenByCpu,
       othersDropped: this.othersDropped,
     };
     // Start the next interval: empty accumulators, the running tasks entered again.
@@ -364,6 +440,7 @@ export class SchedAggregator implements SchedHandler {
     this.events = 0;
     this.lostPage.fill(0);
     this.lostStat.fill(0);
+    this.unseen.fill(0);
     this.pairLen = 0;
     this.otherLen = 0;
     for (const m of this.otherIdx) m?.clear();
@@ -380,6 +457,27 @@ export class SchedAggregator implements SchedHandler {
   }
 
   // --- internals ---------------------------------------------------------------------------
+
+  /**
+   * At a cut (every CPU read to it, every list settled): a followed thread ready to run on a pCPU
+   * the aggregator has idle is running there, its switch-in unseen (an idle CPU does not leave a
+   * ready task waiting). Without this, its run from then to the cut would count only once its
+   * switch-out is read, in the next interval, from the cut on.
+   */
+  private runReadyOnIdle(): void {
+    for (let s = 0; s < this.slotCount; s++) {
+      const w = this.wake[s];
+      const tid = this.slotTid[s] ?? -1;
+      if (w == null || tid <= 0) continue;
+      const ready = w.readySince();
+      const c = this.slotCpu[s] ?? -1;
+      if (Number.isNaN(ready) || c < 0 || c >= this.cpuSlots || this.known[c] !== 1 || this.curTid[c] !== 0) continue;
+      this.unseen[c] = (this.unseen[c] ?? 0) + 1;
+      this.since[c] = Math.max(ready, this.since[c] ?? ready);
+      this.enter(c, tid, true, this.slotName[s] ?? '', null, 0, null);
+      w.markRunning();
+    }
+  }
 
   /** Adds the run time of the current task of `cpu` up to `t`. */
   private close(cpu: number, t: number): void {
@@ -495,6 +593,8 @@ export class SchedAggregator implements SchedHandler {
     this.slotTid[slot] = tid;
     this.slotHead[slot] = -1;
     this.slotMigr[slot] = 0;
+    this.slotCpu[slot] = -1;
+    this.slotCpuAt[slot] = 0;
     this.slotTouched[slot] = 0;
     this.wake[slot] = null;
     return slot;
@@ -505,6 +605,8 @@ export class SchedAggregator implements SchedHandler {
     this.slotTid = grow(this.slotTid, new Int32Array(n));
     this.slotVcpu = grow(this.slotVcpu, new Uint8Array(n));
     this.slotMigr = grow(this.slotMigr, new Uint32Array(n));
+    this.slotCpu = grow(this.slotCpu, new Int32Array(n).fill(-1));
+    this.slotCpuAt = grow(this.slotCpuAt, new Float64Array(n));
     this.slotHead = grow(this.slotHead, new Int32Array(n).fill(-1));
     this.slotTouched = grow(this.slotTouched, new Uint8Array(n));
   }
@@ -532,6 +634,10 @@ const SLOT_PAGE_MASK = (1 << SLOT_PAGE_BITS) - 1;
 const WAKE = 0;
 const IN = 1;
 const OUT = 2;
+const MOVE = 3; // a migration to another CPU
+const RUNNABLE = 4; // a switch-out of a task that stays runnable
+/** prev_state's task-state bits (TASK_REPORT); TASK_REPORT_MAX above them marks a preemption. */
+const TASK_STATE_BITS = 0xff;
 
 function grow<T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(from: T, to: T): T {
   to.set(from);
@@ -609,52 +715,147 @@ class TimeList {
   }
 }
 
-/** One vCPU's wake-ups, switch-ins and switch-outs waiting to be matched in time order. */
+type GapResolver = (pair: number, startNs: number, endNs: number) => void;
+
+/**
+ * One followed thread's wake-ups, switch-ins, switch-outs and migrations, matched in time order:
+ * a vCPU's wake-up latency (a wake-up to the switch-in after it), and the start of a switch-in
+ * the kernel did not report (see the file comment).
+ */
 class WakeLists {
   readonly wakes = new TimeList();
   readonly ins = new TimeList();
   readonly outs = new TimeList();
+  readonly runnable = new TimeList(); // switch-outs that left it runnable (each also in outs)
+  readonly moves = new TimeList();
   readonly hist = new LatencyHistogram();
+  /** Wake-up latency is kept (a vCPU). */
+  latency = false;
   private running = false;
-  private pending = Number.NaN;
+  private pending = Number.NaN; // the wake-up a latency is measured from
+  // Since it last ran: when it became ready to run (woken, or switched out runnable), and when it
+  // last moved to another CPU's queue. Its next switch-in is at neither's earlier.
+  private ready = Number.NaN;
+  private moved = Number.NaN;
+  // A wake-up came while it ran: it was about to sleep, and is ready again as it switches out.
+  private wokeRunning = false;
+  // Switch-outs with no switch-in seen before them (rare): their time, the earliest the unseen
+  // switch-in can be, and the residency pair to credit.
+  private gapAt: number[] = [];
+  private gapLo: number[] = [];
+  private gapPair: number[] = [];
   dirty = false; // in the aggregator's list of lists to settle
 
   pendingEvents(): boolean {
-    return this.wakes.len > 0 || this.ins.len > 0 || this.outs.len > 0;
+    return this.wakes.len > 0 || this.ins.len > 0 || this.outs.len > 0 || this.moves.len > 0 || this.runnable.len > 0 || this.gapAt.length > 0;
   }
 
-  settle(limit: number): void {
+  /** Since when it has been ready to run and not running (as settled so far), or NaN. */
+  readySince(): number {
+    if (this.running || Number.isNaN(this.ready)) return Number.NaN;
+    return Number.isNaN(this.moved) ? this.ready : Math.max(this.ready, this.moved);
+  }
+
+  /** It runs from now on, though no switch-in was seen (SchedAggregator.runReadyOnIdle). */
+  markRunning(): void {
+    this.running = true;
+    this.wokeRunning = false;
+    this.pending = Number.NaN;
+    this.ready = Number.NaN;
+    this.moved = Number.NaN;
+  }
+
+  /** The switch-out at `at` had no switch-in seen after `lo`: its run is placed when settled. */
+  gap(at: number, lo: number, pair: number): void {
+    this.gapAt.push(at);
+    this.gapLo.push(lo);
+    this.gapPair.push(pair);
+  }
+
+  /** Gaps still open at a cut: unknown. */
+  dropGaps(resolve: GapResolver): void {
+    for (const p of this.gapPair) resolve(p, Number.NaN, 0);
+    this.gapAt.length = this.gapLo.length = this.gapPair.length = 0;
+  }
+
+  settle(limit: number, resolve: GapResolver): void {
     const nw = this.wakes.sortedUpTo(limit);
     const ni = this.ins.sortedUpTo(limit);
     const no = this.outs.sortedUpTo(limit);
+    const nr = this.runnable.sortedUpTo(limit);
+    const nm = this.moves.sortedUpTo(limit);
     const w = this.wakes.buf;
     const i = this.ins.buf;
     const o = this.outs.buf;
+    const r = this.runnable.buf;
+    const m = this.moves.buf;
     let a = 0;
     let b = 0;
     let c = 0;
-    // Merge in time order; at equal times a switch-out comes first, then a wake-up, then a switch-in.
-    while (a < nw || b < ni || c < no) {
+    let e = 0;
+    let d = 0;
+    // Merge in time order; at equal times a switch-out comes first, then its being runnable, a
+    // migration, a wake-up, and a switch-in last.
+    while (a < nw || b < ni || c < no || e < nr || d < nm) {
       const tw = a < nw ? (w[a] ?? Infinity) : Infinity;
       const ti = b < ni ? (i[b] ?? Infinity) : Infinity;
       const to = c < no ? (o[c] ?? Infinity) : Infinity;
-      if (to <= tw && to <= ti) {
+      const tr = e < nr ? (r[e] ?? Infinity) : Infinity;
+      const tm = d < nm ? (m[d] ?? Infinity) : Infinity;
+      if (to <= tw && to <= ti && to <= tr && to <= tm) {
+        if (this.gapAt.length > 0) this.closeGap(to, resolve);
+        this.ready = this.wokeRunning ? to : Number.NaN;
+        this.moved = Number.NaN;
         this.running = false;
+        this.wokeRunning = false;
         this.pending = Number.NaN;
         c++;
+      } else if (tr <= tw && tr <= ti && tr <= tm) {
+        if (Number.isNaN(this.ready)) this.ready = tr;
+        e++;
+      } else if (tm <= tw && tm <= ti) {
+        if (!this.running) this.moved = tm;
+        d++;
       } else if (tw <= ti) {
-        // A wake-up of a thread that is still on its CPU (it was about to sleep) is no wake-up.
-        if (!this.running && Number.isNaN(this.pending)) this.pending = tw;
+        if (this.running || !Number.isNaN(this.ready)) {
+          // Woken while it runs (a switch-in unseen, or it was about to sleep): sched_waking
+          // is only written for a sleeping task, so it is going to sleep and runs again at once.
+          this.wokeRunning = true;
+        } else {
+          this.ready = tw;
+          this.pending = tw;
+        }
         a++;
       } else {
-        if (!Number.isNaN(this.pending)) this.hist.add(ti - this.pending);
+        if (!Number.isNaN(this.pending) && this.latency) this.hist.add(ti - this.pending);
         this.pending = Number.NaN;
+        this.ready = Number.NaN;
+        this.moved = Number.NaN;
         this.running = true;
+        this.wokeRunning = false;
         b++;
       }
     }
     this.wakes.shift(nw);
     this.ins.shift(ni);
     this.outs.shift(no);
+    this.runnable.shift(nr);
+    this.moves.shift(nm);
+  }
+
+  /** The switch-out at `to`, if it is a gap's: its run from the wake-up or migration that came before it. */
+  private closeGap(to: number, resolve: GapResolver): void {
+    const g = this.gapAt.indexOf(to);
+    if (g < 0) return;
+    const lo = this.gapLo[g] ?? to;
+    const pair = this.gapPair[g] ?? -1;
+    this.gapAt.splice(g, 1);
+    this.gapLo.splice(g, 1);
+    this.gapPair.splice(g, 1);
+    if (pair < 0) return;
+    // Ready since it last ran: it ran from then, or from its move to this CPU, or from lo (the
+    // last switch seen on this CPU), whichever is latest. Else unknown.
+    const from = Math.max(this.ready, lo, Number.isNaN(this.moved) ? lo : this.moved);
+    resolve(pair, !this.running && !Number.isNaN(this.ready) ? from : Number.NaN, to);
   }
 }

@@ -148,7 +148,7 @@ describe('stalled uploads', () => {
   it('16 stalled uploads lose their slots within seconds while an agent keeps pushing without a gap', { timeout: 90_000 }, async () => {
     const s = await server();
     const host = `stall-${process.pid}`;
-    agent(['--server', s.url, '--token', TOKEN, '--host', host, '--interval', '500ms']);
+    const a = agent(['--server', s.url, '--token', TOKEN, '--host', host, '--interval', '500ms']);
     await waitFor('the agent’s first frame', async () => ((await ticks(s, host, Date.now() - 60_000)).length > 0 ? true : null));
     const t0 = Date.now();
     const stalls = await Promise.all(Array.from({ length: 16 }, () => stalledUpload(s)));
@@ -164,7 +164,8 @@ describe('stalled uploads', () => {
     await new Promise((r) => setTimeout(r, 3000));
     const t = (await ticks(s, host, t0 - 3000)).filter((x) => x <= Date.now() - 1000);
     const gaps = t.slice(1).map((x, i) => x - (t[i] ?? x));
-    expect(t.length).toBeGreaterThan(8);
+    const why = (): string => JSON.stringify({ ticks: t.map((x) => x - t0), agent: a.stderr().slice(-2000), server: s.log().slice(-2000) });
+    expect(t.length, why()).toBeGreaterThan(8);
     expect(Math.max(...gaps), JSON.stringify(gaps)).toBeLessThan(1500);
     for (const x of stalls) x.socket.destroy();
   });
