@@ -7,14 +7,15 @@
 // window (the machine's noise is then the same for each; exact minus sampling is paired per
 // round), then perf record over its own. CPU is measured as in bench:agent: the sum of the
 // process's threads' schedstat run time over a window after warm-up. Each figure is printed
-// beside its target (issue 10): medians over the rounds.
+// beside its target (issue 10): medians over the rounds. BENCH_CPU_PROF=1 also profiles the exact
+// agent (node --cpu-prof) and prints its top functions by self time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Snapshot } from '../lib/model/snapshot';
 import { requireQemu, requireTracefs } from '../test/integration/helpers/preconditions';
-import { AGENT_BIN, median, processRunNs, sleep, startPausedGuests } from './bench-common';
+import { AGENT_BIN, median, printProfile, processRunNs, sleep, startPausedGuests } from './bench-common';
 
 const GUESTS = Number(process.env.BENCH_GUESTS ?? 20);
 const VCPUS = Number(process.env.BENCH_VCPUS ?? 8);
@@ -28,6 +29,8 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 10);
 const TARGET = Number(process.env.BENCH_SWITCHES ?? 80_000);
 const PER = 50_000;
 const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '1';
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
+const profDir = path.join(tmpdir(), `vcpumap-bench-exact-prof-${process.pid}`);
 
 // --- the load: perf bench sched pipe, throttled by a CFS quota (cgroup v1 cpu controller) ---------
 
@@ -174,7 +177,8 @@ function startAgent(kind: AgentKind, baselineBin: string | null): RunningAgent {
   const exactArgs = kind === 'baseline' ? [] : ['--exact', kind === 'exact' ? 'on' : 'off'];
   // Only the exact agent's frames are read (for its trace counts); the others print to /dev/null, so
   // that this process, parsing on a loaded machine, never holds an agent up on a full pipe.
-  const child = spawn(process.execPath, [bin, '--print', ...exactArgs, '--interval', `${1000 / HZ}ms`], { stdio: ['ignore', kind === 'exact' ? 'pipe' : 'ignore', 'pipe'] });
+  const prof = CPU_PROF && kind === 'exact' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const child = spawn(process.execPath, [...prof, bin, '--print', ...exactArgs, '--interval', `${1000 / HZ}ms`], { stdio: ['ignore', kind === 'exact' ? 'pipe' : 'ignore', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${kind} agent did not start`);
   let partial = '';
@@ -367,6 +371,12 @@ async function main(): Promise<void> {
     console.log(`  load average at end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
     const pass = loadOk && lost === 0 && tracePer <= 2 && (ratio === null || ratio <= UNCHANGED_RATIO);
     console.log(`  ${pass ? 'PASS' : 'FAIL'}${rate < PER ? ` (the load reached only ${rate.toFixed(0)} switches/s)` : ''}`);
+    if (CPU_PROF) {
+      for (const f of readdirSync(profDir).filter((n) => n.endsWith('.cpuprofile'))) {
+        printProfile(JSON.parse(readFileSync(path.join(profDir, f), 'utf8')) as Parameters<typeof printProfile>[0], `exact agent, ${f} (warm-up included)`);
+      }
+      rmSync(profDir, { recursive: true, force: true });
+    }
   } finally {
     await load?.stop();
     await Promise.all(guests.map((g) => g.stop()));

@@ -12,6 +12,7 @@
 // Knobs: BENCH_LOADS (5), BENCH_LIVE_SECONDS (30), BENCH_WIDTH x BENCH_HEIGHT (1920 x 1080),
 // BENCH_PROFILE=1 prints the functions with the most self time in the browser while live,
 // BENCH_ONLY=host or BENCH_ONLY=fleet runs one phase; BENCH_FLEET_HOSTS, BENCH_FLEET_INTERVAL_S.
+import { printProfile } from './bench-common';
 import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
 import { pushFrames } from '../test/integration/helpers/push-frames';
@@ -45,29 +46,6 @@ async function scriptBytes(page: Page): Promise<{ transfer: number; decoded: num
     }
     return { transfer, decoded, files };
   });
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-}
-
-/** Self time per function of a CDP CPU profile, the top 20. */
-function printProfile(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }): void {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
-  samples.forEach((id, i) => {
-    const n = byId.get(id);
-    if (n === undefined) return;
-    const f = n.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\//, '')}:${f.lineNumber}`;
-    self.set(key, (self.get(key) ?? 0) + (deltas[i] ?? 0) / 1000);
-  });
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  console.log(`profile while live: ${total.toFixed(0)} ms sampled; top self time:`);
-  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${v.toFixed(0).padStart(7)} ms  ${k}`);
 }
 
 /** Main-thread time by trace event name over 10 s of live frames (devtools.timeline). */
@@ -188,7 +166,7 @@ async function main(): Promise<void> {
     await page.waitForTimeout(LIVE_SECONDS * 1000);
     const traced = taskTrace === null ? null : await taskTrace.stop();
     if (cdp !== null) {
-      printProfile((await cdp.send('Profiler.stop')).profile);
+      printProfile((await cdp.send('Profiler.stop')).profile, 'profile while live');
       await printTrace(cdp);
     }
     const liveStats = await page.evaluate(() => ({

@@ -9,7 +9,8 @@ let failed = 0;
 let skipped = 0;
 const layers = [];
 const failures = [];
-const firstLine = (text) => String(text ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 300) ?? '';
+const COLOURS = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'); // terminal colour codes
+const firstLine = (text) => String(text ?? '').replace(COLOURS, '').split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 300) ?? '';
 /** Playwright's specs, whatever the nesting of describe blocks. */
 function* specs(suite) {
   for (const s of suite.specs ?? []) yield s;
