@@ -10,7 +10,7 @@
 //  - first-load JavaScript of each page (script bytes over the wire and decoded).
 // Then the fleet and wall pages with 2,000 hosts (scripts/bench-ui/fleet.ts).
 // Knobs: BENCH_LOADS (5), BENCH_LIVE_SECONDS (30), BENCH_WIDTH x BENCH_HEIGHT (1920 x 1080),
-// BENCH_PROFILE=1 prints the functions with the most self time in the browser while live,
+// BENCH_PROFILE=1 prints the functions with the most self time in the browser in one load to the first heatmap and while live,
 // BENCH_ONLY=host or BENCH_ONLY=fleet runs one phase; BENCH_FLEET_HOSTS, BENCH_FLEET_INTERVAL_S.
 import { printProfile } from './bench-common';
 import { chromium, type Page } from 'playwright-core';
@@ -49,7 +49,7 @@ async function scriptBytes(page: Page): Promise<{ transfer: number; decoded: num
 }
 
 /** Main-thread time by trace event name over 10 s of live frames (devtools.timeline). */
-async function printTrace(cdp: import('playwright-core').CDPSession): Promise<void> {
+async function printTrace(cdp: import('playwright-core').CDPSession, during: () => Promise<unknown> = () => new Promise((r) => setTimeout(r, 10_000)), title = 'main-thread trace over 10 s live'): Promise<void> {
   const events: { name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }[] = [];
   let complete = (): void => {};
   const done = new Promise<void>((r) => (complete = r));
@@ -58,7 +58,7 @@ async function printTrace(cdp: import('playwright-core').CDPSession): Promise<vo
     if (method === 'Tracing.tracingComplete') complete();
   });
   await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] } });
-  await new Promise((r) => setTimeout(r, 10_000));
+  await during();
   await cdp.send('Tracing.end');
   await done;
   // The renderer main thread with the most work is the page's.
@@ -71,7 +71,7 @@ async function printTrace(cdp: import('playwright-core').CDPSession): Promise<vo
     if (e.ph !== 'X' || e.dur === undefined || `${e.pid}:${e.tid}` !== main) continue;
     byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur / 1000);
   }
-  console.log('main-thread trace over 10 s live (inclusive ms by event):');
+  console.log(`${title} (inclusive ms by event):`);
   for (const [k, v] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 16)) console.log(`  ${v.toFixed(0).padStart(7)} ms  ${k}`);
 }
 
@@ -144,6 +144,26 @@ async function main(): Promise<void> {
       for (const k of Object.keys(phases)) phases[k]?.push(t[k as keyof typeof t]);
     }
     const loadAtFirst = load();
+    if (process.env.BENCH_PROFILE === '1') {
+      // One more load with the CPU profiler on, from navigation start to the heatmap drawn.
+      const cdpLoad = await page.context().newCDPSession(page);
+      await cdpLoad.send('Profiler.enable');
+      await cdpLoad.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdpLoad.send('Profiler.start');
+      await page.goto(hostUrl);
+      await page.waitForFunction(() => performance.getEntriesByName('vcpumap:heatmap-ready').length > 0, null, { timeout: 60_000 });
+      printProfile((await cdpLoad.send('Profiler.stop')).profile, 'profile of a load to the first heatmap');
+      await printTrace(
+        cdpLoad,
+        async () => {
+          await page.goto(hostUrl);
+          await page.waitForFunction(() => performance.getEntriesByName('vcpumap:heatmap-ready').length > 0, null, { timeout: 60_000 });
+        },
+        'main-thread trace of a load to the first heatmap',
+      );
+      console.log(`DOM elements on the host page: ${await page.evaluate(() => document.getElementsByTagName('*').length)}`);
+      await cdpLoad.detach();
+    }
     const phaseText = Object.entries(phases).map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join(', ');
 
     // Live: long tasks and redraws from here on.

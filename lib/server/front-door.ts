@@ -41,6 +41,17 @@ export async function runtimeReady(appearWithinMs = 120_000): Promise<void> {
 }
 
 const INGEST_PATH = '/api/v1/ingest';
+
+/**
+ * An API answer compressed by its route (lib/server/json-answer.ts) names its encoding in this
+ * header: Next drops the Content-Encoding of a route's Response, and the front door puts it back.
+ */
+export const ENCODED_HEADER = 'x-vcpumap-content-encoding';
+
+function restoreEncoding(res: ServerResponse): void {
+  const setHeader = res.setHeader.bind(res);
+  res.setHeader = (name: string, value: number | string | readonly string[]) => setHeader(name.toLowerCase() === ENCODED_HEADER ? 'content-encoding' : name, value);
+}
 const STREAM_PATH = '/api/v1/stream';
 
 export interface FrontDoor {
@@ -72,6 +83,7 @@ export function createFrontDoor(log: (message: string, err: unknown) => void = (
     else {
       // Pages, the read API and their assets: ingest waits while they are answered.
       if (req.method === 'GET' || req.method === 'HEAD') res.once('close', gate.read());
+      if (pathname.startsWith('/api/')) restoreEncoding(res);
       handled = next(req, res);
     }
     handled.catch((err: unknown) => {

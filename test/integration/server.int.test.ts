@@ -1,6 +1,7 @@
 // The built server with the real agent and real QEMU guests: ingest, read API, SSE, restarts,
 // outages and every 4xx.
-import { gzipSync } from 'node:zlib';
+import { get as httpGet } from 'node:http';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { requireQemu } from './helpers/preconditions';
 import { guestName, startGuest, type Guest } from './helpers/guests';
 import { startServer, type TestServer } from './helpers/server';
 import { startAgentProcess, waitFor } from './helpers/agent-process';
+import { hostFrames } from '../support/snapshot-factory';
 
 const TOKEN = 'integration-test-token-0123456789';
 let guest: Guest;
@@ -212,6 +214,35 @@ describe('ingest rejects bad requests and harms nothing stored', () => {
     expect((await ingest(s, JSON.stringify({ frames: [{ ...good, at: at + 1000 }, { ...good, at: at + 2000 }, { ...good, at: at + 2000 }] }))).status).toBe(202);
     const h = await getJson<{ ticks: number[] }>(`${s.url}/api/v1/hosts/hv-dup/history?from=${at - 1000}&to=${at + 3000}`);
     expect(h.ticks).toEqual([at, at + 1000, at + 2000]);
+  });
+});
+
+describe('the read API', () => {
+  it('answers a big history compressed as the client takes it (brotli, else gzip), and plain to one that takes neither', async () => {
+    const s = await server();
+    const start = Date.now() - 400_000;
+    const frames = hostFrames({ host: 'hv-big', start }, 300);
+    for (let i = 0; i < frames.length; i += 50) expect((await ingest(s, JSON.stringify({ frames: frames.slice(i, i + 50) }))).status).toBe(202);
+    const url = `${s.url}/api/v1/hosts/hv-big/history?from=${start - 1000}&to=${Date.now()}`;
+    const answers: Record<string, { encoding: string | null; ticks: number; bytes: number }> = {};
+    for (const accept of ['gzip, deflate, br, zstd', 'gzip', 'identity']) {
+      // node:http, not fetch: fetch would decode the body out of sight of the test.
+      const { headers, body } = await new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+        httpGet(url, { headers: { 'accept-encoding': accept } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (d: Buffer) => parts.push(d));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+        }).on('error', reject);
+      });
+      const encoding = typeof headers['content-encoding'] === 'string' ? headers['content-encoding'] : null;
+      const json = encoding === 'br' ? brotliDecompressSync(body) : encoding === 'gzip' ? gunzipSync(body) : body;
+      answers[accept] = { encoding, ticks: (JSON.parse(json.toString('utf8')) as { ticks: number[] }).ticks.length, bytes: body.length };
+      expect(headers['cache-control']).toMatch(/no-store/);
+    }
+    expect(answers['gzip, deflate, br, zstd']).toMatchObject({ encoding: 'br', ticks: 300 });
+    expect(answers.gzip).toMatchObject({ encoding: 'gzip', ticks: 300 });
+    expect(answers.identity).toMatchObject({ encoding: null, ticks: 300 });
+    expect(answers.identity?.bytes ?? 0).toBeGreaterThan(4 * (answers['gzip, deflate, br, zstd']?.bytes ?? Infinity));
   });
 });
 

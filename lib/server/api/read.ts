@@ -1,18 +1,19 @@
 // GET handlers of the read API. Each parses its parameters, asks the store once, and answers.
 import type { VmReply } from '../../api/hosts';
 import { errorResponse, HttpError } from '../http-errors';
+import { jsonAnswer } from '../json-answer';
 import { getRuntime, type Runtime } from '../runtime';
 import { parseTime, parseWindow, pathName } from './params';
 import { requireViewer } from './viewer';
 import { fleetTiles } from '../views';
 
-const NO_STORE = { 'cache-control': 'no-store' };
+const NO_STORE = 'no-store';
 
 async function guarded(req: Request, answer: (rt: Runtime, url: URL) => Promise<unknown>): Promise<Response> {
   try {
     const rt = await getRuntime();
     requireViewer(req, rt);
-    return Response.json(await answer(rt, new URL(req.url)), { headers: NO_STORE });
+    return await jsonAnswer(req, await answer(rt, new URL(req.url)), NO_STORE);
   } catch (err) {
     return errorResponse(err);
   }
