@@ -3,6 +3,7 @@
 // the seconds while the server starts), sends ingest and the event stream to their Node
 // handlers (published by instrumentation.ts) and everything else to Next.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ENCODED_HEADER } from './json-answer';
 import { ReadsFirst, type ParkedHandler } from './reads-first';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -41,18 +42,13 @@ export async function runtimeReady(appearWithinMs = 120_000): Promise<void> {
 }
 
 const INGEST_PATH = '/api/v1/ingest';
+const STREAM_PATH = '/api/v1/stream';
 
-/**
- * An API answer compressed by its route (lib/server/json-answer.ts) names its encoding in this
- * header: Next drops the Content-Encoding of a route's Response, and the front door puts it back.
- */
-export const ENCODED_HEADER = 'x-vcpumap-content-encoding';
-
+/** An answer its route compressed names its encoding in ENCODED_HEADER: Content-Encoding again (Next drops a route's own). */
 function restoreEncoding(res: ServerResponse): void {
   const setHeader = res.setHeader.bind(res);
   res.setHeader = (name: string, value: number | string | readonly string[]) => setHeader(name.toLowerCase() === ENCODED_HEADER ? 'content-encoding' : name, value);
 }
-const STREAM_PATH = '/api/v1/stream';
 
 export interface FrontDoor {
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void;

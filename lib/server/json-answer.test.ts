@@ -1,7 +1,6 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ENCODED_HEADER } from './front-door';
-import { answerEncoding, COMPRESS_OVER, jsonAnswer } from './json-answer';
+import { answerEncoding, COMPRESS_OVER, ENCODED_HEADER, jsonAnswer } from './json-answer';
 
 const big = { ticks: Array.from({ length: COMPRESS_OVER / 4 }, (_, i) => i) };
 const req = (acceptEncoding?: string): Request => new Request('http://x/api/v1/hosts', acceptEncoding === undefined ? {} : { headers: { 'accept-encoding': acceptEncoding } });

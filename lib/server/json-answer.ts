@@ -6,10 +6,12 @@
 // Small answers are left to Next.
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import { ENCODED_HEADER } from './front-door';
 
 const brotliAsync = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
+
+/** The Content-Encoding of an answer compressed here, under a name Next passes on (front-door.ts restores it). */
+export const ENCODED_HEADER = 'x-vcpumap-content-encoding';
 
 /** Below this many bytes of JSON, compressing here is not worth a trip to the thread pool. */
 export const COMPRESS_OVER = 64 * 1024;

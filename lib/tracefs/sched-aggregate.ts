@@ -734,7 +734,7 @@ class WakeLists {
   private running = false;
   private pending = Number.NaN; // the wake-up a latency is measured from
   // Since it last ran: when it became ready to run (woken, or switched out runnable), and when it
-  // last moved to another CPU's queue. Its next switch-in is at neither's earlier.
+  // last moved to another CPU's queue. Its next switch-in comes after both.
   private ready = Number.NaN;
   private moved = Number.NaN;
   // A wake-up came while it ran: it was about to sleep, and is ready again as it switches out.
