@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
 import { Agent } from './agent';
-import { buildProc, DOMAIN_CG, type Tree } from './test-proc-tree';
+import { buildProc, DOMAIN_CG, type Tree } from '../../test/support/proc-tree';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const kinds = (s: Snapshot): string[] => s.violations.map((v) => `${v.kind} ${v.vcpu ?? ''}`.trim());

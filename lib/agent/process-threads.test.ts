@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STAT_TAIL } from '../procfs/test-fixtures';
+import { STAT_TAIL } from '../../test/support/procfs-fixtures';
 import { ProcessThreads } from './process-threads';
 
 const PID = 500;

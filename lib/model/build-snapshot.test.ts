@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from './build-snapshot';
 import { SNAPSHOT_VERSION } from './snapshot';
-import { T0, flatTopology, host, intent, mainThread, run, sample, vcpuThread, vm } from './test-helpers';
+import { T0, flatTopology, host, intent, mainThread, run, sample, vcpuThread, vm } from '../../test/support/model-fixtures';
 
 const topo = flatTopology(4, '3');
 

@@ -1,7 +1,7 @@
 // A VM whose vCPU threads cannot be told apart is shown as such and never judged; a process that
 // is not a VM of its own (a daemonizing QEMU's parent) is not listed beside the VM.
 import { describe, expect, it } from 'vitest';
-import { flatTopology, host, intent, lastTick, mainThread, running, sample, vcpuThread, vm } from './test-helpers';
+import { flatTopology, host, intent, lastTick, mainThread, running, sample, vcpuThread, vm } from '../../test/support/model-fixtures';
 
 const topo = flatTopology(2);
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { run, singleNode, T0 } from './test-helpers';
+import { run, singleNode, T0 } from '../../test/support/model-fixtures';
 import type { HostObservation, ThreadSample, VcpuIdentity, VmIntent } from './types';
 
 const topology = await singleNode();

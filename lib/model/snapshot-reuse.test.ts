@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot } from './build-snapshot';
 import { snapshotJson, snapshotJsonLine } from './snapshot-json';
-import { flatTopology, host, intent, mainThread, sample, T0, TICK_MS, vcpuThread, vm } from './test-helpers';
+import { flatTopology, host, intent, mainThread, sample, T0, TICK_MS, vcpuThread, vm } from '../../test/support/model-fixtures';
 import type { Snapshot } from './snapshot';
 import { RULES } from './violations';
 import type { HostObservation, ThreadSample } from './types';

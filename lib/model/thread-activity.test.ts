@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { threadActivity } from './thread-activity';
-import { sample } from './test-helpers';
+import { sample } from '../../test/support/model-fixtures';
 
 describe('threadActivity', () => {
   it('is unknown (not ran) without a previous sample', () => {

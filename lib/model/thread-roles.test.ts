@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assignThreads, iothreadNumber, vcpuIndexFromName } from './thread-roles';
-import { intent, mainThread, sample, vcpuThread, vm } from './test-helpers';
+import { intent, mainThread, sample, vcpuThread, vm } from '../../test/support/model-fixtures';
 import type { ThreadAssignment } from './thread-roles';
 
 function roles(v: Parameters<typeof assignThreads>[0]): Record<number, ThreadAssignment> {

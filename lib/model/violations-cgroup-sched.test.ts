@@ -1,7 +1,7 @@
 // What operators asked for next (issue 9): cgroup cpusets behind a mask, real-time policy against
 // <vcpusched>, and vhost workers judged with the emulator.
 import { describe, expect, it } from 'vitest';
-import { cgroup, flatTopology, host, intent, lastTick, mainThread, ofKind, running, sample, vcpuThread, vm } from './test-helpers';
+import { cgroup, flatTopology, host, intent, lastTick, mainThread, ofKind, running, sample, vcpuThread, vm } from '../../test/support/model-fixtures';
 import type { CgroupCpuset, SchedIntent } from './types';
 
 const topo = flatTopology(2);

@@ -3,7 +3,7 @@ import { snapshotValidator } from '../wire/validate';
 import type { ExactObservation, ExactOtherTask, ExactThread } from './exact';
 import { snapshotJson } from './snapshot-json';
 import type { Snapshot } from './snapshot';
-import { T0, TICK_MS, flatTopology, host, intent, mainThread, ofKind, run, running, vcpuThread, vm } from './test-helpers';
+import { T0, TICK_MS, flatTopology, host, intent, mainThread, ofKind, run, running, vcpuThread, vm } from '../../test/support/model-fixtures';
 import type { HostObservation } from './types';
 
 const MS = 1e6;

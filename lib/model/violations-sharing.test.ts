@@ -1,6 +1,6 @@
 // shared-dedicated, emulator-overlap and overcommit: several VMs on the same pCPUs.
 import { describe, expect, it } from 'vitest';
-import { flatTopology, host, intent, lastTick, mainThread, ofKind, running, sample, vcpuThread, vm } from './test-helpers';
+import { flatTopology, host, intent, lastTick, mainThread, ofKind, running, sample, vcpuThread, vm } from '../../test/support/model-fixtures';
 import type { VmObservation } from './types';
 
 const topo = flatTopology(8);

@@ -2,7 +2,7 @@
 // cpu0-3 + siblings 8-11 on socket 0 / node 0, cpu4-7 + siblings 12-15 on socket 1 / node 1,
 // cpuN's sibling is cpuN+8, isolated 2-3,10-11.
 import { describe, expect, it } from 'vitest';
-import { host, intent, lastTick, mainThread, ofKind, running, sample, twoSocketSmt, vcpuThread, vm } from './test-helpers';
+import { host, intent, lastTick, mainThread, ofKind, running, sample, twoSocketSmt, vcpuThread, vm } from '../../test/support/model-fixtures';
 import type { VmIntent, VmObservation } from './types';
 
 const topo = await twoSocketSmt();

@@ -14,7 +14,7 @@ import {
   sample,
   vcpuThread,
   vm,
-} from './test-helpers';
+} from '../../test/support/model-fixtures';
 import type { Snapshot } from './snapshot';
 import type { HostObservation } from './types';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCpuset } from '../cpuset';
 import { parseCpusAllowedList } from './task-stat';
 import { cpusAllowedListText } from './status-affinity-bytes';
-import { CAPTURES, fixtureTasks, STATUS } from './test-fixtures';
+import { CAPTURES, fixtureTasks, STATUS } from '../../test/support/procfs-fixtures';
 
 /** The text's bytes in a bigger buffer whose rest holds stale bytes, as the shared scratch does. */
 function affinity(text: string): readonly number[] {

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseTaskStatBytes } from './task-stat-bytes';
-import { CAPTURES, fixtureTasks, STAT_TAIL } from './test-fixtures';
+import { CAPTURES, fixtureTasks, STAT_TAIL } from '../../test/support/procfs-fixtures';
 
 /** The bytes in a bigger buffer whose rest holds stale bytes, as the shared scratch does. */
 function scratchOf(bytes: Buffer): [Buffer, number] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lostTotal, parseCpuTraceStats } from './cpu-stats';
-import { fixtureText } from './test-fixtures';
+import { fixtureText } from '../../test/support/tracefs-fixtures';
 
 describe('parseCpuTraceStats', () => {
   it('reads the stats of a CPU whose buffer was overrun (captured)', () => {

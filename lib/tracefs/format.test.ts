@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fieldOf, parseEventFormat, parseFieldLine, parseHeaderEvent, parseHeaderPage } from './format';
-import { fixtureText } from './test-fixtures';
+import { fixtureText } from '../../test/support/tracefs-fixtures';
 
 describe('parseEventFormat', () => {
   it('reads sched_switch as this kernel lays it out', () => {

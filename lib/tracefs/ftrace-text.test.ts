@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSystrace } from '../../test/support/perfetto-systrace';
 import { ftraceText, ftraceTrace, latencyFlags, stateLetters, timestampText } from './ftrace-text';
-import { buildPage, fixtureBytes, fixtureFormats, fixtureLayout, fixtureText, switchData, wakingData } from './test-fixtures';
+import { buildPage, fixtureBytes, fixtureFormats, fixtureLayout, fixtureText, switchData, wakingData } from '../../test/support/tracefs-fixtures';
 
 const layout = fixtureLayout();
 const formats = fixtureFormats();

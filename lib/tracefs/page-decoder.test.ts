@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodePage, PageFormatError, PageStream, type RecordSink } from './page-decoder';
-import { buildPage, fixtureBytes, fixtureLayout, switchData, wakingData } from './test-fixtures';
+import { buildPage, fixtureBytes, fixtureLayout, switchData, wakingData } from '../../test/support/tracefs-fixtures';
 
 const layout = fixtureLayout();
 

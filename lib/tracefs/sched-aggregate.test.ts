@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PageStream } from './page-decoder';
 import { SchedAggregator, type TrackedThread } from './sched-aggregate';
 import { SchedRecords } from './sched-records';
-import { buildPage, fixtureBytes, fixtureFormats, fixtureLayout, migrateData, switchData, wakingData, type BuiltRecord } from './test-fixtures';
+import { buildPage, fixtureBytes, fixtureFormats, fixtureLayout, migrateData, switchData, wakingData, type BuiltRecord } from '../../test/support/tracefs-fixtures';
 
 const layout = fixtureLayout();
 const records = new SchedRecords(fixtureFormats(), true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot, SnapshotVm } from '../model/snapshot';
-import { cgroup, flatTopology, host, intent, lastTick, mainThread, running, sample, vcpuThread, vm } from '../model/test-helpers';
+import { cgroup, flatTopology, host, intent, lastTick, mainThread, running, sample, vcpuThread, vm } from '../../test/support/model-fixtures';
 import { hostFrames } from '../../test/support/snapshot-factory';
 import { encodeTick, expandTick, type CompactTick } from './compact-tick';
 import { extractStructure, sameStructure, structureHash, structureJson } from './structure-body';

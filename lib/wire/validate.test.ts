@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../model/snapshot';
-import { cgroup, flatTopology, host, intent, lastTick, mainThread, running, sample, vcpuThread, vm } from '../model/test-helpers';
+import { cgroup, flatTopology, host, intent, lastTick, mainThread, running, sample, vcpuThread, vm } from '../../test/support/model-fixtures';
 import { mulberry32 } from '../random/mulberry32';
 import { hostFrames } from '../../test/support/snapshot-factory';
 import { toTick } from './compact-tick';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/model/snapshot';
 import { requireQemu } from './helpers/preconditions';
 import { guestName, startGuest, type Guest } from './helpers/guests';
-import { buildProc } from '../../lib/agent/test-proc-tree';
+import { buildProc } from '../support/proc-tree';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/vcpumap-agent.mjs');
 let g: Guest;

@@ -5,8 +5,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const FIX = path.resolve(import.meta.dirname, '../../test/fixtures/libvirt-9.0-qemu-7.2');
-const SYS = path.resolve(import.meta.dirname, '../../test/fixtures/sysfs/single-node');
+const FIX = path.resolve(import.meta.dirname, '../fixtures/libvirt-9.0-qemu-7.2');
+const SYS = path.resolve(import.meta.dirname, '../fixtures/sysfs/single-node');
 
 interface Task {
   tid: number;

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const FIX = path.join(import.meta.dirname, '../../test/fixtures/libvirt-9.0-qemu-7.2');
+const FIX = path.join(import.meta.dirname, '../fixtures/libvirt-9.0-qemu-7.2');
 
 export interface FixtureTask {
   readonly tid: number;

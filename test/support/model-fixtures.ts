@@ -1,9 +1,9 @@
 // Builders for hand-made observations in the model's tests. Not used by production code.
 import { fileURLToPath } from 'node:url';
-import { parseCpuset } from '../cpuset';
-import { readHostTopology } from '../sysfs/topology';
-import { buildSnapshot } from './build-snapshot';
-import type { Snapshot, Violation, ViolationKind } from './snapshot';
+import { parseCpuset } from '../../lib/cpuset';
+import { readHostTopology } from '../../lib/sysfs/topology';
+import { buildSnapshot } from '../../lib/model/build-snapshot';
+import type { Snapshot, Violation, ViolationKind } from '../../lib/model/snapshot';
 import type {
   CgroupCpuset,
   CpuList,
@@ -17,7 +17,7 @@ import type {
   VcpuIdentity,
   VmIntent,
   VmObservation,
-} from './types';
+} from '../../lib/model/types';
 
 /** Epoch ms of the first tick; ticks are TICK_MS apart. */
 export const T0 = 1_700_000_000_000;
@@ -163,7 +163,7 @@ export function flatTopology(n: number, isolated = ''): HostTopology {
   };
 }
 
-const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 /** 16 CPUs, 2 sockets = 2 nodes, cpuN's SMT sibling is cpuN+8, isolated 2-3,10-11 (sysfs fixture). */
 export function twoSocketSmt(): Promise<HostTopology> {

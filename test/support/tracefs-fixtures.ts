@@ -2,11 +2,11 @@
 // README), and hand-built pages for the record kinds a capture rarely shows.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseEventFormat, parseHeaderEvent, parseHeaderPage } from './format';
-import type { PageLayout } from './page-decoder';
-import type { SchedFormats } from './sched-records';
+import { parseEventFormat, parseHeaderEvent, parseHeaderPage } from '../../lib/tracefs/format';
+import type { PageLayout } from '../../lib/tracefs/page-decoder';
+import type { SchedFormats } from '../../lib/tracefs/sched-records';
 
-export const TRACEFS_FIXTURES = path.join(import.meta.dirname, '../../test/fixtures/tracefs');
+export const TRACEFS_FIXTURES = path.join(import.meta.dirname, '../fixtures/tracefs');
 
 export function fixtureText(name: string): string {
   return readFileSync(path.join(TRACEFS_FIXTURES, name), 'utf8');
