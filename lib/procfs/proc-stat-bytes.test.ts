@@ -24,17 +24,17 @@ const PROC_STAT = [
 describe('parseProcStatBytes', () => {
   it('sums busy without double-counting guest time and skips the aggregate and the long intr line', () => {
     expect(parse(PROC_STAT)).toEqual([
-      { cpu: 0, busy: 500 + 10 + 150 + 2 + 3 + 4, total: 500 + 10 + 150 + 2 + 3 + 4 + 2500 + 20 },
-      { cpu: 1, busy: 500 + 10 + 150 + 3 + 3 + 3, total: 500 + 10 + 150 + 3 + 3 + 3 + 2500 + 20 },
+      { cpu: 0, busy: 500 + 10 + 150 + 2 + 3 + 4, total: 500 + 10 + 150 + 2 + 3 + 4 + 2500 + 20, steal: 4 },
+      { cpu: 1, busy: 500 + 10 + 150 + 3 + 3 + 3, total: 500 + 10 + 150 + 3 + 3 + 3 + 2500 + 20, steal: 3 },
     ]);
   });
 
   it('handles sparse ids (offline CPUs), old kernels with 4 columns, CRLF, and sorts', () => {
     expect(parse('cpu  1 1 1 1\ncpu3 1 2 3 4\ncpu0 10 0 0 90')).toEqual([
-      { cpu: 0, busy: 10, total: 100 },
-      { cpu: 3, busy: 6, total: 10 },
+      { cpu: 0, busy: 10, total: 100, steal: 0 },
+      { cpu: 3, busy: 6, total: 10, steal: 0 },
     ]);
-    expect(parse('intr 1\ncpu7 1 2 3 4\r\n')).toEqual([{ cpu: 7, busy: 6, total: 10 }]);
+    expect(parse('intr 1\ncpu7 1 2 3 4\r\n')).toEqual([{ cpu: 7, busy: 6, total: 10, steal: 0 }]);
   });
 
   it('reads the real /proc/stat', () => {

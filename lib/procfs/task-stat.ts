@@ -34,6 +34,7 @@ export interface ProcStatCpu {
   readonly cpu: number;
   readonly busy: number; // user + nice + system + irq + softirq + steal
   readonly total: number; // busy + idle + iowait
+  readonly steal: number; // taken by the hypervisor under this machine
 }
 
 /**
@@ -55,7 +56,7 @@ export function parseProcStatCpuLine(raw: string, ln: number, seen: Set<number>)
   if (v.length < 4) throw new Error(`${label}: expected at least 4 counters after cpu${cpu}, got ${excerpt(line)}`);
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
   const busy = user + nice + system + irq + softirq + steal;
-  return { cpu, busy, total: busy + idle + iowait };
+  return { cpu, busy, total: busy + idle + iowait, steal };
 }
 
 /** The cpus ascending; throws when there are none (`text` is the file, for the message). */

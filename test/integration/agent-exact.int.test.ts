@@ -9,6 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot, SnapshotVm } from '../../lib/model/snapshot';
+import { parseProcStatBytes } from '../../lib/procfs/proc-stat-bytes';
 import { startAgentProcess, waitFor, type AgentProcess } from './helpers/agent-process';
 import { taskset } from './helpers/commands';
 import { guestName, startGuest, type Guest } from './helpers/guests';
@@ -53,12 +54,8 @@ async function frames(a: AgentProcess, n: number, skip = a.printed.length, timeo
 
 /** Time the hypervisor took from these CPUs so far (ms; /proc/stat's steal, in USER_HZ = 100 ticks). */
 function stealMs(cpus: readonly number[]): number {
-  let ms = 0;
-  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
-    const m = /^cpu(\d+) (.*)$/.exec(line);
-    if (m && cpus.includes(Number(m[1]))) ms += Number(m[2]?.trim().split(/\s+/)[7] ?? 0) * 10;
-  }
-  return ms;
+  const bytes = readFileSync('/proc/stat');
+  return parseProcStatBytes(bytes, bytes.length).reduce((ms, c) => (cpus.includes(c.cpu) ? ms + c.steal * 10 : ms), 0);
 }
 
 function nrMigrations(pid: number, tid: number): number {
