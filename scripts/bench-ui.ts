@@ -120,12 +120,16 @@ async function main(): Promise<void> {
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     const hostUrl = `${server.url}/hosts/${HOST}`;
+    /** Navigates to the host page and waits until its heatmap is drawn whole. */
+    const loadHost = async (): Promise<void> => {
+      await page.goto(hostUrl);
+      await page.waitForFunction(() => performance.getEntriesByName('vcpumap:heatmap-ready').length > 0, null, { timeout: 60_000 });
+    };
 
     const firstHeatmap: number[] = [];
     const phases: Record<string, number[]> = { html: [], domContentLoaded: [], historyStart: [], historyEnd: [], historyReceived: [], heatmapStart: [] };
     for (let i = 0; i < LOADS; i++) {
-      await page.goto(hostUrl);
-      await page.waitForFunction(() => performance.getEntriesByName('vcpumap:heatmap-ready').length > 0, null, { timeout: 60_000 });
+      await loadHost();
       const t = await page.evaluate(() => {
         const nav = performance.getEntriesByType('navigation')[0];
         const hist = performance.getEntriesByType('resource').find((e) => e.name.includes('/history?'));
@@ -150,17 +154,9 @@ async function main(): Promise<void> {
       await cdpLoad.send('Profiler.enable');
       await cdpLoad.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdpLoad.send('Profiler.start');
-      await page.goto(hostUrl);
-      await page.waitForFunction(() => performance.getEntriesByName('vcpumap:heatmap-ready').length > 0, null, { timeout: 60_000 });
+      await loadHost();
       printProfile((await cdpLoad.send('Profiler.stop')).profile, 'profile of a load to the first heatmap');
-      await printTrace(
-        cdpLoad,
-        async () => {
-          await page.goto(hostUrl);
-          await page.waitForFunction(() => performance.getEntriesByName('vcpumap:heatmap-ready').length > 0, null, { timeout: 60_000 });
-        },
-        'main-thread trace of a load to the first heatmap',
-      );
+      await printTrace(cdpLoad, loadHost, 'main-thread trace of a load to the first heatmap');
       console.log(`DOM elements on the host page: ${await page.evaluate(() => document.getElementsByTagName('*').length)}`);
       await cdpLoad.detach();
     }
