@@ -13,7 +13,7 @@ export interface SchedHandler {
   /** [0]: the time (ns) of the record being handled; the decoder writes it before each call. */
   readonly time: Float64Array;
   page(cpu: number, lost: number): void;
-  /** `prevState` is the low 32 bits of prev_state: 0 = preempted while runnable. */
+  /** `prevState` is the low 32 bits of prev_state: its task-state bits (the low 8) are 0 when the task stayed runnable (R; R+ when preempted). */
   switched(cpu: number, prevPid: number, prevState: number, nextPid: number, view: DataView, at: number): void;
   waking(cpu: number, pid: number): void;
   migrated(cpu: number, pid: number, origCpu: number, destCpu: number): void;
