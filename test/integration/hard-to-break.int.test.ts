@@ -160,9 +160,13 @@ describe('stalled uploads', () => {
     expect(okAfter).toBeLessThan(5000);
     const closedAfter = await Promise.all(stalls.map((x) => x.closed));
     expect(Math.max(...closedAfter)).toBeLessThan(5000);
-    // The agent's history across the stall has every tick (its backlog went out after).
-    await new Promise((r) => setTimeout(r, 3000));
-    const t = (await ticks(s, host, t0 - 3000)).filter((x) => x <= Date.now() - 1000);
+    // The agent's history across the stall has every tick (its backlog went out after). A push
+    // refused while the slots were held comes back after its Retry-After (1 to 3 s), and the
+    // backlog goes oldest first: once a tick taken after the window is stored, all of the window is.
+    // The window runs to 2 s after the stalls closed.
+    const until = Date.now() + 2000;
+    await waitFor('a tick taken after the window', async () => ((await ticks(s, host, until + 1)).length > 0 ? true : null), 12_000);
+    const t = (await ticks(s, host, t0 - 3000)).filter((x) => x <= until);
     const gaps = t.slice(1).map((x, i) => x - (t[i] ?? x));
     const why = (): string => JSON.stringify({ ticks: t.map((x) => x - t0), agent: a.stderr().slice(-2000), server: s.log().slice(-2000) });
     expect(t.length, why()).toBeGreaterThan(8);
