@@ -2,13 +2,14 @@
 // The data of a host (or VM) view: the snapshot (server-rendered first, then SWR), the history of
 // the window (SWR), and, when live, new frames over SSE (format=frames: a structure when it
 // changes, then one compact tick per frame) expanded into the snapshot and appended to the
-// history as its column. A `gap` event (the stream missed frames) refetches the history.
+// history as its column. A `gap` event (the stream missed frames) refetches the history, and so
+// does a first live frame that comes well after the fetched history's end (missedAfterFetch).
 import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import useSWR, { useSWRConfig } from 'swr';
 import type { Snapshot } from '@/lib/model/snapshot';
 import { fetchHistory, fetchSnapshot, streamDecoders } from '@/lib/api/client';
 import type { History } from '@/lib/api/history';
-import { appendFrame, liveHistory, type LiveHistory } from '@/lib/ui/live-history';
+import { appendFrame, liveHistory, missedAfterFetch, type LiveHistory } from '@/lib/ui/live-history';
 import { parseRange, refreshEvery, stepForWindow } from '@/lib/ui/time-range';
 import { historyWindow, type ViewState } from '@/lib/ui/url-state';
 import { expandTick, type CompactTick } from '@/lib/wire/compact-tick';
@@ -92,14 +93,29 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
   // synchronously, while a transition lets React split a big host's re-render into short tasks.
   const [pushed, setPushed] = useState<Snapshot | null>(null);
   const recent = useRef<{ body: StructureBody; tick: CompactTick }[]>([]);
+  // The fetched live history's end and newest tick, until the first frame after its end: frames
+  // between the two were sent before the stream opened, and a second fetch fills them in.
+  const fetchedEnd = useRef<{ to: number; newest: number } | null>(null);
+  const checkMissed = useCallback((tick: CompactTick): void => {
+    const f = fetchedEnd.current;
+    if (f === null || tick.at <= f.to) return;
+    fetchedEnd.current = null;
+    if (missedAfterFetch(f.newest, tick.at, tick.intervalMs)) setAnchor(Date.now());
+  }, []);
   useEffect(() => {
     if (history === undefined) return;
     // For bench:ui: when the page had the history (fetched and parsed) in its hands.
     if (performance.getEntriesByName('vcpumap:history-received', 'mark').length === 0) performance.mark('vcpumap:history-received');
     let lh = liveHistory(history);
-    if (past === null) for (const f of recent.current) lh = appendFrame(lh, f.body, f.tick, liveMs);
+    fetchedEnd.current = past === null && history.stepMs === null ? { to: history.to, newest: history.ticks[history.ticks.length - 1] ?? history.to } : null;
+    if (past === null) {
+      for (const f of recent.current) {
+        checkMissed(f.tick);
+        lh = appendFrame(lh, f.body, f.tick, liveMs);
+      }
+    }
     startTransition(() => setLive(lh));
-  }, [history, past, liveMs]);
+  }, [history, past, liveMs, checkMissed]);
 
   // The structure the stream sent last: it sends one before the first tick that names it.
   const structure = useRef<{ hash: string; body: StructureBody } | null>(null);
@@ -117,6 +133,7 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
         const got = d.tick(data, (hash) => (structure.current?.hash === hash ? structure.current.body : undefined));
         if (got === null) return;
         const { tick, body } = got;
+        checkMissed(tick);
         const s = expandTick(body, tick);
         recent.current = [...recent.current.slice(-(BUFFER - 1)), { body, tick }];
         startTransition(() => {
@@ -125,7 +142,7 @@ export function useHostData(host: string, view: ViewState, initialSnapshot: Snap
         });
       })
       .catch(reportStreamError);
-  }, [liveMs]);
+  }, [liveMs, checkMissed]);
   const status = useEventStream(past === null ? `/api/v1/stream?host=${enc}&format=frames` : null, {
     structure: onStructure,
     tick: onTick,

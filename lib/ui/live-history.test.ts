@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendSnapshot, liveHistory } from './live-history';
+import { appendSnapshot, liveHistory, missedAfterFetch } from './live-history';
 import { snapshot, vm } from '../../test/support/view-snapshots';
 import type { History } from '../api/history';
 
@@ -97,5 +97,17 @@ describe('appendSnapshot in exact mode', () => {
     const lh = appendSnapshot(liveHistory(empty('h')), exact(1000, 400 * MS), 60_000);
     expect(lh.history.residency).toBeUndefined();
     expect(lh.history.cpuExact).toBeUndefined();
+  });
+});
+
+describe('missedAfterFetch', () => {
+  it('is true when the first live frame comes more than 1.5 intervals after the fetched history', () => {
+    // Fetched up to t=10 s (newest tick 9.8 s); the stream opened late and its first frame is 13.8 s.
+    expect(missedAfterFetch(9_800, 13_800, 1000)).toBe(true);
+    // The next frame in sequence, or one a little late: nothing missed.
+    expect(missedAfterFetch(9_800, 10_800, 1000)).toBe(false);
+    expect(missedAfterFetch(9_800, 11_200, 1000)).toBe(false);
+    // An interval not known: no judgment.
+    expect(missedAfterFetch(9_800, 60_000, null)).toBe(false);
   });
 });

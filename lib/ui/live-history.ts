@@ -117,6 +117,17 @@ function exactColumns(h: History, body: StructureBody, tick: CompactTick, rowOf:
   };
 }
 
+/**
+ * Whether frames were missed between a fetched history and the live stream: the stream's first
+ * frame after the history's end is more than 1.5 frame intervals after the history's newest tick
+ * (`newestAt`; its fetch's end when it has none). The stream sends the frames after it opened (and
+ * its newest at once), so on a page slow to load the frames between the fetch and the stream were
+ * in neither. A host that was silent before the page loaded also reads as missed: one fetch more.
+ */
+export function missedAfterFetch(newestAt: number, firstLiveAt: number, intervalMs: number | null): boolean {
+  return intervalMs !== null && intervalMs > 0 && firstLiveAt - newestAt > 1.5 * intervalMs;
+}
+
 /** appendFrame for a whole snapshot (its own static part is its structure). */
 export function appendSnapshot(lh: LiveHistory, s: Snapshot, windowMs: number): LiveHistory {
   if (lh.history.stepMs !== null || s.host !== lh.history.host) return lh;
