@@ -3,7 +3,7 @@
 // at the new size, a new config (history epoch, rows, colours) rebuilds the cell layer, new data
 // draws only the new columns. The cell layer is ring-canvas.ts, what is drawn over it is
 // overlays.ts, the viewport (zoom, pan, keys, drag, hit-testing) is lib/heatmap/viewport.ts; this
-// file only wires them to the DOM. A full redraw runs in chunks across animation frames so that
+// file only wires them to the DOM. A full redraw runs in chunks across animation frames (the first draw: across tasks) so that
 // no task gets long. The zoomed view is reported as times (onZoom) for the URL, and taken back.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type WheelEvent } from 'react';
 import { TimeAxis } from './time-axis';
@@ -84,6 +84,23 @@ const FIRST_DRAW_BUDGET_MS = 40;
 /** Wait this long after the last zoom or pan before reporting it (the URL is written once). */
 const ZOOM_REPORT_MS = 250;
 
+/** Runs `fn` in the next animation frame; returns what cancels it. */
+function nextFrame(fn: () => void): () => void {
+  const id = requestAnimationFrame(fn);
+  return () => cancelAnimationFrame(id);
+}
+
+/** Runs `fn` in a task of its own as soon as the tasks already queued have run; returns what cancels it. */
+function nextTask(fn: () => void): () => void {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    channel.port1.close();
+    fn();
+  };
+  channel.port2.postMessage(null);
+  return () => channel.port1.close();
+}
+
 const spanKey = (z: ZoomSpan | null | undefined): string => (z === null || z === undefined ? '' : `${z.from}~${z.to}`);
 
 export function HeatCanvas(props: HeatCanvasProps) {
@@ -99,7 +116,9 @@ export function HeatCanvas(props: HeatCanvasProps) {
   const viewRef = useRef<ColumnView | null>(null);
   const cursorRef = useRef<HeatCursor | null>(null);
   const brushRef = useRef<{ from: number; to: number } | null>(null);
-  const frameRef = useRef<number | null>(null);
+  // The pending pump (a frame or a task) and the pending copy of the view, each cancellable.
+  const pumpRef = useRef<(() => void) | null>(null);
+  const blitFrameRef = useRef<number | null>(null);
   const firstDoneRef = useRef(false);
   const [zoomed, setZoomed] = useState(false);
   const [axis, setAxis] = useState<{ from: number; to: number } | null>(null);
@@ -151,7 +170,7 @@ export function HeatCanvas(props: HeatCanvasProps) {
 
   /** Draws the next chunk of missing columns into the ring, then the view; again next frame until done. */
   const pump = useCallback(() => {
-    frameRef.current = null;
+    pumpRef.current = null;
     const ring = ringRef.current;
     if (ring === null) return;
     const p = propsRef.current;
@@ -170,10 +189,21 @@ export function HeatCanvas(props: HeatCanvasProps) {
       ring.drawnTo = to;
       if (performance.now() - t0 >= budget) break;
     }
+    if (ring.drawnTo < target && !firstDoneRef.current) {
+      // The first draw goes on in the next task, not the next frame: on a busy machine the
+      // compositor paces frames at 100 ms and more, and nothing is on screen yet to keep smooth.
+      // The view is copied once a frame meanwhile, so the heatmap fills in as it is drawn.
+      blitFrameRef.current ??= requestAnimationFrame(() => {
+        blitFrameRef.current = null;
+        blit();
+      });
+      pumpRef.current = nextTask(pump);
+      return;
+    }
     blit();
     const t1 = performance.now();
     if (ring.drawnTo < target) {
-      frameRef.current = requestAnimationFrame(pump);
+      pumpRef.current = nextFrame(pump);
       return;
     }
     if (!firstDoneRef.current) {
@@ -187,7 +217,8 @@ export function HeatCanvas(props: HeatCanvasProps) {
   }, [blit]);
 
   const schedule = useCallback(() => {
-    frameRef.current ??= requestAnimationFrame(pump);
+    // Until the first draw is done there is nothing on screen to pace: start at once.
+    pumpRef.current ??= firstDoneRef.current ? nextFrame(pump) : nextTask(pump);
   }, [pump]);
 
   const ringConfig = (): RingConfig => {
@@ -253,7 +284,8 @@ export function HeatCanvas(props: HeatCanvasProps) {
 
   useEffect(
     () => () => {
-      if (frameRef.current !== null) cancelAnimationFrame(frameRef.current);
+      pumpRef.current?.();
+      if (blitFrameRef.current !== null) cancelAnimationFrame(blitFrameRef.current);
       if (reportTimer.current !== null) clearTimeout(reportTimer.current);
     },
     [],

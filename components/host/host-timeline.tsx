@@ -38,22 +38,26 @@ interface Props {
 }
 
 /** Topology CPUs plus any pCPU the history's vCPUs were seen on that the topology lacks. */
-function rowTopology(snapshot: Snapshot, history: History): TopologyCpu[] {
-  // A flag per pCPU id and one pass over each tick's column: 900 ticks x 512 vCPUs of a big host
-  // are half a million cells, looked up in a Set per cell this was most of the render.
-  const known: boolean[] = [];
-  for (const c of snapshot.topology.cpus) known[c.cpu] = true;
+function rowTopology(snapshot: Snapshot, history: History): readonly TopologyCpu[] {
+  // A byte per pCPU id and one pass over each tick's column: 900 ticks x 512 vCPUs of a big host
+  // are half a million cells, on the way to the first heatmap.
+  let maxCpu = 0;
+  for (const c of snapshot.topology.cpus) maxCpu = Math.max(maxCpu, c.cpu);
+  const known = new Uint8Array(maxCpu + 1);
+  for (const c of snapshot.topology.cpus) known[c.cpu] = 1;
   const vcpus: number[] = [];
   history.threads.forEach((t, i) => {
     if (t.role === 'vcpu') vcpus.push(i);
   });
+  const nV = vcpus.length;
   const extra = new Set<number>();
   for (const col of history.pcpu) {
-    for (const i of vcpus) {
-      const p = col[i];
-      if (p !== null && p !== undefined && known[p] !== true) extra.add(p);
+    for (let k = 0; k < nV; k++) {
+      const p = col[vcpus[k] ?? 0];
+      if (p !== null && p !== undefined && (p > maxCpu || known[p] === 0)) extra.add(p);
     }
   }
+  if (extra.size === 0) return snapshot.topology.cpus;
   return [...snapshot.topology.cpus, ...[...extra].sort((a, b) => a - b).map((cpu) => ({ cpu, socket: Number.MAX_SAFE_INTEGER, node: 0, core: cpu, siblings: [cpu] }))];
 }
 

@@ -3,7 +3,7 @@
 // vCPU x pCPU matrix and the VMs. State (window, selected pCPU, chosen VM, colouring, zoom) is in
 // the URL; Escape clears the selection (the chosen VM and the pCPU).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Snapshot } from '@/lib/model/snapshot';
+import { readSnapshotProp, type SnapshotProp } from '@/lib/api/snapshot-prop';
 import { formatAgo, isStale } from '@/lib/ui/format';
 import { wantsCounters } from '@/lib/ui/live-history';
 import type { ColorMode } from '@/lib/ui/url-state';
@@ -34,9 +34,10 @@ function Section({ title, children, testId }: { readonly title: string; readonly
 
 const MATRIX_WAIT_MS = 3000;
 
-export function HostView({ host, initialSnapshot, initialNow }: { readonly host: string; readonly initialSnapshot: Snapshot; readonly initialNow: number }) {
+export function HostView({ host, initialSnapshot: snapshotJson, initialNow }: { readonly host: string; readonly initialSnapshot: SnapshotProp; readonly initialNow: number }) {
   const formatTime = useFormatTime();
   const [view, setViewUrl] = useViewState();
+  const [initialSnapshot] = useState(() => readSnapshotProp(snapshotJson));
   const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow, wantsCounters('host', initialSnapshot));
   const now = useNow(initialNow);
   const stale = view.window === null && isStale(snapshot.at, now, snapshot.intervalMs);

@@ -40,6 +40,21 @@ function groupBy<T, K>(items: readonly T[], key: (t: T) => K): [K, T[]][] {
   return out;
 }
 
+/** A cell's colours, and its pCPU's load as a line along its bottom edge (in the text colour). */
+function cellStyle(color: string | undefined, busy: number | null): React.CSSProperties | undefined {
+  const load: React.CSSProperties | undefined =
+    busy === null
+      ? undefined
+      : {
+          backgroundImage: 'linear-gradient(color-mix(in srgb, currentColor 70%, transparent), color-mix(in srgb, currentColor 70%, transparent))',
+          backgroundSize: `${Math.round(busy * 100)}% 2px`,
+          backgroundPosition: 'left bottom',
+          backgroundRepeat: 'no-repeat',
+        };
+  if (color === undefined) return load;
+  return { backgroundColor: color, color: textOn(color), ...load };
+}
+
 function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, colorMode = 'vm' }: Props) {
   const theme = useTheme();
   const vmColors = palette(theme);
@@ -147,13 +162,15 @@ function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, color
                             } ${kinds.length > 0 ? 'ring-2 ring-inset ring-red-600' : ''} ${selected === c.cpu ? 'ring-4 ring-sky-500' : ''} ${
                               chosen ? 'z-10 shadow-[0_0_0_3px_#000] dark:shadow-[0_0_0_3px_#fff]' : ''
                             }`}
-                            style={color !== undefined ? { backgroundColor: color, color: textOn(color) } : undefined}
+                            style={cellStyle(color, c.busy)}
                           >
-                            {/* Spaces between the parts: the text of the cell reads as its accessible name starts. */}
-                            <span className="flex items-baseline gap-1">
-                              <span className="font-mono font-semibold">{c.cpu}</span>{' '}
-                              {c.isolated ? <span className="text-[10px]">iso</span> : null}
-                              {intruded ? <span className="rounded-sm bg-red-700 px-0.5 text-[10px] font-bold text-white">intruder</span> : null}
+                            {/* Spaces between the parts: the text of the cell reads as its accessible name starts. A
+                                cell is few elements (256 of them on a big host): its load is a background, not a bar. */}
+                            <span className="font-mono font-semibold">
+                              {c.cpu}{' '}
+                              {c.isolated ? <span className="font-sans text-[10px] font-normal">iso</span> : null}
+                              {c.isolated && intruded ? ' ' : null}
+                              {intruded ? <span className="rounded-sm bg-red-700 px-0.5 font-sans text-[10px] font-bold text-white">intruder</span> : null}
                             </span>{' '}
                             {vcpu !== undefined ? <ShownName className="truncate font-medium" value={vcpu.vm.name} /> : null}{' '}
                             {shown[4] !== '' ? <span className="truncate">{shown[4]}</span> : null}
@@ -161,9 +178,6 @@ function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, color
                               <span aria-hidden className="absolute right-0.5 top-0 text-[10px]">
                                 ▲
                               </span>
-                            ) : null}
-                            {c.busy !== null ? (
-                              <span aria-hidden className="absolute bottom-0 left-0 h-0.5 bg-current opacity-70" style={{ width: `${Math.round(c.busy * 100)}%` }} />
                             ) : null}
                           </button>
                         );

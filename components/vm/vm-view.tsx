@@ -3,8 +3,8 @@
 // the window (run and wait time; exact mode: where it ran, migrations, wake-up latency), and the
 // timeline of its threads coloured by pCPU with hot-plugs marked.
 import Link from 'next/link';
-import { useMemo, useRef } from 'react';
-import type { Snapshot } from '@/lib/model/snapshot';
+import { useMemo, useRef, useState } from 'react';
+import { readSnapshotProp, type SnapshotProp } from '@/lib/api/snapshot-prop';
 import type { VcpuIdentitySource } from '@/lib/model/types';
 import { cpuText } from '@/lib/ui/describe';
 import { formatAgo } from '@/lib/ui/format';
@@ -25,11 +25,12 @@ import { ShownName } from '@/components/shown-name';
 
 const IDENTIFIED_BY: Readonly<Record<VcpuIdentitySource, string>> = { qmp: 'QMP', libvirt: 'libvirt', 'thread-name': 'thread names' };
 
-export function VmView({ host, vm: name, initialSnapshot, initialNow }: { readonly host: string; readonly vm: string; readonly initialSnapshot: Snapshot; readonly initialNow: number }) {
+export function VmView({ host, vm: name, initialSnapshot: snapshotJson, initialNow }: { readonly host: string; readonly vm: string; readonly initialSnapshot: SnapshotProp; readonly initialNow: number }) {
   const formatTime = useFormatTime();
   const [view, setViewUrl] = useViewState();
   const viewRef = useRef(view);
   viewRef.current = view;
+  const [initialSnapshot] = useState(() => readSnapshotProp(snapshotJson));
   const { snapshot, live, status, historyError } = useHostData(host, view, initialSnapshot, initialNow, wantsCounters('vm', initialSnapshot));
   const now = useNow(initialNow);
   const vm = snapshot.vms.find((v) => v.name === name);

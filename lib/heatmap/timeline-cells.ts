@@ -125,6 +125,56 @@ export interface TimelineColoring {
   readonly hostColor?: number | null;
 }
 
+/** pCPU id -> row as a typed lookup (-1: no row): the cell loops run ticks x vCPU threads times. */
+function cpuRows(rowKeys: readonly number[]): Int32Array {
+  const rows = new Int32Array(rowKeys.reduce((m, p) => Math.max(m, p), 0) + 1).fill(-1);
+  rowKeys.forEach((cpu, r) => (rows[cpu] = r));
+  return rows;
+}
+
+/** What timelineCells works out once per history, rows and colouring, not once per chunk of columns. */
+interface Prepared {
+  readonly vcpuIdx: Int32Array;
+  readonly rowKeys: readonly number[];
+  readonly rowOfCpu: Int32Array;
+  readonly byState: boolean;
+  readonly pinOfThread: (readonly number[] | null)[];
+  readonly colorOfThread: Uint16Array;
+  readonly dimOfThread: Uint16Array;
+  readonly violations: (readonly number[] | null)[];
+  readonly chosen: string | null;
+  readonly exact: boolean;
+}
+
+// One entry: a heatmap draws a history in many chunks of columns with the same arguments.
+let lastPrepared: { history: History; cpus: readonly TopologyCpu[]; colorOf: (vm: string) => number; coloring: TimelineColoring; prep: Prepared } | null = null;
+
+function prepared(history: History, cpus: readonly TopologyCpu[], colorOf: (vm: string) => number, coloring: TimelineColoring): Prepared {
+  const last = lastPrepared;
+  if (last !== null && last.history === history && last.cpus === cpus && last.colorOf === colorOf && last.coloring === coloring) return last.prep;
+  const vcpuThreads: number[] = [];
+  history.threads.forEach((t, i) => {
+    if (t.role === 'vcpu') vcpuThreads.push(i);
+  });
+  const rowKeys = orderCpus(cpus);
+  const byState = coloring.pinOf !== null && coloring.pinOf !== undefined;
+  const chosen = coloring.chosenVm ?? null;
+  const prep: Prepared = {
+    vcpuIdx: Int32Array.from(vcpuThreads),
+    rowKeys,
+    rowOfCpu: cpuRows(rowKeys),
+    byState,
+    pinOfThread: byState ? history.threads.map((t) => coloring.pinOf?.(t.key) ?? null) : [],
+    colorOfThread: Uint16Array.from(history.threads, (t) => (byState ? 0 : colorOf(t.vm))),
+    dimOfThread: Uint16Array.from(history.threads, (t) => (chosen !== null && t.vm !== chosen ? (coloring.dimOffset ?? 0) : 0)),
+    violations: offPinIntervals(history),
+    chosen,
+    exact: hasExact(history),
+  };
+  lastPrepared = { history, cpus, colorOf, coloring, prep };
+  return prep;
+}
+
 /**
  * The cells of the visible ticks. For each tick and pCPU at most one cell: of the vCPU threads that
  * report that pCPU, the one that ran wins, then the lower thread index. Non-vCPU threads are ignored.
@@ -143,50 +193,33 @@ export function timelineCells(
 ): TimelineCells {
   const vp = checkViewport(viewport, history.ticks.length);
   const nCols = vp.x1 - vp.x0;
-
-  const vcpuThreads: number[] = [];
-  history.threads.forEach((t, i) => {
-    if (t.role === 'vcpu') vcpuThreads.push(i);
-  });
+  const prep = prepared(history, cpus, colorOf, coloring);
+  const { vcpuIdx, byState, pinOfThread, colorOfThread, dimOfThread, violations, chosen, exact } = prep;
+  const nV = vcpuIdx.length;
 
   // Rows: topology order, then unknown pCPUs the visible vCPU threads were seen on.
-  const rowKeys = orderCpus(cpus);
-  const rowOf = new Map<number, number>();
-  rowKeys.forEach((cpu, r) => rowOf.set(cpu, r));
+  let rowKeys = prep.rowKeys;
+  let rowOfCpu = prep.rowOfCpu;
   const unknown = new Set<number>();
   for (let t = vp.x0; t < vp.x1; t++) {
     const col = history.pcpu[t];
     if (col === undefined) continue;
-    for (const th of vcpuThreads) {
-      const p = col[th];
-      if (p !== null && p !== undefined && !rowOf.has(p)) unknown.add(p);
+    for (let k = 0; k < nV; k++) {
+      const p = col[vcpuIdx[k] ?? 0];
+      if (p !== null && p !== undefined && (p >= rowOfCpu.length || (rowOfCpu[p] ?? -1) < 0)) unknown.add(p);
     }
   }
-  for (const p of [...unknown].sort((a, b) => a - b)) {
-    rowOf.set(p, rowKeys.length);
-    rowKeys.push(p);
+  if (unknown.size > 0) {
+    rowKeys = [...rowKeys, ...[...unknown].sort((a, b) => a - b)];
+    rowOfCpu = cpuRows(rowKeys);
   }
   const nRows = rowKeys.length;
-
-  const byState = coloring.pinOf !== null && coloring.pinOf !== undefined;
-  const pinOfThread = byState ? history.threads.map((t) => coloring.pinOf?.(t.key) ?? null) : [];
-  const colorOfThread = Uint16Array.from(history.threads, (t) => (byState ? 0 : colorOf(t.vm)));
-  const chosen = coloring.chosenVm ?? null;
-  const dimOfThread = Uint16Array.from(history.threads, (t) => (chosen !== null && t.vm !== chosen ? (coloring.dimOffset ?? 0) : 0));
-  const violations = offPinIntervals(history);
-  const out = new CellBuilder(vp, nRows, nCols * Math.min(nRows, vcpuThreads.length));
-
-  // pCPU id -> row as a typed lookup: the loop below runs ticks x vCPU threads times.
-  const maxCpu = rowKeys.reduce((m, p) => Math.max(m, p), 0);
-  const rowOfCpu = new Int32Array(maxCpu + 1).fill(-1);
-  rowKeys.forEach((cpu, r) => (rowOfCpu[cpu] = r));
-  const vcpuIdx = Int32Array.from(vcpuThreads);
-  const nV = vcpuIdx.length;
+  const maxCpu = rowOfCpu.length - 1;
+  const out = new CellBuilder(vp, nRows, nCols * Math.min(nRows, nV));
 
   const winner = new Int32Array(nRows).fill(-1);
   const winnerRan = new Uint8Array(nRows);
   const step = history.stepMs ?? 0;
-  const exact = hasExact(history);
   const hostColor = byState ? CellState.HOST_LOAD : (coloring.hostColor ?? null);
   const hostDim = chosen !== null ? (coloring.dimOffset ?? 0) : 0;
   for (let c = 0; c < nCols; c++) {

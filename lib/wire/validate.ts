@@ -23,9 +23,13 @@ export interface Compiled<T> {
   check(v: unknown): v is T;
 }
 
+/**
+ * The schema compiled on first use, not at import: a page loads a dozen of these and checks two or
+ * three (compiling one is milliseconds of the main thread; the history's, tens).
+ */
 export function compile<S extends TSchema, T>(schema: S): Compiled<T> {
-  const validator = Compile(schema);
-  const check = (v: unknown): v is T => validator.Check(v);
+  let validator: ReturnType<typeof Compile<S>> | null = null;
+  const check = (v: unknown): v is T => (validator ??= Compile(schema)).Check(v);
   return {
     check,
     parse(v, path) {

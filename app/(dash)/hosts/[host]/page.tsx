@@ -5,6 +5,7 @@ import { checkPageAccess } from '@/lib/server/page-access';
 import { previewMetadata } from '@/lib/server/preview/preview-metadata';
 import { LiveWindowProvider } from '@/components/live-window';
 import { liveWindowMs, loadSnapshot } from '@/lib/server/views';
+import { snapshotProp } from '@/lib/api/snapshot-prop';
 import { wantsCounters } from '@/lib/ui/live-history';
 import { decodeSegment, parseViewState } from '@/lib/ui/url-state';
 
@@ -39,7 +40,7 @@ export default async function HostPage({ params, searchParams }: Props) {
   return (
     <LiveWindowProvider ms={await liveWindowMs()}>
       <PreloadHistory host={host} view={view} now={now} counters={wantsCounters('host', snapshot)} />
-      <HostView host={host} initialSnapshot={snapshot} initialNow={now} />
+      <HostView host={host} initialSnapshot={snapshotProp(snapshot)} initialNow={now} />
     </LiveWindowProvider>
   );
 }

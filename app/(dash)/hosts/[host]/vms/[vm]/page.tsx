@@ -5,6 +5,7 @@ import { checkPageAccess } from '@/lib/server/page-access';
 import { previewMetadata } from '@/lib/server/preview/preview-metadata';
 import { LiveWindowProvider } from '@/components/live-window';
 import { liveWindowMs, loadSnapshot } from '@/lib/server/views';
+import { snapshotProp } from '@/lib/api/snapshot-prop';
 import { wantsCounters } from '@/lib/ui/live-history';
 import { decodeSegment, parseViewState } from '@/lib/ui/url-state';
 
@@ -41,7 +42,7 @@ export default async function VmPage({ params, searchParams }: Props) {
   return (
     <LiveWindowProvider ms={await liveWindowMs()}>
       <PreloadHistory host={host} view={view} now={now} counters={wantsCounters('vm', snapshot)} />
-      <VmView host={host} vm={vm} initialSnapshot={snapshot} initialNow={now} />
+      <VmView host={host} vm={vm} initialSnapshot={snapshotProp(snapshot)} initialNow={now} />
     </LiveWindowProvider>
   );
 }
