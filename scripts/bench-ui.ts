@@ -9,9 +9,10 @@
 //  - the longest main-thread task while live (Long Tasks API);
 //  - first-load JavaScript of each page (script bytes over the wire and decoded).
 // Then the fleet and wall pages with 2,000 hosts (scripts/bench-ui/fleet.ts).
-// Knobs: BENCH_LOADS (5), BENCH_LIVE_SECONDS (30), BENCH_WIDTH x BENCH_HEIGHT (1920 x 1080),
+// Knobs: BENCH_LOADS (5), BENCH_CPU_LOADS (3: traced loads for the main-thread CPU figure), BENCH_LIVE_SECONDS (30), BENCH_WIDTH x BENCH_HEIGHT (1920 x 1080),
 // BENCH_PROFILE=1 prints the functions with the most self time in the browser in one load to the first heatmap and while live,
 // BENCH_ONLY=host or BENCH_ONLY=fleet runs one phase; BENCH_FLEET_HOSTS, BENCH_FLEET_INTERVAL_S.
+import { writeFileSync } from 'node:fs';
 import { printProfile } from './bench-common';
 import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
@@ -30,6 +31,7 @@ const TOKEN = 'bench-ui-token-0123456789abcdef';
 const HOST = 'hv-bench-256';
 const HISTORY_S = 900;
 const BATCH = 8;
+const CPU_LOADS = Number(process.env.BENCH_CPU_LOADS ?? 3);
 
 const kb = (x: number) => `${(x / 1024).toFixed(0)} KiB`;
 
@@ -48,27 +50,73 @@ async function scriptBytes(page: Page): Promise<{ transfer: number; decoded: num
   });
 }
 
-/** Main-thread time by trace event name over 10 s of live frames (devtools.timeline). */
-async function printTrace(cdp: import('playwright-core').CDPSession, during: () => Promise<unknown> = () => new Promise((r) => setTimeout(r, 10_000)), title = 'main-thread trace over 10 s live'): Promise<void> {
-  const events: { name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } }[] = [];
+interface TraceEvent {
+  readonly name: string;
+  readonly ph: string;
+  readonly ts: number;
+  readonly dur?: number;
+  readonly tdur?: number;
+  readonly tid: number;
+  readonly pid: number;
+  readonly args?: { name?: string };
+}
+
+/** The trace events (devtools.timeline, user timing) of what `during` does. */
+async function collectTrace(cdp: import('playwright-core').CDPSession, during: () => Promise<unknown>): Promise<TraceEvent[]> {
+  const events: TraceEvent[] = [];
   let complete = (): void => {};
   const done = new Promise<void>((r) => (complete = r));
-  cdp.on('event', ({ method, params }) => {
-    if (method === 'Tracing.dataCollected' && params !== undefined && 'value' in params && Array.isArray(params.value)) events.push(...(params.value as typeof events));
+  const onEvent = ({ method, params }: { method: string; params?: object }): void => {
+    if (method === 'Tracing.dataCollected' && params !== undefined && 'value' in params && Array.isArray(params.value)) events.push(...(params.value as TraceEvent[]));
     if (method === 'Tracing.tracingComplete') complete();
-  });
-  await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] } });
+  };
+  cdp.on('event', onEvent);
+  await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] } });
   await during();
   await cdp.send('Tracing.end');
   await done;
-  // The renderer main thread with the most work is the page's.
+  cdp.off('event', onEvent);
+  return events;
+}
+
+/** The events of the renderer main thread with the most work (the page's). */
+function pageMainThread(events: readonly TraceEvent[]): TraceEvent[] {
   const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
   const busy = new Map<string, number>();
   for (const e of events) if (e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`)) busy.set(`${e.pid}:${e.tid}`, (busy.get(`${e.pid}:${e.tid}`) ?? 0) + (e.dur ?? 0));
   const main = [...busy].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return events.filter((e) => `${e.pid}:${e.tid}` === main);
+}
+
+/**
+ * CPU time of the page's main thread (the trace's thread clock, which a busy machine does not
+ * stretch as it does wall time) from navigation start to each mark of a load: what the page itself
+ * costs, beside the wall-clock figures.
+ */
+function loadCpu(events: readonly TraceEvent[], marks: readonly string[]): Record<string, number> | null {
+  const nav = events.find((e) => e.name === 'navigationStart');
+  if (nav === undefined) return null;
+  const at = marks.map((m) => events.find((e) => e.name === m)?.ts);
+  const tasks = pageMainThread(events).filter((e) => e.name === 'RunTask' && e.ph === 'X' && e.ts >= nav.ts);
+  const out: Record<string, number> = {};
+  let from = nav.ts;
+  marks.forEach((m, i) => {
+    const to = at[i];
+    if (to === undefined) return;
+    out[m.replace(/^vcpumap:/, '')] = tasks.filter((e) => e.ts >= from && e.ts < to).reduce((s, e) => s + (e.tdur ?? 0), 0) / 1000;
+    from = to;
+  });
+  return out;
+}
+
+/** Main-thread time by trace event name over 10 s of live frames (devtools.timeline). */
+async function printTrace(cdp: import('playwright-core').CDPSession, during: () => Promise<unknown> = () => new Promise((r) => setTimeout(r, 10_000)), title = 'main-thread trace over 10 s live'): Promise<void> {
+  const events = await collectTrace(cdp, during);
+  // BENCH_TRACE_OUT=file.json keeps the traces as file-load.json and file-live.json (Chrome trace format: Perfetto opens it).
+  if (process.env.BENCH_TRACE_OUT) writeFileSync(process.env.BENCH_TRACE_OUT.replace(/(\.json)?$/, `-${title.includes('load') ? 'load' : 'live'}.json`), JSON.stringify({ traceEvents: events }));
   const byName = new Map<string, number>();
-  for (const e of events) {
-    if (e.ph !== 'X' || e.dur === undefined || `${e.pid}:${e.tid}` !== main) continue;
+  for (const e of pageMainThread(events)) {
+    if (e.ph !== 'X' || e.dur === undefined) continue;
     byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur / 1000);
   }
   console.log(`${title} (inclusive ms by event):`);
@@ -148,6 +196,17 @@ async function main(): Promise<void> {
       for (const k of Object.keys(phases)) phases[k]?.push(t[k as keyof typeof t]);
     }
     const loadAtFirst = load();
+    // The same loads traced: the page's own main-thread CPU time, which load on the machine stretches far less than wall time.
+    const cpuMarks = ['vcpumap:history-received', 'vcpumap:heatmap-start', 'vcpumap:heatmap-ready'];
+    const cpu: Record<string, number[]> = {};
+    const cdpCpu = await page.context().newCDPSession(page);
+    for (let i = 0; i < CPU_LOADS; i++) {
+      const got = loadCpu(await collectTrace(cdpCpu, loadHost), cpuMarks);
+      for (const [k, v] of Object.entries(got ?? {})) (cpu[k] ??= []).push(v);
+    }
+    await cdpCpu.detach();
+    const cpuText = Object.entries(cpu).map(([k, v]) => `${k} ${median(v).toFixed(0)}`).join(', ');
+    const cpuTotal = median(Array.from({ length: CPU_LOADS }, (_, i) => Object.values(cpu).reduce((s, v) => s + (v[i] ?? 0), 0)));
     if (process.env.BENCH_PROFILE === '1') {
       // One more load with the CPU profiler on, from navigation start to the heatmap drawn.
       const cdpLoad = await page.context().newCDPSession(page);
@@ -155,7 +214,10 @@ async function main(): Promise<void> {
       await cdpLoad.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdpLoad.send('Profiler.start');
       await loadHost();
-      printProfile((await cdpLoad.send('Profiler.stop')).profile, 'profile of a load to the first heatmap');
+      const loadProfile = (await cdpLoad.send('Profiler.stop')).profile;
+      printProfile(loadProfile, 'profile of a load to the first heatmap');
+      // BENCH_PROFILE_OUT=file.cpuprofile keeps it whole, for DevTools or a source-mapped reading.
+      if (process.env.BENCH_PROFILE_OUT) writeFileSync(process.env.BENCH_PROFILE_OUT, JSON.stringify(loadProfile));
       await printTrace(cdpLoad, loadHost, 'main-thread trace of a load to the first heatmap');
       console.log(`DOM elements on the host page: ${await page.evaluate(() => document.getElementsByTagName('*').length)}`);
       await cdpLoad.detach();
@@ -208,6 +270,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`time to first heatmap (navigation start to last chunk drawn), ${LOADS} loads: median ${ms(median(firstHeatmap))} [${firstHeatmap.map((x) => x.toFixed(0)).join(', ')}]   target < 1500 ms (issue 12 anchor 813 ms)   ${loadAtFirst}`);
     console.log(`  median phases (ms after navigation start): ${phaseText}`);
+    console.log(`  main-thread CPU from navigation start to the heatmap drawn, ${CPU_LOADS} traced loads: median ${ms(cpuTotal)}; by phase (ms of CPU up to each mark): ${cpuText}`);
     console.log(
       `heatmap redraw per live frame, ${liveStats.redraws.length} frames: median ${ms(median(liveStats.redraws))}, p95 ${ms(pct(liveStats.redraws, 0.95))}, max ${ms(Math.max(...liveStats.redraws))}   target median < 8 ms (issue 12 anchor 1.2 ms)   ${load()}`,
     );
