@@ -32,7 +32,7 @@ function Section({ title, children, testId }: { readonly title: string; readonly
   );
 }
 
-const MATRIX_WAIT_MS = 3000;
+const BELOW_WAIT_MS = 3000;
 
 export function HostView({ host, initialSnapshot: snapshotJson, initialNow }: { readonly host: string; readonly initialSnapshot: SnapshotProp; readonly initialNow: number }) {
   const formatTime = useFormatTime();
@@ -42,17 +42,18 @@ export function HostView({ host, initialSnapshot: snapshotJson, initialNow }: { 
   const now = useNow(initialNow);
   const stale = view.window === null && isStale(snapshot.at, now, snapshot.intervalMs);
 
-  // The matrix waits for the timeline's first full draw: on a big host both are hundreds of
-  // thousands of cells, and the heatmap is what the page is opened for. Shown anyway after
-  // MATRIX_WAIT_MS (a timeline that cannot draw, or a history of no ticks, keeps nothing waiting).
+  // The matrix and the VM table (below the fold) wait for the timeline's first full draw: on a big
+  // host the matrix is hundreds of thousands of cells and the table hundreds of elements to
+  // hydrate, and the heatmap is what the page is opened for. Shown anyway after BELOW_WAIT_MS (a
+  // timeline that cannot draw keeps nothing waiting), and at once without a history to draw.
   const [timelineDrawn, setTimelineDrawn] = useState(false);
   const onTimelineDrawn = useCallback(() => setTimelineDrawn(true), []);
-  const hasLive = live !== null;
   useEffect(() => {
-    if (timelineDrawn || !hasLive) return;
-    const t = setTimeout(() => setTimelineDrawn(true), MATRIX_WAIT_MS);
+    if (timelineDrawn) return;
+    const t = setTimeout(() => setTimelineDrawn(true), BELOW_WAIT_MS);
     return () => clearTimeout(t);
-  }, [timelineDrawn, hasLive]);
+  }, [timelineDrawn]);
+  const belowShown = timelineDrawn || historyError !== null || (live !== null && live.history.ticks.length === 0);
 
   const viewRef = useRef(view);
   viewRef.current = view;
@@ -162,7 +163,7 @@ export function HostView({ host, initialSnapshot: snapshotJson, initialNow }: { 
       </Section>
 
       <Section title="VMs" testId="vms">
-        <VmList host={host} vms={snapshot.vms} violations={snapshot.violations} chosenVm={view.vm} onChoose={chooseVm} />
+        {belowShown ? <VmList host={host} vms={snapshot.vms} violations={snapshot.violations} chosenVm={view.vm} onChoose={chooseVm} /> : <p>Listed once the timeline is drawn.</p>}
       </Section>
     </div>
   );

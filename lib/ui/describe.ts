@@ -14,9 +14,19 @@ export function threadIndex(s: Snapshot | null): Map<string, ThreadRef> {
   return out;
 }
 
+// By the array itself: a pin or affinity comes from the host's structure, the same array in every
+// live frame until it changes, and the topology grid writes one per thread on each frame.
+const cpuTexts = new WeakMap<readonly number[], string>();
+
 export function cpuText(cpus: readonly number[] | null): string {
   if (cpus === null) return 'none';
-  return cpus.length === 0 ? 'empty' : formatCpuset(cpus);
+  if (cpus.length === 0) return 'empty';
+  let text = cpuTexts.get(cpus);
+  if (text === undefined) {
+    text = formatCpuset(cpus);
+    cpuTexts.set(cpus, text);
+  }
+  return text;
 }
 
 export function threadLabel(t: Pick<SnapshotThread, 'role' | 'vcpu' | 'iothread' | 'name'>): string {
