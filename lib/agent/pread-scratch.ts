@@ -1,7 +1,7 @@
 // Whole-file reads of kept-open /proc and /sys descriptors into one shared scratch buffer: pread
 // from offset 0 makes the kernel regenerate a seq_file, so a tick costs one syscall per file and
 // no allocation. The bytes are valid until the next read.
-import { readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { isGone } from './gone';
 
 let scratch = Buffer.allocUnsafe(8192);
@@ -34,4 +34,29 @@ export function preadWhole(fd: number): number {
   }
   // An exited thread's files read as empty on some kernels instead of failing.
   return len === 0 ? -1 : len;
+}
+
+/**
+ * The whole file at `path` as UTF-8 (empty when it is empty), read through the scratch buffer:
+ * what readFileSync(path, 'utf8') gives, without its fstat and its buffer per call (discovery
+ * reads two files of every new process). Throws what openSync or readSync throw.
+ */
+export function readFileText(path: string): string {
+  const fd = openSync(path, 'r');
+  let len = 0;
+  try {
+    for (;;) {
+      if (len === scratch.length) {
+        const bigger = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(bigger, 0, 0, len);
+        scratch = bigger;
+      }
+      const n = readSync(fd, scratch, len, scratch.length - len, len);
+      if (n === 0) break;
+      len += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return scratch.toString('utf8', 0, len);
 }
