@@ -39,7 +39,7 @@ export function preadWhole(fd: number): number {
 /**
  * The whole file at `path` as UTF-8 (empty when it is empty), read through the scratch buffer:
  * what readFileSync(path, 'utf8') gives, without its fstat and its buffer per call (discovery
- * reads two files of every new process). Throws what openSync or readSync throw.
+ * reads two files of every new process, the agent one cgroup file of every thread). Throws what openSync or readSync throw.
  */
 export function readFileText(path: string): string {
   const fd = openSync(path, 'r');
