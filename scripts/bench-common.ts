@@ -1,5 +1,6 @@
 // Helpers shared by the agent benchmarks (bench-agent.ts, bench-exact.ts).
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { startGuest, type Guest } from '../test/integration/helpers/guests';
 
@@ -83,4 +84,29 @@ export function printProfile(profile: { nodes: ProfileNode[]; samples?: number[]
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   console.log(`${title}: ${total.toFixed(0)} ms sampled; top self time:`);
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${v.toFixed(0).padStart(7)} ms  ${k}`);
+}
+
+/**
+ * The agent of git `ref`, bundled into `out` from `git archive` with this checkout's packages: its
+ * bin entry (which runs that bundle) and the ref resolved; null when git does not know the ref.
+ */
+export function buildAgentAt(ref: string, out: string): { bin: string; ref: string } | null {
+  const root = path.resolve(import.meta.dirname, '..');
+  const sha = spawnSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: root, encoding: 'utf8' }).stdout.trim();
+  if (!sha) return null;
+  mkdirSync(out, { recursive: true });
+  const tar = spawnSync('sh', ['-c', `git archive ${sha} lib bin scripts package.json tsconfig.json | tar -x -C ${out}`], { cwd: root, encoding: 'utf8' });
+  if (tar.status !== 0) throw new Error(`git archive of ${sha} failed: ${tar.stderr}`);
+  symlinkSync(path.join(root, 'node_modules'), path.join(out, 'node_modules'));
+  const build = spawnSync(process.execPath, [path.join(out, 'scripts/build-agent.mjs')], { cwd: out, encoding: 'utf8' });
+  // Its bin entry runs the bundle (the bundle of an older release exports main; it does not run alone).
+  const bin = path.join(out, 'bin/vcpumap-agent.mjs');
+  if (build.status !== 0 || !existsSync(path.join(out, 'dist/vcpumap-agent.mjs'))) throw new Error(`building the agent of ${sha} failed: ${build.stderr}`);
+  return { bin, ref: `${ref} = ${sha.slice(0, 12)}` };
+}
+
+/** Builds this checkout's agent bundle: bin/vcpumap-agent.mjs runs the sources through tsx when the bundle is older than them. */
+export function buildAgent(): void {
+  const built = spawnSync(process.execPath, [path.resolve(import.meta.dirname, 'build-agent.mjs')], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`building the agent failed: ${built.stderr}`);
 }

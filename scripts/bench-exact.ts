@@ -10,12 +10,12 @@
 // beside its target (issue 10): medians over the rounds. BENCH_CPU_PROF=1 also profiles the exact
 // agent (node --cpu-prof) and prints its top functions by self time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Snapshot } from '../lib/model/snapshot';
 import { requireQemu, requireTracefs } from '../test/integration/helpers/preconditions';
-import { AGENT_BIN, median, printProfile, processRunNs, sleep, startPausedGuests } from './bench-common';
+import { AGENT_BIN, buildAgent, buildAgentAt, median, printProfile, processRunNs, sleep, startPausedGuests } from './bench-common';
 
 const GUESTS = Number(process.env.BENCH_GUESTS ?? 20);
 const VCPUS = Number(process.env.BENCH_VCPUS ?? 8);
@@ -256,25 +256,11 @@ async function measureAgents(load: Load, baselineBin: string | null): Promise<Re
  * packages; null (said loudly) where git or the ref is missing.
  */
 function buildBaseline(dir: string): { bin: string; ref: string } | null {
-  const root = path.resolve(import.meta.dirname, '..');
-  const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
-  const merge = git(['log', '--merges', '--format=%H', '-1', '--grep', "^Merge branch 'exact'$"]).stdout.trim();
+  const merge = spawnSync('git', ['log', '--merges', '--format=%H', '-1', '--grep', "^Merge branch 'exact'$"], { cwd: path.resolve(import.meta.dirname, '..'), encoding: 'utf8' }).stdout.trim();
   const ref = process.env.BENCH_BASELINE_REF ?? (merge ? `${merge}^1` : '');
-  const sha = ref ? git(['rev-parse', '--verify', `${ref}^{commit}`]).stdout.trim() : '';
-  if (!sha) {
-    console.log(`NO BASELINE: cannot find ${ref || "the merge of branch 'exact'"} in git; sampling mode is not compared with the release before exact mode`);
-    return null;
-  }
-  const out = path.join(dir, 'baseline');
-  mkdirSync(out, { recursive: true });
-  const tar = spawnSync('sh', ['-c', `git archive ${sha} lib bin scripts package.json tsconfig.json | tar -x -C ${out}`], { cwd: root, encoding: 'utf8' });
-  if (tar.status !== 0) throw new Error(`git archive of ${sha} failed: ${tar.stderr}`);
-  symlinkSync(path.join(root, 'node_modules'), path.join(out, 'node_modules'));
-  const build = spawnSync(process.execPath, [path.join(out, 'scripts/build-agent.mjs')], { cwd: out, encoding: 'utf8' });
-  // Its bin entry runs the bundle (the bundle of that release exports main; it does not run alone).
-  const bin = path.join(out, 'bin/vcpumap-agent.mjs');
-  if (build.status !== 0 || !existsSync(path.join(out, 'dist/vcpumap-agent.mjs'))) throw new Error(`building the baseline agent of ${sha} failed: ${build.stderr}`);
-  return { bin, ref: `${ref} = ${sha.slice(0, 12)}` };
+  const built = ref ? buildAgentAt(ref, path.join(dir, 'baseline')) : null;
+  if (built === null) console.log(`NO BASELINE: cannot find ${ref || "the merge of branch 'exact'"} in git; sampling mode is not compared with the release before exact mode`);
+  return built;
 }
 
 async function measurePerf(load: Load, dir: string): Promise<Measured> {
@@ -312,9 +298,7 @@ async function main(): Promise<void> {
   const dir = path.join(tmpdir(), `vcpumap-bench-exact-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   console.log(`load average at start: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  // The agent's bundle, fresh: bin/vcpumap-agent.mjs runs the sources through tsx when it is older than them.
-  const built = spawnSync(process.execPath, [path.resolve(import.meta.dirname, 'build-agent.mjs')], { encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`building the agent failed: ${built.stderr}`);
+  buildAgent();
   const baseline = buildBaseline(dir);
   if (baseline !== null) console.log(`baseline (the release before exact mode): ${baseline.ref}`);
   console.log(`starting ${GUESTS} paused guests x ${VCPUS} vCPUs (TCG, -S)...`);

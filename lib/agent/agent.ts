@@ -28,12 +28,12 @@ import { ProcessDiscovery, type QemuProcess } from './process-discovery';
 import { ProcessThreads, type ProcessSample } from './process-threads';
 import { LibvirtStatusDir } from './libvirt-status-dir';
 import { fetchQmpIdentity, type QmpIdentity } from './qmp-identity';
-import { PinsWatch } from './pins-watch';
+import type { PinsWatch } from './pins-watch';
 import { CgroupCpusets, type CgroupTask } from './cgroup-cpusets';
 import { intentKey } from './intent-key';
 import { errorText, type Logger } from './log';
-import { ExactSource, type ExactOptions } from './exact-source';
-import { formatTraceWindow, type TraceAnswer } from './trace-export';
+import type { ExactOptions, ExactSource } from './exact-source';
+import type { TraceAnswer } from './trace-export';
 
 export interface AgentOptions {
   readonly host: string;
@@ -120,12 +120,13 @@ export class Agent {
   private constructor(
     private readonly opts: AgentOptions,
     private topology: HostTopology,
+    pins: PinsWatch | null,
   ) {
     this.discovery = new ProcessDiscovery(opts.procRoot);
     this.libvirt = new LibvirtStatusDir(opts.libvirtDir, (file, err) =>
       opts.log('warn', `libvirt status ${file} could not be read: ${errorText(err)}`, `libvirt:${file}`),
     );
-    this.pins = opts.pinsFile === null ? null : new PinsWatch(opts.pinsFile);
+    this.pins = pins;
     this.cgroups = new CgroupCpusets(opts.procRoot, opts.sysRoot);
     this.procStat = new KeptOpenFile(`${opts.procRoot}/stat`);
     this.onlineFile = new KeptOpenFile(`${opts.sysRoot}/devices/system/cpu/online`);
@@ -146,9 +147,13 @@ export class Agent {
   /** Reads the topology and the pins file; throws with a clear message when either is unusable. */
   static async create(opts: AgentOptions): Promise<Agent> {
     const topology = await readHostTopology(opts.sysRoot);
-    const agent = new Agent(opts, topology);
+    // The pins file's parser (YAML) and exact mode's trace reader are loaded only when asked for:
+    // they are a third of the agent's code, and compiling it is a good part of its start-up.
+    const pins = opts.pinsFile === null ? null : new (await import('./pins-watch')).PinsWatch(opts.pinsFile);
+    const agent = new Agent(opts, topology, pins);
     if (agent.pins) agent.intents = agent.pins.load();
-    if (opts.exact) {
+    if (opts.exact && opts.exact.setting !== 'off') {
+      const { ExactSource } = await import('./exact-source');
       agent.exact = ExactSource.start(opts.exact, topology.cpus.map((c) => c.cpu), opts.procRoot, opts.log);
     }
     agent.watchSources();
@@ -207,7 +212,7 @@ export class Agent {
       return { ok: false, status: 409, error: `host ${this.opts.host} is sampled, not in exact mode: a trace needs exact mode (--exact, as root with tracefs)`, keptFromMs: null };
     }
     const w = this.exact.traceWindow(fromMs, toMs);
-    return 'ok' in w ? w : formatTraceWindow(w);
+    return 'ok' in w ? w : (await import('./trace-export')).formatTraceWindow(w);
   }
 
   /** Resolves when in-flight QMP queries and topology reloads are done. */

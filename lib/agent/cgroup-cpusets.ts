@@ -4,11 +4,12 @@
 // mask change (a cpuset that shrinks, or a move into a cgroup, sets the masks of its tasks).
 // The cgroup file systems are found under the sysfs root: v1 cpuset at fs/cgroup/cpuset, v2 at
 // fs/cgroup (unified host) or fs/cgroup/unified (hybrid host).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseCpuset } from '../cpuset';
 import { commonCgroup, parseTaskCgroup, type TaskCgroup } from '../procfs/task-cgroup';
 import type { CgroupCpuset } from '../model/types';
 import { isGone } from './gone';
+import { readFileText } from './pread-scratch';
 
 export interface VmCgroups {
   readonly vm: CgroupCpuset | null;
@@ -75,7 +76,7 @@ export class CgroupCpusets {
 
   private taskCgroup(pid: number, tid: number): TaskCgroup | null {
     try {
-      return parseTaskCgroup(readFileSync(`${this.procRoot}/${pid}/task/${tid}/cgroup`, 'utf8'));
+      return parseTaskCgroup(readFileText(`${this.procRoot}/${pid}/task/${tid}/cgroup`));
     } catch (err) {
       if (isGone(err) || isDenied(err)) return null;
       throw err;
@@ -89,8 +90,8 @@ export class CgroupCpusets {
     let text: string;
     let tasks: string;
     try {
-      text = readFileSync(file, 'utf8').trim();
-      tasks = readFileSync(`${dir}/${cg.version === 1 ? 'tasks' : 'cgroup.threads'}`, 'utf8');
+      text = readFileText(file).trim();
+      tasks = readFileText(`${dir}/${cg.version === 1 ? 'tasks' : 'cgroup.threads'}`);
     } catch (err) {
       if (isGone(err) || isDenied(err)) return null;
       throw err;

@@ -6,10 +6,8 @@ import { Agent } from './agent';
 import { parseByteSize, parseDuration } from './duration';
 import type { FrameQueue } from './frame-queue';
 import { createLogger, errorText } from './log';
-import { Pusher } from './pusher';
-import { Spool } from './spool';
+import type { Pusher } from './pusher';
 import { runLoop } from './run-loop';
-import { TraceUploader } from './trace-uploader';
 import type { ExactOptions, ExactSetting } from './exact-source';
 import { snapshotJsonLine } from '../model/snapshot-json';
 import type { Snapshot } from '../model/snapshot';
@@ -149,6 +147,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (args.server !== undefined && args.spool !== 'none' && !(args.once && args.spool === undefined)) {
     const dir = args.spool ?? path.join(DEFAULT_SPOOL_ROOT, encodeURIComponent(host));
     try {
+      // Pushing (the spool, the pusher, trace uploads) is loaded only with --server: an agent that only prints starts with less code to compile.
+      const { Spool } = await import('./spool');
       const spool = Spool.open({ dir, maxBytes: spoolMaxBytes });
       queue = spool;
       if (spool.recovered > 0 || spool.repairedBytes > 0) {
@@ -161,11 +161,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   }
   // Trace requests come with the server's ingest answers; the agent uploads each window's trace.
-  const uploader = args.server !== undefined && token ? new TraceUploader({ url: args.server, token, host, log, trace: (from, to) => agent.trace(from, to) }) : null;
-  const pusher =
-    args.server !== undefined && token
-      ? new Pusher({ url: args.server, token, log, ...(queue ? { queue } : {}), ...(uploader ? { onStored: (answer: string) => uploader.onIngestAnswer(answer) } : {}) })
-      : null;
+  let pusher: Pusher | null = null;
+  if (args.server !== undefined && token) {
+    const [{ Pusher }, { TraceUploader }] = await Promise.all([import('./pusher'), import('./trace-uploader')]);
+    const uploader = new TraceUploader({ url: args.server, token, host, log, trace: (from, to) => agent.trace(from, to) });
+    pusher = new Pusher({ url: args.server, token, log, ...(queue ? { queue } : {}), onStored: (answer: string) => uploader.onIngestAnswer(answer) });
+  }
 
   if (args.once) {
     agent.sample();

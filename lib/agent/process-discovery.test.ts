@@ -36,6 +36,19 @@ describe('ProcessDiscovery', () => {
     expect(scan.vms.map((v) => [v.pid, v.name, v.qmpSockets, v.debugThreads, v.daemonize])).toEqual([[500, 'a', ['/q.sock'], false, false]]);
   });
 
+  it('finds a young process that execs QEMU after it was first seen, and not one older than the recheck window', () => {
+    const p = fakeProc();
+    p.proc(600, 'libvirtd', ['/usr/sbin/libvirtd'], 1, 1);
+    p.proc(601, 'libvirtd', ['/usr/sbin/libvirtd'], 1, 1);
+    const d = new ProcessDiscovery(p.root);
+    expect(d.scan(T).vms).toEqual([]);
+    expect(d.scan(T + 1000).vms).toEqual([]); // the same command line: still not QEMU
+    p.proc(600, 'qemu-system-x86', ['/usr/bin/qemu-system-x86_64', '-name', 'late'], 1, 600);
+    expect(d.scan(T + 2000).vms.map((v) => [v.pid, v.name])).toEqual([[600, 'late']]);
+    p.proc(601, 'qemu-system-x86', ['/usr/bin/qemu-system-x86_64', '-name', 'too-late'], 1, 601);
+    expect(d.scan(T + 5000).vms.map((v) => v.pid)).toEqual([600]);
+  });
+
   it('leaves out the parent of a daemonizing QEMU while it waits, and lists it while it is alone', () => {
     const p = fakeProc();
     const d = new ProcessDiscovery(p.root);

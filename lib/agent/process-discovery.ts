@@ -12,7 +12,7 @@ import { isQemuProcess, parseQemuCmdline } from '../qemu/cmdline';
 import { parseTaskStatBytes } from '../procfs/task-stat-bytes';
 import { isGone } from './gone';
 import { KeptOpenFile } from './kept-open-file';
-import { scratchBytes } from './pread-scratch';
+import { readFileText, scratchBytes } from './pread-scratch';
 
 export interface QemuProcess {
   readonly pid: number;
@@ -47,6 +47,9 @@ export class ProcessDiscovery {
   private readonly qemu = new Map<number, QemuProcess>();
   private readonly vhostOwner = new Map<number, number>(); // kernel thread pid -> QEMU pid
   private readonly notQemu = new Map<number, number>(); // pid -> first seen (epoch ms)
+  // The command line each young pid had when it was last inspected: until it changes (an exec
+  // gives a new one) the pid is still what it was, and is looked at again by that one read.
+  private readonly youngCmdline = new Map<number, string>();
   // The stat file of each QEMU process, read on every scan (a zombie, a daemonizing fork): kept
   // open, one pread a scan instead of open, fstat, read and close.
   private readonly statFiles = new Map<number, KeptOpenFile>();
@@ -62,13 +65,19 @@ export class ProcessDiscovery {
       present.add(pid);
       if (this.qemu.has(pid) || this.vhostOwner.has(pid)) continue;
       const firstSeen = this.notQemu.get(pid);
-      if (firstSeen !== undefined && now - firstSeen > RECHECK_YOUNG_MS) continue;
-      if (this.inspect(pid)) this.notQemu.delete(pid);
-      else if (firstSeen === undefined) this.notQemu.set(pid, now);
+      if (firstSeen !== undefined && now - firstSeen > RECHECK_YOUNG_MS) {
+        this.youngCmdline.delete(pid);
+        continue;
+      }
+      if (this.inspect(pid)) {
+        this.notQemu.delete(pid);
+        this.youngCmdline.delete(pid);
+      } else if (firstSeen === undefined) this.notQemu.set(pid, now);
     }
     for (const pid of this.qemu.keys()) if (!present.has(pid)) this.forgetQemu(pid);
     for (const pid of this.vhostOwner.keys()) if (!present.has(pid)) this.vhostOwner.delete(pid);
     for (const pid of this.notQemu.keys()) if (!present.has(pid)) this.notQemu.delete(pid);
+    for (const pid of this.youngCmdline.keys()) if (!present.has(pid)) this.youngCmdline.delete(pid);
 
     const notVms = this.notVms();
     const vhost = new Map<number, number[]>();
@@ -86,6 +95,7 @@ export class ProcessDiscovery {
   forget(pid: number): void {
     this.forgetQemu(pid);
     this.notQemu.delete(pid);
+    this.youngCmdline.delete(pid);
   }
 
   /** Closes the kept-open files; a later scan opens them again. */
@@ -175,13 +185,17 @@ export class ProcessDiscovery {
     let comm: string;
     let cmdline: string;
     try {
-      comm = readFileSync(`${this.procRoot}/${pid}/comm`, 'utf8').trimEnd();
       // Kernel threads and zombies have an empty cmdline.
-      cmdline = readFileSync(`${this.procRoot}/${pid}/cmdline`, 'utf8');
+      cmdline = readFileText(`${this.procRoot}/${pid}/cmdline`);
+      // Looked at before with this command line: no exec since, still not QEMU (a non-empty
+      // one: an empty one may be a process exiting, looked at in full).
+      if (cmdline !== '' && this.youngCmdline.get(pid) === cmdline) return false;
+      comm = readFileText(`${this.procRoot}/${pid}/comm`).trimEnd();
     } catch (err) {
       if (isGone(err) || (err instanceof Error && 'code' in err && err.code === 'EACCES')) return false;
       throw err;
     }
+    this.youngCmdline.set(pid, cmdline);
     if (cmdline === '') {
       const owner = VHOST_COMM.exec(comm)?.[1];
       if (owner === undefined) return false;

@@ -37,6 +37,15 @@ describe('parseProcStatBytes', () => {
     expect(parse('intr 1\ncpu7 1 2 3 4\r\n')).toEqual([{ cpu: 7, busy: 6, total: 10, steal: 0 }]);
   });
 
+  it('parses lines the kernel does not print (trailing space, double spaces, more than 10 counters) as the line parser does', () => {
+    expect(parse('cpu2 1 2 3 4 \ncpu0  1  2 3 4\ncpu1 1 1 1 1 1 1 1 1 1 1 x y\n')).toEqual([
+      { cpu: 0, busy: 6, total: 10, steal: 0 },
+      { cpu: 1, busy: 6, total: 8, steal: 1 },
+      { cpu: 2, busy: 6, total: 10, steal: 0 },
+    ]);
+    expect(parse(`cpu0 ${'9'.repeat(17)} 0 0 1\n`)).toEqual([{ cpu: 0, busy: Number('9'.repeat(17)), total: Number('9'.repeat(17)) + 1, steal: 0 }]);
+  });
+
   it('reads the real /proc/stat', () => {
     const bytes = readFileSync('/proc/stat');
     const cpus = parseProcStatBytes(bytes, bytes.length);
