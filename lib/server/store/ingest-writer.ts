@@ -54,6 +54,8 @@ export class IngestWriter {
     }
     if (byHost.size === 0) return [];
     const log = new TxLog();
+    // Only PostgreSQL has other replicas to tell (SQLite is one process per file).
+    const notify = state.backend.kind === 'postgres';
     // Minutes that closed with earlier batches (their frames are all stored), a few.
     const due: DueMinute[] = [];
     let result: { stored: Stored[]; newest: Map<string, number> };
@@ -97,8 +99,8 @@ export class IngestWriter {
             }
           });
           newest.set(host, state.closer.stored(host, h.id, prevNewest, ats));
-          await mergeLate(q, h.id, late);
-          if (ats.length > 0) notices.set(host, ats);
+          if (late.length > 0) await mergeLate(q, h.id, late);
+          if (ats.length > 0 && notify) notices.set(host, ats);
         }
         for (const payload of encodeNotices(this.replica, notices)) await q.notify(payload);
         return { stored, newest };
