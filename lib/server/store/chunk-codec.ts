@@ -27,7 +27,7 @@ import type { VcpuException } from '../../wire/compact-tick';
 import { ByteReader, ByteWriter } from './byte-codec';
 import { busyDenominator, fromOffsetCode, offsetCode } from './busy-codec';
 import { readExact, writeExact } from './exact-codec';
-import { intsCost, readBits, readInts, readNullableNumbers, writeBits, writeInts, writeNullableNumbers } from './column-codec';
+import { intsCost, readBits, readInts, readNullableNumbers, writeBits, writeInts, writeIntsAsNullable, writeNullableNumbers } from './column-codec';
 import type { Structure } from './structure';
 import { STATE_CODE, STATES, vcpuRanOf, type TickRecord, type TickViolation } from './tick-codec';
 
@@ -408,6 +408,7 @@ function writeCounter(w: ByteWriter, values: readonly (number | null)[], ran: re
   if (wait !== null && elapsed !== null) {
     const sleep: number[] = [];
     let ok = true;
+    let plainInts = true; // every value of `plain` a non-negative integer (isPlainInt)
     const plain: number[] = [];
     values.forEach((v, i) => {
       if (ran[i] !== 1 || !ok) return;
@@ -417,12 +418,21 @@ function writeCounter(w: ByteWriter, values: readonly (number | null)[], ran: re
       else {
         sleep.push(zigzag(e - q - v));
         plain.push(v);
+        if (v < 0) plainInts = false;
       }
     });
-    if (ok && sleep.length > 0 && intsCost(sleep) < intsCost(plain)) {
-      w.u8(SLEEP);
-      writeInts(w, sleep);
-      return;
+    if (ok && sleep.length > 0) {
+      // plain is costed last: the RAN form below writes it without planning it again.
+      if (intsCost(sleep) < intsCost(plain)) {
+        w.u8(SLEEP);
+        writeInts(w, sleep);
+        return;
+      }
+      if (plainInts) {
+        w.u8(RAN);
+        writeIntsAsNullable(w, plain);
+        return;
+      }
     }
   }
   w.u8(RAN);

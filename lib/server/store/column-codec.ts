@@ -276,7 +276,14 @@ function planInts(a: Float64Array, n: number): IntsPlan {
   return plan;
 }
 
+/**
+ * The values of the last intsCost call while inBuf, shiftedBuf, deltaBuf and `plan` still hold
+ * their plan (no load since): writeInts of the same array, unchanged, writes from it.
+ */
+let costed: ArrayLike<number> | null = null;
+
 function load(values: ArrayLike<number>): number {
+  costed = null;
   const n = values.length;
   ensureScratch(n);
   for (let i = 0; i < n; i++) inBuf[i] = values[i] ?? 0;
@@ -286,15 +293,20 @@ function load(values: ArrayLike<number>): number {
 /** About the bytes writeInts takes for `values`, without writing them (to choose between forms). */
 export function intsCost(values: ArrayLike<number>): number {
   const n = load(values);
-  return n === 0 ? 0 : planInts(inBuf, n).bytes;
+  if (n === 0) return 0;
+  const bytes = planInts(inBuf, n).bytes;
+  costed = values;
+  return bytes;
 }
 
-/** Non-negative integers up to MAX_VARINT, one per tick. */
+/** Non-negative integers up to MAX_VARINT, one per tick. `values` must not change between intsCost and this. */
 export function writeInts(w: ByteWriter, values: ArrayLike<number>): void {
-  const n = load(values);
+  const planned = values === costed;
+  const n = planned ? values.length : load(values);
+  costed = null;
   if (n === 0) return;
   const a = inBuf;
-  const p = planInts(a, n);
+  const p = planned ? plan : planInts(a, n);
   w.u8(p.mode);
   if (p.mode === CONST) {
     w.varint(a[0] as number);
@@ -414,6 +426,16 @@ export function writeNullableNumbers(w: ByteWriter, values: readonly (number | n
   let k = 0;
   for (const v of values) if (v !== null) present[k++] = v;
   writeInts(w, present);
+}
+
+/** writeNullableNumbers of values known to be non-null integers from 0 to MAX_VARINT (the same bytes, planned once when they were just costed). */
+export function writeIntsAsNullable(w: ByteWriter, values: ArrayLike<number>): void {
+  if (values.length === 0) {
+    w.u8(ALL_NULL);
+    return;
+  }
+  w.u8(NO_NULL);
+  writeInts(w, values);
 }
 
 export function readNullableNumbers(r: ByteReader, count: number): (number | null)[] {
