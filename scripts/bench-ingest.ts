@@ -3,8 +3,13 @@
 // hosts to the built server (scripts/start.mjs), as agents post them: compact ticks, the
 // structure with a host's first request (BENCH_FORMAT=full: full snapshots). Prints, each
 // beside its target:
-//   1. sustained ingest, one frame per request: frames/s, p50/p99 per request
+//   1. sustained ingest, one frame per request: frames/s, p50/p99 per request, and the CPU time
+//      per frame of the server and of the posters (this process), which the machine's other load
+//      sways far less than frames/s
 //   2. the same with batches of BENCH_BATCH frames (default 20): frames/s and thread-samples/s
+//      (each host's clock goes on from phase 1: its frames are newer than any stored), then the
+//      same batches with every host's clock started again an hour ago, i.e. between frames
+//      stored already (what phase 2 measured before; BENCH_BACKFILL=0 skips it)
 //   3. the server's RSS with a full live window: BENCH_HOSTS x BENCH_FILL_MINUTES at 1 Hz, beside
 //      the same server's RSS before the fill (what no host costs: Node, Next.js, the store open)
 //   4. disk: bytes per thread-sample of the SQLite data directory after that fill, its minutes
@@ -31,6 +36,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 20);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 16);
 const FILL_MINUTES = Number(process.env.BENCH_FILL_MINUTES ?? 15);
 const COMPACT = (process.env.BENCH_FORMAT ?? 'compact') !== 'full';
+const BACKFILL = process.env.BENCH_BACKFILL !== '0';
 const TOKEN = 'bench-ingest-token-0123456789';
 
 function pct(sorted: readonly number[], p: number): number {
@@ -43,12 +49,28 @@ function rssMb(pid: number | null, field = 'VmRSS'): number {
   return Number(m?.[1]) / 1024;
 }
 
+/** CPU time the process has used (ms, all its threads): user + system from /proc/PID/stat. */
+function cpuMs(pid: number | null): number {
+  if (pid === null) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // USER_HZ
+
 const load = (): string => `load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`;
 
-/** Every host reports at its own clock, one second per frame, starting an hour ago. */
-async function sustained(server: TestServer, hosts: readonly HostFrames[], batch: number, known: Set<HostFrames>): Promise<{ fps: number; p50: number; p99: number; secs: number }> {
-  const start = Date.now() - 3_600_000;
-  const next = new Array<number>(hosts.length).fill(0);
+/** Each host's clock: it reports one frame per second from `start` on; `next[h]` frames sent so far. */
+interface Clocks {
+  readonly start: number; // epoch ms
+  readonly next: number[];
+}
+
+/** Every host reports at its own clock (`clocks`, carried on from phase to phase), one second per frame. */
+async function sustained(server: TestServer, hosts: readonly HostFrames[], batch: number, known: Set<HostFrames>, clocks: Clocks): Promise<Phase> {
+  const { start, next } = clocks;
+  const server0 = cpuMs(server.pid());
+  const own0 = process.cpuUsage();
   let h = 0;
   const latencies: number[] = [];
   let frames = 0;
@@ -71,9 +93,32 @@ async function sustained(server: TestServer, hosts: readonly HostFrames[], batch
     }),
   );
   const secs = (performance.now() - t0) / 1000;
+  const own = process.cpuUsage(own0);
   latencies.sort((a, b) => a - b);
-  return { fps: frames / secs, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), secs };
+  return {
+    fps: frames / secs,
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+    secs,
+    serverUsPerFrame: ((cpuMs(server.pid()) - server0) * 1000) / frames,
+    postersUsPerFrame: (own.user + own.system) / frames,
+  };
 }
+
+interface Phase {
+  readonly fps: number;
+  readonly p50: number; // ms per request
+  readonly p99: number;
+  readonly secs: number;
+  /** CPU time per frame (us): the server's, and this process's (the posters and their frames). Less sensitive to other load than frames/s. */
+  readonly serverUsPerFrame: number;
+  readonly postersUsPerFrame: number;
+}
+
+const cpu = (p: Phase): string => `CPU per frame: server ${p.serverUsPerFrame.toFixed(0)} us, posters ${p.postersUsPerFrame.toFixed(0)} us`;
+
+/** Clocks for every host starting an hour ago. */
+const clocksFromAnHourAgo = (hosts: number): Clocks => ({ start: Date.now() - 3_600_000, next: new Array<number>(hosts).fill(0) });
 
 async function main(): Promise<void> {
   const pool = framePool(120, COMPACT);
@@ -106,16 +151,28 @@ async function main(): Promise<void> {
       }),
     );
     console.log(`  first contact of ${HOSTS} hosts (structure and one frame each, untimed below): ${((performance.now() - w0) / 1000).toFixed(1)} s; ${load()}`);
-    const one = await sustained(server, hosts, 1, known);
+    // The hosts' clocks go on from phase to phase: each phase is the steady state of agents
+    // reporting the present, every frame newer than what the server has of its host.
+    const clocks = clocksFromAnHourAgo(HOSTS);
+    const one = await sustained(server, hosts, 1, known, clocks);
     const oneTarget = pg ? 5000 : 8000;
     console.log(
-      `  1 frame per request:   ${one.fps.toFixed(0)} frames/s (target >= ${oneTarget}) = ${((one.fps * pool.threads) / 1e3).toFixed(0)}k thread-samples/s over ${one.secs.toFixed(1)} s; per request p50 ${one.p50.toFixed(1)} ms, p99 ${one.p99.toFixed(1)} ms; ${load()}`,
+      `  1 frame per request:   ${one.fps.toFixed(0)} frames/s (target >= ${oneTarget}) = ${((one.fps * pool.threads) / 1e3).toFixed(0)}k thread-samples/s over ${one.secs.toFixed(1)} s; per request p50 ${one.p50.toFixed(1)} ms, p99 ${one.p99.toFixed(1)} ms; ${cpu(one)}; ${load()}`,
     );
     if (BATCH > 1) {
-      const many = await sustained(server, hosts, BATCH, known);
+      const many = await sustained(server, hosts, BATCH, known, clocks);
       console.log(
-        `  ${BATCH} frames per request: ${many.fps.toFixed(0)} frames/s = ${((many.fps * pool.threads) / 1e6).toFixed(2)}M thread-samples/s${pg ? '' : ' (target >= 1M)'} over ${many.secs.toFixed(1)} s; per request p50 ${many.p50.toFixed(1)} ms, p99 ${many.p99.toFixed(1)} ms; ${load()}`,
+        `  ${BATCH} frames per request: ${many.fps.toFixed(0)} frames/s = ${((many.fps * pool.threads) / 1e6).toFixed(2)}M thread-samples/s${pg ? '' : ' (target >= 1M)'} over ${many.secs.toFixed(1)} s; per request p50 ${many.p50.toFixed(1)} ms, p99 ${many.p99.toFixed(1)} ms; ${cpu(many)}; ${load()}`,
       );
+      if (BACKFILL) {
+        // What this phase printed before the clocks carried on: every host's clock started again
+        // an hour ago, so its frames fell between the ones already stored (minutes compacted
+        // already, sealed live-window segments): a backfill, not the steady state above.
+        const back = await sustained(server, hosts, BATCH, known, clocksFromAnHourAgo(HOSTS));
+        console.log(
+          `  ${BATCH} frames per request, clocks started again an hour ago (between frames stored above; this line's figure was printed as the batched one before): ${back.fps.toFixed(0)} frames/s over ${back.secs.toFixed(1)} s; per request p50 ${back.p50.toFixed(1)} ms, p99 ${back.p99.toFixed(1)} ms; ${cpu(back)}; ${load()}`,
+        );
+      }
     }
 
     await overloadPhase({

@@ -1,6 +1,7 @@
+import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readBodyLimited, withTimeouts } from './read-body';
+import { readableWithTimeouts, readBodyLimited } from './read-body';
 
 function request(body: Uint8Array | string, headers: Record<string, string> = {}, chunked = false): Request {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
@@ -45,12 +46,19 @@ describe('readBodyLimited', () => {
   });
 });
 
-describe('withTimeouts', () => {
-  async function* chunks(delays: readonly number[]): AsyncGenerator<Uint8Array> {
-    for (const d of delays) {
-      await new Promise((r) => setTimeout(r, d));
-      yield new Uint8Array([1]);
-    }
+describe('readableWithTimeouts', () => {
+  /** A stream that gives one byte after each delay (ms), then ends. */
+  function chunks(delays: readonly number[]): PassThrough {
+    const s = new PassThrough();
+    void (async () => {
+      for (const d of delays) {
+        await new Promise((r) => setTimeout(r, d));
+        if (s.destroyed) return;
+        s.write(new Uint8Array([1]));
+      }
+      s.end();
+    })();
+    return s;
   }
   const drain = async (body: AsyncIterable<Uint8Array>): Promise<number> => {
     let n = 0;
@@ -59,16 +67,44 @@ describe('withTimeouts', () => {
   };
 
   it('passes a body that keeps moving', async () => {
-    expect(await drain(withTimeouts(chunks([5, 5, 5]), { idleMs: 200, totalMs: 1000 }))).toBe(3);
+    expect(await drain(readableWithTimeouts(chunks([5, 5, 5]), { idleMs: 200, totalMs: 1000 }))).toBe(3);
   });
 
   it('fails with 408 when the body stalls, long before it would end', async () => {
     const t = performance.now();
-    await expect(drain(withTimeouts(chunks([5, 5_000]), { idleMs: 100, totalMs: 10_000 }))).rejects.toMatchObject({ status: 408, message: /stalled/ });
+    const s = chunks([5, 5_000]);
+    await expect(drain(readableWithTimeouts(s, { idleMs: 100, totalMs: 10_000 }))).rejects.toMatchObject({ status: 408, message: /stalled/ });
     expect(performance.now() - t).toBeLessThan(1000);
+    s.destroy();
   });
 
   it('fails with 408 when a trickle passes the total bound', async () => {
-    await expect(drain(withTimeouts(chunks(Array(50).fill(20)), { idleMs: 100, totalMs: 200 }))).rejects.toMatchObject({ status: 408, message: /too slow/ });
+    await expect(drain(readableWithTimeouts(chunks(Array(50).fill(20)), { idleMs: 100, totalMs: 200 }))).rejects.toMatchObject({ status: 408, message: /too slow/ });
+  });
+
+  it('leaves the stream paused and open when the reader stops early, for the rest to be drained', async () => {
+    const s = new PassThrough();
+    s.write(new Uint8Array([1, 2]));
+    s.write(new Uint8Array([3]));
+    for await (const c of readableWithTimeouts(s, { idleMs: 100, totalMs: 1000 })) {
+      expect(c.byteLength).toBe(2);
+      break;
+    }
+    expect(s.destroyed).toBe(false);
+    expect(s.isPaused()).toBe(true);
+    s.end();
+    let rest = 0;
+    s.on('data', (c: Buffer) => (rest += c.byteLength));
+    s.resume();
+    await new Promise((r) => s.once('end', r));
+    expect(rest).toBe(1);
+  });
+
+  it('fails when the stream closes before it ends', async () => {
+    const s = new PassThrough();
+    s.write(new Uint8Array([1]));
+    const read = drain(readableWithTimeouts(s, { idleMs: 1000, totalMs: 1000 }));
+    setTimeout(() => s.destroy(), 10);
+    await expect(read).rejects.toThrow(/closed the connection/);
   });
 });

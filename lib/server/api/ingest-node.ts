@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loadConfig } from '../config';
 import { INGEST_HANDLER_KEY, type IngestNodeHandler } from '../front-door';
-import { withTimeouts } from '../read-body';
+import { readableWithTimeouts } from '../read-body';
 import { ingest } from './ingest';
 
 export const BODY_IDLE_MS = 2000;
@@ -27,13 +27,12 @@ export async function handleIngestNode(req: IncomingMessage, res: ServerResponse
     return typeof v === 'string' ? v : null;
   };
   // Not destroyed when reading stops early (413): the answer still has to go out on the socket.
-  const raw: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => req.iterator({ destroyOnReturn: false }) };
   const a = await ingest({
     authorization: header('authorization'),
     contentLength: header('content-length'),
     contentEncoding: header('content-encoding'),
     queuedMs,
-    body: withTimeouts(raw, { idleMs: BODY_IDLE_MS, totalMs: BODY_TOTAL_MS }),
+    body: readableWithTimeouts(req, { idleMs: BODY_IDLE_MS, totalMs: BODY_TOTAL_MS }),
   });
   const stalled = a.status === 408;
   res.writeHead(a.status, {

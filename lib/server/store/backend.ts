@@ -10,6 +10,11 @@ export interface StoredTick {
   readonly row: Uint8Array;
 }
 
+/** A tick row to insert, with its host. */
+export interface HostTick extends StoredTick {
+  readonly hostId: number;
+}
+
 /** The columnar form of a host's ticks of one minute and one structure (chunk-codec.ts). */
 export interface StoredChunk {
   readonly firstAt: number; // epoch ms of its first tick
@@ -59,8 +64,11 @@ export interface Queries {
   touchViolationBody(id: number, at: number): Promise<boolean>;
   violationBodies(ids: readonly number[]): Promise<StoredText[]>;
 
-  /** Per tick: true when inserted, false when (host, at) was already stored as a row. */
-  insertTicks(hostId: number, ticks: readonly StoredTick[]): Promise<boolean[]>;
+  /**
+   * Per tick: true when inserted, false when (host, at) was already stored as a row. The ticks of
+   * every host of a transaction go in one call: on PostgreSQL one statement, not a round trip per host.
+   */
+  insertTicks(ticks: readonly HostTick[]): Promise<boolean[]>;
   /** Rows (the ticks not yet compacted into a chunk, these only) with from <= at <= to, ascending, at most `limit`. */
   ticksInRange(hostId: number, from: number, to: number, limit?: number): Promise<StoredTick[]>;
   ticksAt(hostId: number, ats: readonly number[]): Promise<StoredTick[]>;
@@ -99,8 +107,8 @@ export interface Queries {
 
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
-  /** PostgreSQL: NOTIFY, delivered at commit. SQLite: nothing (one process per file). */
-  notify(payload: string): Promise<void>;
+  /** PostgreSQL: NOTIFY of each payload (one round trip), delivered at commit. SQLite: nothing (one process per file). */
+  notify(payloads: readonly string[]): Promise<void>;
 }
 
 export interface ReplicaListener {

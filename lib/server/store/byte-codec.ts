@@ -314,6 +314,17 @@ function writeFields(buf: Uint8Array, start: number, values: ArrayLike<number>, 
   for (let i = 0; i < count; i++) {
     let v = values[i] ?? 0;
     let left = widthOf(i);
+    if (left <= 24 && v < 16777216) {
+      // The common case in integers: fewer than 8 bits pending plus at most 24 fit in 31.
+      acc |= (v & ((1 << left) - 1)) << nbits;
+      nbits += left;
+      while (nbits >= 8) {
+        buf[pos++] = acc & 0xff;
+        acc >>>= 8;
+        nbits -= 8;
+      }
+      continue;
+    }
     while (left > 0) {
       const c = Math.min(16, left);
       const unit = 2 ** c;

@@ -27,7 +27,7 @@ import type { VcpuException } from '../../wire/compact-tick';
 import { ByteReader, ByteWriter } from './byte-codec';
 import { busyDenominator, fromOffsetCode, offsetCode } from './busy-codec';
 import { readExact, writeExact } from './exact-codec';
-import { intsCost, readBits, readInts, readNullableNumbers, writeBits, writeInts, writeNullableNumbers } from './column-codec';
+import { intsCost, readBits, readInts, readNullableNumbers, writeBits, writeInts, writeIntsAsNullable, writeNullableNumbers } from './column-codec';
 import type { Structure } from './structure';
 import { STATE_CODE, STATES, vcpuRanOf, type TickRecord, type TickViolation } from './tick-codec';
 
@@ -58,7 +58,8 @@ export function encodeChunk(st: Structure, records: readonly TickRecord[]): Uint
   writeNullableNumbers(w, col((r) => r.intervalMs));
 
   // The history rows: threads, then the vCPU entries without a thread (their own placement).
-  const own = records.map((r) => new Map<number, VcpuException>(r.vcpus.map((x) => [x[0], x])));
+  // Only the vCPU entries without a thread are looked up by entry (most structures have none).
+  const own = st.index.unlinked.length === 0 ? [] : records.map((r) => new Map<number, VcpuException>(r.vcpus.map((x) => [x[0], x])));
   for (let p = 0; p < P; p++) {
     if (p < T) {
       writeInts(w, col((r) => r.pcpu[p] ?? 0));
@@ -81,7 +82,7 @@ export function encodeChunk(st: Structure, records: readonly TickRecord[]): Uint
       w,
       records.map((r, i) => {
         const x = r.state[t] ?? 'S';
-        const code = STATE_CODE.get(x);
+        const code = x === 'S' ? 0 : STATE_CODE.get(x);
         if (code !== undefined) return code;
         inline.push([i, t, x]);
         return INLINE;
@@ -158,13 +159,18 @@ export function encodeChunk(st: Structure, records: readonly TickRecord[]): Uint
     for (const id of ids) w.varint(id);
   }
 
+  const denominators = records.map((r) => busyDenominator(r.intervalMs));
   for (let c = 0; c < C; c++) {
     const values = col((r) => r.busy[c] ?? null);
-    const codes = records.map((r, i) => {
+    const codes = new Array<number | null>(n);
+    let coded = true;
+    for (let i = 0; i < n; i++) {
       const v = values[i] ?? null;
-      return v === null ? null : offsetCode(v, busyDenominator(r.intervalMs));
-    });
-    if (codes.every((x) => x === null || x >= 0)) {
+      const code = v === null ? null : offsetCode(v, denominators[i] ?? 0);
+      if (code !== null && code < 0) coded = false;
+      codes[i] = code;
+    }
+    if (coded) {
       w.u8(BUSY_CODES);
       writeNullableNumbers(w, codes);
     } else {
@@ -408,6 +414,7 @@ function writeCounter(w: ByteWriter, values: readonly (number | null)[], ran: re
   if (wait !== null && elapsed !== null) {
     const sleep: number[] = [];
     let ok = true;
+    let plainInts = true; // every value of `plain` a non-negative integer (isPlainInt)
     const plain: number[] = [];
     values.forEach((v, i) => {
       if (ran[i] !== 1 || !ok) return;
@@ -417,12 +424,21 @@ function writeCounter(w: ByteWriter, values: readonly (number | null)[], ran: re
       else {
         sleep.push(zigzag(e - q - v));
         plain.push(v);
+        if (v < 0) plainInts = false;
       }
     });
-    if (ok && sleep.length > 0 && intsCost(sleep) < intsCost(plain)) {
-      w.u8(SLEEP);
-      writeInts(w, sleep);
-      return;
+    if (ok && sleep.length > 0) {
+      // plain is costed last: the RAN form below writes it without planning it again.
+      if (intsCost(sleep) < intsCost(plain)) {
+        w.u8(SLEEP);
+        writeInts(w, sleep);
+        return;
+      }
+      if (plainInts) {
+        w.u8(RAN);
+        writeIntsAsNullable(w, plain);
+        return;
+      }
     }
   }
   w.u8(RAN);

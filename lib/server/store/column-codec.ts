@@ -36,6 +36,9 @@ export function bits(v: number): number {
 const hist = new Int32Array(54);
 let shiftedBuf = new Float64Array(256);
 let deltaBuf = new Float64Array(256);
+// Bit lengths of shiftedBuf's and deltaBuf's values: each form's size is read from them.
+let shiftedBits = new Int32Array(256);
+let deltaBits = new Int32Array(256);
 
 function varintBytes(v: number): number {
   if (v < 128) return 1;
@@ -54,27 +57,35 @@ function varintBytes(v: number): number {
 const zigzag = (d: number): number => (d >= 0 ? d * 2 : -d * 2 - 1);
 const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
-/** The width that minimises packed bits plus exceptions (each: index gap and value as varints). */
-function patchedWidth(values: Float64Array, count: number): { width: number; bytes: number } {
+/** About the bytes of an exception of b bits: a gap byte and its value's varint (by bit length). */
+const EXCEPTION_BYTES = Int32Array.from({ length: 54 }, (_, b) => 1 + Math.max(1, Math.ceil(b / 7)));
+
+/** The width that minimises packed bits plus exceptions (each: index gap and value as varints), from the values' bit lengths. */
+function patchedWidth(lengths: Int32Array, count: number): { width: number; bytes: number } {
   hist.fill(0);
+  let top = 0; // widest value's bit length
   for (let i = 0; i < count; i++) {
-    const b = bits(values[i] ?? 0);
+    const b = lengths[i] ?? 0;
     hist[b] = (hist[b] ?? 0) + 1;
+    if (b > top) top = b;
   }
-  // An exception costs about a gap byte and its value's varint.
   let above = count; // values wider than w
   let exceptions = 0;
-  for (let b = 0; b < hist.length; b++) exceptions += (hist[b] ?? 0) * (1 + Math.max(1, Math.ceil(b / 7)));
+  for (let b = 0; b <= top; b++) exceptions += (hist[b] ?? 0) * (EXCEPTION_BYTES[b] ?? 0);
   let best = { width: 0, bytes: Number.POSITIVE_INFINITY };
   for (let w = 0; w <= 53; w++) {
-    above -= hist[w] ?? 0;
-    exceptions -= (hist[w] ?? 0) * (1 + Math.max(1, Math.ceil(w / 7)));
+    const h = hist[w] ?? 0;
+    above -= h;
+    exceptions -= h * (EXCEPTION_BYTES[w] ?? 0);
     const bytes = Math.ceil((count * w) / 8) + exceptions + 2 + (above > 0 ? 1 : 0);
     if (bytes < best.bytes) best = { width: w, bytes };
     if (above === 0) break;
   }
   return best;
 }
+
+/** 2 ** k for the bit lengths a column holds. */
+const POW2 = Float64Array.from({ length: 54 }, (_, k) => 2 ** k);
 
 let lowBuf = new Float64Array(256);
 let inBuf = new Float64Array(256);
@@ -85,17 +96,19 @@ function ensureScratch(n: number): void {
   inBuf = new Float64Array(n * 2);
   shiftedBuf = new Float64Array(n * 2);
   deltaBuf = new Float64Array(n * 2);
+  shiftedBits = new Int32Array(n * 2);
+  deltaBits = new Int32Array(n * 2);
   lowBuf = new Float64Array(n * 2);
   lenBuf = new Float64Array(n * 2);
 }
 
-/** Bytes of writeLengths for `values[0..count)`. */
-function lengthsBytes(values: Float64Array, count: number): number {
+/** Bytes of writeLengths for values of these bit lengths. */
+function lengthsBytes(lengths: Int32Array, count: number): number {
   let minL = 64;
   let maxL = 0;
   let mantissa = 0;
   for (let i = 0; i < count; i++) {
-    const l = bits(values[i] as number);
+    const l = lengths[i] as number;
     if (l < minL) minL = l;
     if (l > maxL) maxL = l;
     if (l > 1) mantissa += l - 1;
@@ -123,7 +136,7 @@ function writeLengths(w: ByteWriter, values: Float64Array, count: number): void 
   for (let i = 0; i < count; i++) {
     const l = lens[i] as number;
     lens[i] = l > 1 ? l - 1 : 0;
-    low[i] = l > 1 ? (values[i] as number) - 2 ** (l - 1) : 0;
+    low[i] = l > 1 ? (values[i] as number) - (POW2[l - 1] as number) : 0;
   }
   w.varPacked(low, lens, count);
 }
@@ -224,30 +237,38 @@ function planInts(a: Float64Array, n: number): IntsPlan {
   plan.bytes = runBytes + 1;
   // Few runs (under a bit a value): runs win, no need to size the other forms.
   if (runBytes * 8 <= n) return plan;
-  for (let i = 0; i < n; i++) shiftedBuf[i] = (a[i] as number) - min;
-  for (let i = 1; i < n; i++) deltaBuf[i - 1] = zigzag((a[i] as number) - (a[i - 1] as number));
-  const f = patchedWidth(shiftedBuf, n);
+  for (let i = 0; i < n; i++) {
+    const v = (a[i] as number) - min;
+    shiftedBuf[i] = v;
+    shiftedBits[i] = bits(v);
+  }
+  for (let i = 1; i < n; i++) {
+    const d = zigzag((a[i] as number) - (a[i - 1] as number));
+    deltaBuf[i - 1] = d;
+    deltaBits[i - 1] = bits(d);
+  }
+  const f = patchedWidth(shiftedBits, n);
   const forBytes = varintBytes(min) + f.bytes + 1;
   if (forBytes < plan.bytes) {
     plan.mode = FOR;
     plan.bytes = forBytes;
     plan.width = f.width;
   }
-  const lengths = varintBytes(min) + lengthsBytes(shiftedBuf, n) + 1;
+  const lengths = varintBytes(min) + lengthsBytes(shiftedBits, n) + 1;
   if (lengths < plan.bytes) {
     plan.mode = LENGTHS;
     plan.bytes = lengths;
   }
   // A zigzag delta is up to twice the spread: past MAX_VARINT it has no varint (an exception).
   if ((max - min) * 2 > MAX_VARINT) return plan;
-  const d = patchedWidth(deltaBuf, n - 1);
+  const d = patchedWidth(deltaBits, n - 1);
   const deltaBytes = varintBytes(a[0] as number) + d.bytes + 1;
   if (deltaBytes < plan.bytes) {
     plan.mode = DELTA;
     plan.bytes = deltaBytes;
     plan.width = d.width;
   }
-  const deltaLengths = varintBytes(a[0] as number) + lengthsBytes(deltaBuf, n - 1) + 1;
+  const deltaLengths = varintBytes(a[0] as number) + lengthsBytes(deltaBits, n - 1) + 1;
   if (deltaLengths < plan.bytes) {
     plan.mode = DELTA_LENGTHS;
     plan.bytes = deltaLengths;
@@ -255,7 +276,14 @@ function planInts(a: Float64Array, n: number): IntsPlan {
   return plan;
 }
 
+/**
+ * The values of the last intsCost call while inBuf, shiftedBuf, deltaBuf and `plan` still hold
+ * their plan (no load since): writeInts of the same array, unchanged, writes from it.
+ */
+let costed: ArrayLike<number> | null = null;
+
 function load(values: ArrayLike<number>): number {
+  costed = null;
   const n = values.length;
   ensureScratch(n);
   for (let i = 0; i < n; i++) inBuf[i] = values[i] ?? 0;
@@ -265,15 +293,20 @@ function load(values: ArrayLike<number>): number {
 /** About the bytes writeInts takes for `values`, without writing them (to choose between forms). */
 export function intsCost(values: ArrayLike<number>): number {
   const n = load(values);
-  return n === 0 ? 0 : planInts(inBuf, n).bytes;
+  if (n === 0) return 0;
+  const bytes = planInts(inBuf, n).bytes;
+  costed = values;
+  return bytes;
 }
 
-/** Non-negative integers up to MAX_VARINT, one per tick. */
+/** Non-negative integers up to MAX_VARINT, one per tick. `values` must not change between intsCost and this. */
 export function writeInts(w: ByteWriter, values: ArrayLike<number>): void {
-  const n = load(values);
+  const planned = values === costed;
+  const n = planned ? values.length : load(values);
+  costed = null;
   if (n === 0) return;
   const a = inBuf;
-  const p = planInts(a, n);
+  const p = planned ? plan : planInts(a, n);
   w.u8(p.mode);
   if (p.mode === CONST) {
     w.varint(a[0] as number);
@@ -389,9 +422,20 @@ export function writeNullableNumbers(w: ByteWriter, values: readonly (number | n
   }
   w.u8(nulls === 0 ? NO_NULL : SOME_NULL);
   if (nulls > 0) writeBits(w, (i) => (values[i] === null ? 1 : 0), values.length);
-  const present: number[] = [];
-  for (const v of values) if (v !== null) present.push(v);
+  const present = new Array<number>(values.length - nulls);
+  let k = 0;
+  for (const v of values) if (v !== null) present[k++] = v;
   writeInts(w, present);
+}
+
+/** writeNullableNumbers of values known to be non-null integers from 0 to MAX_VARINT (the same bytes, planned once when they were just costed). */
+export function writeIntsAsNullable(w: ByteWriter, values: ArrayLike<number>): void {
+  if (values.length === 0) {
+    w.u8(ALL_NULL);
+    return;
+  }
+  w.u8(NO_NULL);
+  writeInts(w, values);
 }
 
 export function readNullableNumbers(r: ByteReader, count: number): (number | null)[] {

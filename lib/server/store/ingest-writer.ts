@@ -5,7 +5,7 @@
 // the full-resolution retention only count in their minute's residency. After the commit the
 // stored frames go into the live window.
 import type { Frame } from '../../wire/frame';
-import type { Queries, StoredTick } from './backend';
+import type { HostTick, Queries } from './backend';
 import { TxLog } from './catalog';
 import type { TickView } from './live-window';
 import type { DueMinute } from './minute-closer';
@@ -54,6 +54,8 @@ export class IngestWriter {
     }
     if (byHost.size === 0) return [];
     const log = new TxLog();
+    // Only PostgreSQL has other replicas to tell (SQLite is one process per file).
+    const notify = state.backend.kind === 'postgres';
     // Minutes that closed with earlier batches (their frames are all stored), a few.
     const due: DueMinute[] = [];
     let result: { stored: Stored[]; newest: Map<string, number> };
@@ -63,6 +65,10 @@ export class IngestWriter {
         const stored: Stored[] = [];
         const newest = new Map<string, number>();
         const notices = new Map<string, number[]>();
+        // Every host's rows first, then one insert for all of them (one statement on PostgreSQL).
+        const hosts: { host: string; id: number; prevNewest: number; from: number; late: TickView[] }[] = [];
+        const ticks: HostTick[] = [];
+        const pending: Stored[] = [];
         for (const [host, list] of byHost) {
           const h = await state.catalog.hostId(q, host, log);
           const hw = state.window.host(host);
@@ -71,9 +77,8 @@ export class IngestWriter {
           const open = minuteOf(prevNewest);
           const old = list.filter((f) => minuteOf(f.at) < open && !(hw !== undefined && f.at >= hw.coverageStart));
           const chunked = old.length > 0 ? await this.source.chunkedTimes(q, h.id, Math.min(...old.map((f) => f.at)), Math.max(...old.map((f) => f.at))) : null;
-          const ticks: StoredTick[] = [];
-          const pending: Stored[] = [];
           const late: TickView[] = [];
+          hosts.push({ host, id: h.id, prevNewest, from: ticks.length, late });
           for (const f of list) {
             // Older than every retention: nothing would keep it (prune already dropped its minute).
             if (f.at < state.minuteCutoff || chunked?.has(f.at)) continue;
@@ -83,24 +88,27 @@ export class IngestWriter {
             if (f.at < state.fullCutoff) {
               late.push({ at: f.at, st, row });
             } else {
-              ticks.push({ at: f.at, structureId: st.id, row });
+              ticks.push({ hostId: h.id, at: f.at, structureId: st.id, row });
               pending.push({ f, st, row, bodies });
             }
           }
-          const inserted = await q.insertTicks(h.id, ticks);
+        }
+        const inserted = await q.insertTicks(ticks);
+        hosts.forEach((h, k) => {
+          const to = hosts[k + 1]?.from ?? ticks.length;
           const ats: number[] = [];
-          inserted.forEach((ok, i) => {
+          for (let i = h.from; i < to; i++) {
             const p = pending[i];
-            if (ok && p) {
+            if (inserted[i] === true && p) {
               stored.push(p);
               ats.push(p.f.at);
             }
-          });
-          newest.set(host, state.closer.stored(host, h.id, prevNewest, ats));
-          await mergeLate(q, h.id, late);
-          if (ats.length > 0) notices.set(host, ats);
-        }
-        for (const payload of encodeNotices(this.replica, notices)) await q.notify(payload);
+          }
+          newest.set(h.host, state.closer.stored(h.host, h.id, h.prevNewest, ats));
+          if (ats.length > 0 && notify) notices.set(h.host, ats);
+        });
+        for (const h of hosts) if (h.late.length > 0) await mergeLate(q, h.id, h.late);
+        await q.notify(encodeNotices(this.replica, notices));
         return { stored, newest };
       });
     } catch (err) {

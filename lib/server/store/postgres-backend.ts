@@ -172,16 +172,16 @@ function queries(run: Run): Queries {
     ensureViolationBody: (hostId, hash, json, at) => ensureBody('vcpumap_violation_bodies', hostId, hash, json, at),
     touchViolationBody: async (id, at) => ((await run('UPDATE vcpumap_violation_bodies SET last_at = GREATEST(last_at, $1) WHERE id = $2', [at, id])).rowCount ?? 0) > 0,
     violationBodies: async (ids) => (await run('SELECT id, body FROM vcpumap_violation_bodies WHERE id = ANY($1::bigint[])', [ids])).rows.map((r: unknown) => storedText(r, 'violation_bodies')),
-    insertTicks: async (hostId, ticks) => {
+    insertTicks: async (ticks) => {
       if (ticks.length === 0) return [];
       const res = await run(
         `INSERT INTO vcpumap_ticks (host_id, at, structure_id, row)
-         SELECT $1::integer, u.at, u.sid, u.row FROM unnest($2::bigint[], $3::bigint[], $4::bytea[]) AS u(at, sid, row)
-         ON CONFLICT DO NOTHING RETURNING at`,
-        [hostId, ticks.map((t) => t.at), ticks.map((t) => t.structureId), ticks.map((t) => Buffer.from(t.row.buffer, t.row.byteOffset, t.row.byteLength))],
+         SELECT u.hid, u.at, u.sid, u.row FROM unnest($1::integer[], $2::bigint[], $3::bigint[], $4::bytea[]) AS u(hid, at, sid, row)
+         ON CONFLICT DO NOTHING RETURNING host_id, at`,
+        [ticks.map((t) => t.hostId), ticks.map((t) => t.at), ticks.map((t) => t.structureId), ticks.map((t) => Buffer.from(t.row.buffer, t.row.byteOffset, t.row.byteLength))],
       );
-      const inserted = new Set(res.rows.map((r: unknown) => num(col(r, 'at'), 'ticks.at')));
-      return ticks.map((t) => inserted.has(t.at));
+      const inserted = new Set(res.rows.map((r: unknown) => `${num(col(r, 'host_id'), 'ticks.host_id')} ${num(col(r, 'at'), 'ticks.at')}`));
+      return ticks.map((t) => inserted.has(`${t.hostId} ${t.at}`));
     },
     ticksInRange: async (hostId, from, to, limit) =>
       (await run('SELECT at, structure_id, row FROM vcpumap_ticks WHERE host_id = $1 AND at >= $2 AND at <= $3 ORDER BY at LIMIT $4', [hostId, Math.ceil(from), Math.floor(to), limit ?? null])).rows.map(tick),
@@ -287,8 +287,9 @@ function queries(run: Run): Queries {
     setMeta: async (key, value) => {
       await run('INSERT INTO vcpumap_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]);
     },
-    notify: async (payload) => {
-      await run('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, payload]);
+    notify: async (payloads) => {
+      if (payloads.length === 0) return;
+      await run('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [NOTIFY_CHANNEL, payloads]);
     },
   };
 }

@@ -215,7 +215,7 @@ export async function openSqliteBackend(file: string, onError: (err: Error) => v
       const r = s.body.get(id);
       return r === undefined ? [] : [storedText(r, 'violation_bodies')];
     }),
-    insertTicks: async (hostId, ticks) => ticks.map((t) => s.insertTick.run(hostId, t.at, t.structureId, t.row).changes > 0),
+    insertTicks: async (ticks) => ticks.map((t) => s.insertTick.run(t.hostId, t.at, t.structureId, t.row).changes > 0),
     ticksInRange: async (hostId, from, to, limit) => s.ticksInRange.all(hostId, from, to, limit ?? -1).map(tick),
     ticksAt: async (hostId, ats) => ats.flatMap((at) => {
       const r = s.tickAt.get(hostId, at);

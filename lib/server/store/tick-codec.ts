@@ -212,9 +212,8 @@ export function encodeRecord(w: ByteWriter, st: Structure, rec: TickRecord): Uin
   for (const vm of st.body.vms) {
     const count = vm.vcpus.length;
     if (count === 0) continue;
-    const ran = Array.from(vcpuRan.subarray(first, first + count), (x) => x === 1);
-    writeCounterGroup(w, rec.runNs.slice(first, first + count), ran);
-    writeCounterGroup(w, rec.waitNs.slice(first, first + count), ran);
+    writeCounterGroup(w, rec.runNs, vcpuRan, first, count);
+    writeCounterGroup(w, rec.waitNs, vcpuRan, first, count);
     first += count;
   }
   if (first !== V) throw new Error(`store codec: ${first} vCPU entries written of ${V}`);
@@ -242,39 +241,35 @@ export function vcpuRanOf(st: Structure, rec: TickRecord): Uint8Array {
  */
 const SKIP_IDLE = 64;
 
-function writeCounterGroup(w: ByteWriter, values: readonly (number | null)[], ran: readonly boolean[]): void {
+/** Scratch for the values one group packs (a row is encoded at a time). */
+let groupScratch = new Float64Array(64);
+
+/** `values[first..first + count)`, one VM's; `ran[k]` is 1 when vCPU entry k ran. */
+function writeCounterGroup(w: ByteWriter, values: readonly (number | null)[], ran: Uint8Array, first: number, count: number): void {
   let max = 0;
   let idleZero = true;
   let idle = 0;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = first; i < first + count; i++) {
     const v = values[i] ?? null;
     if (v === null || !Number.isInteger(v) || v < 0 || v > MAX_VARINT || Object.is(v, -0)) {
       w.u8(0);
-      for (const x of values) w.num(x);
+      for (let k = first; k < first + count; k++) w.num(values[k] ?? null);
       return;
     }
-    if (ran[i] === true) {
-      if (v > max) max = v;
-    } else {
+    if (ran[i] !== 1) {
       idle++;
       if (v !== 0) idleZero = false;
-      if (v > max) max = v;
     }
+    if (v > max) max = v;
   }
   const width = bitLength(max);
-  if (idle > 0 && idleZero) {
-    w.u8(SKIP_IDLE + width + 1);
-    w.packed(
-      values.filter((_, i) => ran[i] === true).map((v) => v ?? 0),
-      width,
-    );
-  } else {
-    w.u8(width + 1);
-    w.packed(
-      values.map((v) => v ?? 0),
-      width,
-    );
-  }
+  if (groupScratch.length < count) groupScratch = new Float64Array(count * 2);
+  const packed = groupScratch;
+  let n = 0;
+  const skipIdle = idle > 0 && idleZero;
+  for (let i = first; i < first + count; i++) if (!skipIdle || ran[i] === 1) packed[n++] = values[i] ?? 0;
+  w.u8((skipIdle ? SKIP_IDLE : 0) + width + 1);
+  w.packed(packed.subarray(0, n), width);
 }
 
 function readCounterGroup(r: ByteReader, ran: ArrayLike<number>, first: number, count: number, out: (number | null)[]): void {

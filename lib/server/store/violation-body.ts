@@ -6,10 +6,20 @@ import { pickViolation } from '../../wire/pick-violation';
 
 export type ViolationBody = Omit<Violation, 'since' | 'lastSeen'>;
 
-/** Body JSON in contract key order; optional keys only when present. Also the dedup key. */
+/**
+ * Body JSON in contract key order (pickViolation's, without the times); optional keys only when
+ * present. Also the dedup key: made for every violation of every frame stored, so built in one
+ * object rather than picked, then copied without the times.
+ */
 export function violationBodyJson(v: Violation): string {
-  const { since: _since, lastSeen: _lastSeen, ...body } = pickViolation(v);
-  return JSON.stringify(body satisfies ViolationBody);
+  const body: { -readonly [K in keyof ViolationBody]?: ViolationBody[K] } = { id: v.id, kind: v.kind, severity: v.severity, vm: v.vm, vms: v.vms };
+  if (v.vcpu !== undefined) body.vcpu = v.vcpu;
+  if (v.tid !== undefined) body.tid = v.tid;
+  if (v.tids !== undefined) body.tids = v.tids;
+  body.pcpus = v.pcpus;
+  body.message = v.message;
+  body.fix = v.fix;
+  return JSON.stringify(body);
 }
 
 export function violationBodyHash(json: string): string {
