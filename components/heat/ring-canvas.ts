@@ -97,7 +97,7 @@ export class RingCanvas {
       drawCellsToPixels(img, cells, this.bytes);
       this.ctx.putImageData(img, seg.src, 0);
       for (let a = from + seg.dst; a < from + seg.dst + seg.len; a++) this.violations.delete(a);
-      for (let k = 0; k < cells.count; k++) {
+      for (let k = 0; cells.violationCount > 0 && k < cells.count; k++) {
         if (((cells.flags[k] ?? 0) & CellFlag.VIOLATION) === 0) continue;
         const abs = base + (cells.tick[k] ?? 0);
         const list = this.violations.get(abs) ?? [];

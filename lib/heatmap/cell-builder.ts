@@ -2,7 +2,7 @@
 // as TimelineCells. The host and the VM timelines differ only in which thread fills a cell and
 // with what colour; the grid, the pixel snapping and the layout of the result are here, once.
 import { scaleLinear } from 'd3-scale';
-import type { TimelineCells, Viewport } from './timeline-cells';
+import { CellFlag, type TimelineCells, type Viewport } from './timeline-cells';
 
 export class CellBuilder {
   /** Pixel offsets: column c spans colX[c]..colX[c+1]; row r spans rowY[r]..rowY[r+1]. */
@@ -19,6 +19,7 @@ export class CellBuilder {
   private thread: Uint32Array;
   private readonly colStart: Uint32Array;
   private n = 0;
+  private violations = 0;
   private cx = 0;
   private cw = 1;
   private t = 0;
@@ -76,6 +77,7 @@ export class CellBuilder {
     this.h[n] = Math.max(1, Math.ceil(f1 >= 1 ? bottom : top + f1 * (bottom - top)) - ry);
     this.color[n] = color;
     this.flags[n] = flags;
+    if ((flags & CellFlag.VIOLATION) !== 0) this.violations++;
     this.tick[n] = this.t;
     this.row[n] = r;
     this.thread[n] = thread;
@@ -111,6 +113,7 @@ export class CellBuilder {
       h: this.h.subarray(0, n),
       color: this.color.subarray(0, n),
       flags: this.flags.subarray(0, n),
+      violationCount: this.violations,
       tick: this.tick.subarray(0, n),
       row: this.row.subarray(0, n),
       thread: this.thread.subarray(0, n),

@@ -27,4 +27,12 @@ describe('drawCellsToPixels', () => {
     expect(() => drawCellsToPixels(px, cells, paletteBytes(['#fff']))).toThrow(/no colour/);
     expect(() => paletteBytes(['not-a-colour'])).toThrow(/not a colour/);
   });
+
+  it('writes the same pixels into data that is not word-aligned (byte by byte)', () => {
+    const aligned = { data: new Uint8ClampedArray(2 * 4 * 4), width: 2, height: 4 };
+    const unaligned = { data: new Uint8ClampedArray(new ArrayBuffer(2 * 4 * 4 + 1), 1, 2 * 4 * 4), width: 2, height: 4 };
+    expect(drawCellsToPixels(aligned, cells, palette)).toBe(3);
+    expect(drawCellsToPixels(unaligned, cells, palette)).toBe(3);
+    expect(Array.from(unaligned.data)).toEqual(Array.from(aligned.data));
+  });
 });

@@ -44,6 +44,8 @@ export interface TimelineCells {
   readonly h: Float32Array;
   readonly color: Uint16Array; // palette index
   readonly flags: Uint8Array; // CellFlag bits
+  /** Cells with CellFlag.VIOLATION (0: a caller need not look for them). */
+  readonly violationCount: number;
   readonly tick: Uint32Array; // tick index into history.ticks
   readonly row: Uint32Array; // row index into rowKeys
   readonly thread: Uint32Array; // thread index into history.threads
