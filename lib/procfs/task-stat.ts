@@ -72,17 +72,11 @@ export function sortedProcStatCpus(out: ProcStatCpu[], text: string): readonly P
  * backwards slightly on NO_HZ kernels, so the ratio is clamped instead of rejected.
  */
 export function pcpuLoad(prev: readonly ProcStatCpu[], cur: readonly ProcStatCpu[]): readonly PcpuLoad[] {
-  // Both readings list the same CPUs in the same order, but across a hot-plug: no map then.
-  let before: Map<number, ProcStatCpu> | null = null;
-  if (prev.length !== cur.length || prev.some((p, i) => p.cpu !== cur[i]?.cpu)) {
-    before = new Map<number, ProcStatCpu>();
-    for (const p of prev) before.set(p.cpu, p);
-  }
+  const before = new Map<number, ProcStatCpu>();
+  for (const p of prev) before.set(p.cpu, p);
   const out: PcpuLoad[] = [];
-  for (let i = 0; i < cur.length; i++) {
-    const c = cur[i];
-    if (c === undefined) continue;
-    const p = before === null ? prev[i] : before.get(c.cpu);
+  for (const c of cur) {
+    const p = before.get(c.cpu);
     if (p === undefined) continue;
     const dBusy = c.busy - p.busy;
     const dTotal = c.total - p.total;
