@@ -9,7 +9,7 @@ import type { Snapshot } from '@/lib/model/snapshot';
 import { axisLabels, bandStarts, cpuBands } from '@/lib/heatmap/bands';
 import { cellState, CellState, STATE_LABELS, statePalette, withDimmed } from '@/lib/heatmap/cell-colors';
 import { columnNs, columnTasks } from '@/lib/heatmap/column-tasks';
-import { orderCpus, timelineCells, type TimelineColoring, type TopologyCpu } from '@/lib/heatmap/timeline-cells';
+import { cpuRows, orderCpus, timelineCells, unseenPcpus, vcpuThreadIndexes, type TimelineColoring, type TopologyCpu } from '@/lib/heatmap/timeline-cells';
 import { fnv1a32, palette, vmColorIndex } from '@/lib/heatmap/vm-colors';
 import type { LiveHistory } from '@/lib/ui/live-history';
 import type { History } from '@/lib/api/history';
@@ -39,26 +39,10 @@ interface Props {
 
 /** Topology CPUs plus any pCPU the history's vCPUs were seen on that the topology lacks. */
 function rowTopology(snapshot: Snapshot, history: History): readonly TopologyCpu[] {
-  // A byte per pCPU id and one pass over each tick's column: 900 ticks x 512 vCPUs of a big host
-  // are half a million cells, on the way to the first heatmap.
-  let maxCpu = 0;
-  for (const c of snapshot.topology.cpus) maxCpu = Math.max(maxCpu, c.cpu);
-  const known = new Uint8Array(maxCpu + 1);
-  for (const c of snapshot.topology.cpus) known[c.cpu] = 1;
-  const vcpus: number[] = [];
-  history.threads.forEach((t, i) => {
-    if (t.role === 'vcpu') vcpus.push(i);
-  });
-  const nV = vcpus.length;
-  const extra = new Set<number>();
-  for (const col of history.pcpu) {
-    for (let k = 0; k < nV; k++) {
-      const p = col[vcpus[k] ?? 0];
-      if (p !== null && p !== undefined && (p > maxCpu || known[p] === 0)) extra.add(p);
-    }
-  }
-  if (extra.size === 0) return snapshot.topology.cpus;
-  return [...snapshot.topology.cpus, ...[...extra].sort((a, b) => a - b).map((cpu) => ({ cpu, socket: Number.MAX_SAFE_INTEGER, node: 0, core: cpu, siblings: [cpu] }))];
+  const known = cpuRows(snapshot.topology.cpus.map((c) => c.cpu));
+  const extra = unseenPcpus(history, vcpuThreadIndexes(history), known, 0, history.pcpu.length);
+  if (extra.length === 0) return snapshot.topology.cpus;
+  return [...snapshot.topology.cpus, ...extra.map((cpu) => ({ cpu, socket: Number.MAX_SAFE_INTEGER, node: 0, core: cpu, siblings: [cpu] }))];
 }
 
 /** The vCPU pins of a snapshot by history thread key, and a key that changes only when a pin does. */

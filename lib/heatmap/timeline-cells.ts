@@ -128,10 +128,37 @@ export interface TimelineColoring {
 }
 
 /** pCPU id -> row as a typed lookup (-1: no row): the cell loops run ticks x vCPU threads times. */
-function cpuRows(rowKeys: readonly number[]): Int32Array {
+export function cpuRows(rowKeys: readonly number[]): Int32Array {
   const rows = new Int32Array(rowKeys.reduce((m, p) => Math.max(m, p), 0) + 1).fill(-1);
   rowKeys.forEach((cpu, r) => (rows[cpu] = r));
   return rows;
+}
+
+/** The indexes of a history's vCPU threads. */
+export function vcpuThreadIndexes(history: History): Int32Array {
+  const out: number[] = [];
+  history.threads.forEach((t, i) => {
+    if (t.role === 'vcpu') out.push(i);
+  });
+  return Int32Array.from(out);
+}
+
+/**
+ * The pCPUs, ascending, that the vCPU threads `vcpuIdx` were seen on in ticks [x0, x1) and that
+ * have no row in `rowOfCpu` (cpuRows). One pass over half a million cells on a big host.
+ */
+export function unseenPcpus(history: History, vcpuIdx: Int32Array, rowOfCpu: Int32Array, x0: number, x1: number): number[] {
+  const nV = vcpuIdx.length;
+  const unknown = new Set<number>();
+  for (let t = x0; t < x1; t++) {
+    const col = history.pcpu[t];
+    if (col === undefined) continue;
+    for (let k = 0; k < nV; k++) {
+      const p = col[vcpuIdx[k] ?? 0];
+      if (p !== null && p !== undefined && (p >= rowOfCpu.length || (rowOfCpu[p] ?? -1) < 0)) unknown.add(p);
+    }
+  }
+  return [...unknown].sort((a, b) => a - b);
 }
 
 /** What timelineCells works out once per history, rows and colouring, not once per chunk of columns. */
@@ -154,15 +181,11 @@ let lastPrepared: { history: History; cpus: readonly TopologyCpu[]; colorOf: (vm
 function prepared(history: History, cpus: readonly TopologyCpu[], colorOf: (vm: string) => number, coloring: TimelineColoring): Prepared {
   const last = lastPrepared;
   if (last !== null && last.history === history && last.cpus === cpus && last.colorOf === colorOf && last.coloring === coloring) return last.prep;
-  const vcpuThreads: number[] = [];
-  history.threads.forEach((t, i) => {
-    if (t.role === 'vcpu') vcpuThreads.push(i);
-  });
   const rowKeys = orderCpus(cpus);
   const byState = coloring.pinOf !== null && coloring.pinOf !== undefined;
   const chosen = coloring.chosenVm ?? null;
   const prep: Prepared = {
-    vcpuIdx: Int32Array.from(vcpuThreads),
+    vcpuIdx: vcpuThreadIndexes(history),
     rowKeys,
     rowOfCpu: cpuRows(rowKeys),
     byState,
@@ -202,17 +225,9 @@ export function timelineCells(
   // Rows: topology order, then unknown pCPUs the visible vCPU threads were seen on.
   let rowKeys = prep.rowKeys;
   let rowOfCpu = prep.rowOfCpu;
-  const unknown = new Set<number>();
-  for (let t = vp.x0; t < vp.x1; t++) {
-    const col = history.pcpu[t];
-    if (col === undefined) continue;
-    for (let k = 0; k < nV; k++) {
-      const p = col[vcpuIdx[k] ?? 0];
-      if (p !== null && p !== undefined && (p >= rowOfCpu.length || (rowOfCpu[p] ?? -1) < 0)) unknown.add(p);
-    }
-  }
-  if (unknown.size > 0) {
-    rowKeys = [...rowKeys, ...[...unknown].sort((a, b) => a - b)];
+  const unknown = unseenPcpus(history, vcpuIdx, rowOfCpu, vp.x0, vp.x1);
+  if (unknown.length > 0) {
+    rowKeys = [...rowKeys, ...unknown];
     rowOfCpu = cpuRows(rowKeys);
   }
   const nRows = rowKeys.length;
