@@ -4,11 +4,11 @@
 // threads to follow and which pCPUs to watch for the next interval).
 import { readFileSync } from 'node:fs';
 import { MAX_OTHERS_PER_CPU, type ExactIrqCount, type ExactObservation, type ExactOtherTask } from '../model/exact';
-import { watchedCpus } from '../model/exact-snapshot';
+import { traceShortNs, watchedCpus } from '../model/exact-snapshot';
 import type { Snapshot } from '../model/snapshot';
 import { interruptDeltas, parseInterrupts, type Interrupts } from '../procfs/interrupts';
 import { PageRing } from '../tracefs/page-ring';
-import { pidFilter } from '../tracefs/pid-filter';
+import { MAX_FILTER_CHARS, pidFilter, rangeFilter } from '../tracefs/pid-filter';
 import type { OtherRun, TrackedThread } from '../tracefs/sched-aggregate';
 import { KeptOpenFile } from './kept-open-file';
 import { errorText, type Logger } from './log';
@@ -62,6 +62,8 @@ export class ExactSource {
   private threadInfo: ReadonlyMap<number, { readonly pid: number; readonly name: string }> = new Map();
   private host = '';
   private unseenLogged = false;
+  private lastThreads: ExactObservation['threads'] = new Map();
+  private readonly shortLogged = new Set<number>(); // vCPU tids
 
   private constructor(
     private readonly instance: TraceInstance,
@@ -141,6 +143,7 @@ export class ExactSource {
       }
     }
     this.resolved = seen;
+    this.lastThreads = i.threads;
     return {
       intervalNs: i.endNs - i.startNs,
       events: i.events,
@@ -160,11 +163,13 @@ export class ExactSource {
   follow(snapshot: Snapshot): void {
     const watched = watchedCpus(snapshot.topology, snapshot.vms);
     this.host = snapshot.host;
+    this.logShort(snapshot);
     if (this.sameThreads(snapshot)) {
       // The common case: the same threads as last time. Only the pins may have moved.
       if (!sameList(watched, this.watched)) {
         this.reader.follow(this.followed, watched);
         this.watched = watched;
+        this.filterWakings();
       }
       return;
     }
@@ -185,9 +190,40 @@ export class ExactSource {
     this.watched = watched;
     this.vmOfPid = vmOfPid;
     this.rememberThreads(snapshot);
-    // Every followed thread's wake-ups: a vCPU's make its latency, and any one's place a switch-in
-    // the kernel did not report (sched-aggregate.ts).
-    const filter = pidFilter(threads.map((t) => t.tid));
+    this.filterWakings();
+  }
+
+  /** Once per vCPU: the trace placed only part of its run time, so its residency was left unknown. */
+  private logShort(snapshot: Snapshot): void {
+    const threads = { threads: this.lastThreads };
+    for (const vm of snapshot.vms) {
+      for (const v of vm.vcpus) {
+        const short = this.covered.has(v.tid) ? traceShortNs(v, threads) : 0;
+        if (short === 0 || this.shortLogged.has(v.tid)) continue;
+        this.shortLogged.add(v.tid);
+        const ms = (ns: number): string => (ns / 1e6).toFixed(0);
+        this.log(
+          'warn',
+          `VM ${vm.name} vCPU ${v.index} (thread ${v.tid}) ran ${ms(v.runNs ?? 0)} ms in the last interval (schedstat), of which the trace placed ${ms((v.runNs ?? 0) - short)} ms: ` +
+            'its residency is reported unknown and it is judged by its last CPU; the kernel did not report some of its switch-ins (logged once per vCPU)',
+        );
+      }
+    }
+  }
+
+  /**
+   * Every followed thread's wake-ups (a vCPU's make its latency, and any one's place a switch-in
+   * the kernel did not report, sched-aggregate.ts), and every wake-up onto a watched pCPU (an
+   * other task that arrives there unseen).
+   */
+  private filterWakings(): void {
+    const pids = pidFilter(this.followed.map((t) => t.tid));
+    const cpus = rangeFilter('target_cpu', this.watched);
+    const filter = pids === null || cpus === '' ? pids : `${pids}||${cpus}`;
+    this.applyWakingFilter(filter !== null && filter.length > MAX_FILTER_CHARS ? null : filter);
+  }
+
+  private applyWakingFilter(filter: string | null): void {
     if (filter !== this.wakingFilter) {
       try {
         this.instance.filterWakings(filter);
@@ -295,11 +331,13 @@ export class ExactSource {
       const last = this.resolved.get(r.tid);
       // A tid seen last interval with the same name is the same task (a reused tid would have
       // exec'd or been named anew): no need to ask /proc again.
-      who = last !== undefined && last.comm === r.comm ? last : this.resolve(r.tid, r.comm);
+      // An empty comm: it arrived on the pCPU unseen and has not switched there since (its name
+      // is in no record): /proc names it.
+      who = last !== undefined && last.comm === r.comm && r.comm !== '' ? last : this.resolve(r.tid, r.comm);
       seen.set(r.tid, who);
     }
     const vm = who.pid === null ? null : (this.vmOfPid.get(who.pid) ?? null);
-    return { pid: who.pid, tid: r.tid, comm: r.comm, ns: r.ns, switchIns: r.switchIns, kernel: who.kernel, vm };
+    return { pid: who.pid, tid: r.tid, comm: who.comm, ns: r.ns, switchIns: r.switchIns, kernel: who.kernel, vm };
   }
 
   /** Process id and kernel-thread flag of a task from /proc/TID/status; pid null once it has exited. */
@@ -311,12 +349,13 @@ export class ExactSource {
       return { comm, pid: null, kernel: false };
     }
     const tgid = /^Tgid:\s*(\d+)/m.exec(text);
+    const name = comm === '' ? (/^Name:\t(.*)$/m.exec(text)?.[1] ?? '') : comm;
     const ppid = /^PPid:\s*(\d+)/m.exec(text);
     const kthread = /^Kthread:\s*(\d)/m.exec(text);
     const pid = tgid ? Number(tgid[1]) : null;
     // "Kthread:" is there since Linux 6.x; before, kernel threads are kthreadd (2) and its children.
     const kernel = kthread ? kthread[1] === '1' : pid === 2 || (ppid !== null && ppid[1] === '2');
-    return { comm, pid, kernel };
+    return { comm: name, pid, kernel };
   }
 
   private readInterrupts(): ReadonlyMap<number, readonly ExactIrqCount[]> {

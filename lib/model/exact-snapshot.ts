@@ -24,8 +24,31 @@ const quiet = new WeakSet<SnapshotVm>(); // decorated VMs with no exact activity
 const quietOf = new WeakMap<SnapshotVm, SnapshotVm>();
 
 /**
+ * The trace placed at least this much less of a vCPU's interval than schedstat counts it ran
+ * (ns; the larger of the two): its residency is incomplete. The trace is cut a few ms before
+ * schedstat is read, which on a loaded host can be tens of ms of run time either way.
+ */
+export const TRACE_SHORT_NS = 25e6;
+export const TRACE_SHORT_SHARE = 0.1;
+
+/**
+ * How much of its run time (schedstat) the trace did not place on any pCPU, when that is more than
+ * the cut and the read apart explain (TRACE_SHORT_NS, TRACE_SHORT_SHARE); else 0. A switch-in the
+ * kernel did not report and nothing placed ends that way.
+ */
+export function traceShortNs(v: SnapshotVcpu, exact: Pick<ExactObservation, 'threads'>): number {
+  if (v.runNs === null || v.runNs <= TRACE_SHORT_NS) return 0;
+  let placed = 0;
+  for (const r of exact.threads.get(v.tid)?.residency ?? NO_RESIDENCY) placed += r.ns;
+  const short = v.runNs - placed;
+  return short > TRACE_SHORT_NS && short > TRACE_SHORT_SHARE * v.runNs ? short : 0;
+}
+
+/**
  * The VM with exact figures on each vCPU and thread followed for the whole interval. A vCPU that
- * ran (schedstat) while its pCPU was blind to the trace gets none: unknown, not "did not run".
+ * ran (schedstat) while its pCPU was blind to the trace gets none: unknown, not "did not run"; so
+ * does one whose run time the trace placed only in part (traceShortNs): a part of its residency
+ * would read as where it ran.
  */
 export function exactVm(vm: SnapshotVm, exact: ExactObservation): SnapshotVm {
   let active = false;
@@ -33,13 +56,16 @@ export function exactVm(vm: SnapshotVm, exact: ExactObservation): SnapshotVm {
   const blind = exact.blindCpus.length > 0 ? new Set(exact.blindCpus) : null;
   const known = (t: { readonly tid: number; readonly ran: boolean; readonly pcpu: number }): boolean =>
     exact.covered.has(t.tid) && !(blind !== null && t.ran && blind.has(t.pcpu) && !exact.threads.has(t.tid));
+  let short: Set<number> | null = null;
+  for (const v of vm.vcpus) if (traceShortNs(v, exact) > 0) (short ??= new Set()).add(v.tid);
+  const knownVcpu = (v: { readonly tid: number; readonly ran: boolean; readonly pcpu: number }): boolean => known(v) && !(short?.has(v.tid) ?? false);
   if (!active) {
     // Nothing ran: the decorated VM of the last tick still holds, if it knew the same threads.
     const cached = quiet.has(vm) ? vm : quietOf.get(vm);
-    if (cached && cached.threads.every((t) => (t.residency !== undefined) === known(t))) return cached;
+    if (cached && cached.threads.every((t) => (t.residency !== undefined) === knownVcpu(t)) && cached.vcpus.every((v) => (v.residency !== undefined) === knownVcpu(v))) return cached;
   }
-  const vcpus = vm.vcpus.map((v) => (known(v) ? exactVcpu(v, exact) : v));
-  const threads = vm.threads.map((t) => (known(t) ? exactThread(t, exact) : t));
+  const vcpus = vm.vcpus.map((v) => (knownVcpu(v) ? exactVcpu(v, exact) : v));
+  const threads = vm.threads.map((t) => (knownVcpu(t) ? exactThread(t, exact) : t));
   const out: SnapshotVm = { ...vm, vcpus, threads }; // same key order: vcpus and threads keep their places
   if (!active) {
     quiet.add(out);

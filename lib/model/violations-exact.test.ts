@@ -107,17 +107,34 @@ describe('exact off-pin', () => {
     };
     const clean = run([repinned(0, []), repinned(1, [{ pcpu: 1, ns: 300 * MS, switchIns: 4 }, { pcpu: 2, ns: 200 * MS, switchIns: 3 }])])[1];
     expect(clean === undefined ? null : ofKind(clean, 'off-pin')).toEqual([]);
-    const strayed = run([repinned(0, []), repinned(1, [{ pcpu: 1, ns: 300 * MS, switchIns: 4 }, { pcpu: 3, ns: 20 * MS, switchIns: 1 }])])[1];
+    const strayed = run([repinned(0, []), repinned(1, [{ pcpu: 1, ns: 480 * MS, switchIns: 4 }, { pcpu: 3, ns: 20 * MS, switchIns: 1 }])])[1];
     expect(strayed === undefined ? null : ofKind(strayed, 'off-pin').map((v) => v.pcpus)).toEqual([[3]]);
     // The mask may follow the intent a few ms after the tick that saw the intent change: the next
     // interval forgives run time on the old pin too, the one after does not.
     const later = run([
       repinned(0, []),
-      repinned(1, [{ pcpu: 1, ns: 300 * MS, switchIns: 4 }]),
-      repinned(2, [{ pcpu: 2, ns: 2 * MS, switchIns: 1 }, { pcpu: 1, ns: 400 * MS, switchIns: 4 }]),
-      repinned(3, [{ pcpu: 2, ns: 2 * MS, switchIns: 1 }, { pcpu: 1, ns: 400 * MS, switchIns: 4 }]),
+      repinned(1, [{ pcpu: 1, ns: 500 * MS, switchIns: 4 }]),
+      repinned(2, [{ pcpu: 2, ns: 2 * MS, switchIns: 1 }, { pcpu: 1, ns: 498 * MS, switchIns: 4 }]),
+      repinned(3, [{ pcpu: 2, ns: 2 * MS, switchIns: 1 }, { pcpu: 1, ns: 498 * MS, switchIns: 4 }]),
     ]);
     expect(later.map((snap) => ofKind(snap, 'off-pin').map((v) => v.pcpus))).toEqual([[], [], [], [[2]]]);
+  });
+
+  it('leaves the residency unknown where the trace placed much less run time than schedstat counts, and judges the last CPU', () => {
+    // schedstat: 500 ms this interval. The trace placed 300 ms on the pin and 50 ms on pCPU 1:
+    // 150 ms ran somewhere it did not see (a switch-in the kernel did not report).
+    const partial = (vcpu0Pcpu?: number) =>
+      twoTicks(exact({ threads: { 1001: { residency: [{ pcpu: 2, ns: 300 * MS, switchIns: 2 }, { pcpu: 1, ns: 50 * MS, switchIns: 1 }], migrations: 2, wakeLatencyNs: null } } }), { vcpu0Pcpu });
+    const onPin = partial();
+    expect(onPin.vms[0]?.vcpus[0]?.residency).toBeUndefined();
+    expect(onPin.vms[0]?.threads.find((t) => t.tid === 1001)?.residency).toBeUndefined();
+    expect(ofKind(onPin, 'off-pin')).toEqual([]);
+    // Sampling's judgment stands: its last CPU outside the pin is an off-pin.
+    expect(ofKind(partial(1), 'off-pin').map((v) => v.pcpus)).toEqual([[1]]);
+    // Within what the cut and the read apart explain, the trace's figures are the vCPU's.
+    const close = twoTicks(exact({ threads: { 1001: { residency: [{ pcpu: 2, ns: 460 * MS, switchIns: 2 }, { pcpu: 1, ns: 10 * MS, switchIns: 1 }], migrations: 2, wakeLatencyNs: null } } }));
+    expect(close.vms[0]?.vcpus[0]?.residency).toEqual([{ pcpu: 2, ns: 460 * MS, switchIns: 2 }, { pcpu: 1, ns: 10 * MS, switchIns: 1 }]);
+    expect(ofKind(close, 'off-pin').map((v) => v.pcpus)).toEqual([[1]]);
   });
 
   it('falls back to the last CPU for a vCPU the trace did not follow all interval', () => {
@@ -215,8 +232,8 @@ describe('the exact snapshot', () => {
   });
 
   it('keeps every thread field (policy and priority too) beside the residency', () => {
-    const sampled = twoTicks(null);
-    const s = twoTicks(exact());
+    const sampled = twoTicks(null, { busy: false });
+    const s = twoTicks(exact(), { busy: false });
     const strip = (t: Snapshot['vms'][number]['threads'][number]): object => {
       const { residency: _r, ...rest } = t;
       return rest;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_FILTER_CHARS, pidFilter } from './pid-filter';
+import { MAX_FILTER_CHARS, pidFilter, rangeFilter } from './pid-filter';
 
 describe('pidFilter', () => {
   it('keeps the given thread ids, consecutive ones as a range', () => {
@@ -13,5 +13,12 @@ describe('pidFilter', () => {
     expect(pidFilter(scattered)).toBeNull();
     const vms = Array.from({ length: 100 }, (_, vm) => Array.from({ length: 8 }, (_, i) => 10_000 + vm * 50 + i)).flat();
     expect(pidFilter(vms)?.length).toBeLessThanOrEqual(MAX_FILTER_CHARS);
+  });
+});
+
+describe('rangeFilter', () => {
+  it('names each value of another field, consecutive ones as a range, and nothing for none', () => {
+    expect(rangeFilter('target_cpu', [9, 2, 3, 4, 0])).toBe('target_cpu==0||(target_cpu>=2&&target_cpu<=4)||target_cpu==9');
+    expect(rangeFilter('target_cpu', [])).toBe('');
   });
 });

@@ -31,6 +31,7 @@ function setup(tracked: readonly TrackedThread[], watched: readonly number[] = [
 
 const sw = (ts: number, prev: number, next: number, prevState = 1, prevComm = `t${prev}`, nextComm = `t${next}`) => ({ ts, data: switchData(prev, prevComm, prevState, next, nextComm) });
 const wake = (ts: number, pid: number) => ({ ts, data: wakingData(pid, `t${pid}`, 1, 0) });
+const wakeOn = (ts: number, pid: number, cpu: number) => ({ ts, data: wakingData(pid, `t${pid}`, 1, cpu) });
 const mig = (ts: number, pid: number, from: number, to: number) => ({ ts, data: migrateData(pid, `t${pid}`, from, to) });
 
 const VCPU: TrackedThread = { tid: 100, name: 'CPU 0/KVM', vcpu: true };
@@ -188,6 +189,50 @@ describe('SchedAggregator', () => {
       expect(i.blindCpus).toContain(1);
       expect(i.unseenByCpu.get(1)).toBe(2);
       expect(agg.cut(200 * MS).blindCpus).not.toContain(1);
+    });
+
+    it('runs an other task that arrived on an idle watched pCPU and never switched out, from its arrival', () => {
+      const { agg, feed } = setup([VCPU], [1, 2]);
+      // `taskset -c 1 yes`: moved to pCPU 1 by the stopper on pCPU 0; the switch out of idle on
+      // pCPU 1 is not reported, and yes runs there alone: no record on pCPU 1 at all.
+      feed(1, [sw(0, 0, KW), sw(1 * MS, KW, 0)]);
+      feed(2, [sw(0, 0, KW), sw(1 * MS, KW, 0)]);
+      feed(0, [mig(40 * MS, 555, 0, 1), wakeOn(60 * MS, 556, 2), mig(61 * MS, 556, 2, 3), mig(70 * MS, 557, 0, 3)]);
+      const i = agg.cut(100 * MS);
+      // Its name is in no record of pCPU 1: left for /proc to give.
+      expect(i.others.get(1)).toEqual([
+        { tid: 555, comm: '', ns: 60 * MS, switchIns: 1 },
+        { tid: KW, comm: `t${KW}`, ns: 1 * MS, switchIns: 1 },
+      ]);
+      // Woken onto pCPU 2 but moved on to 3 at once; 557 went to an unwatched pCPU.
+      expect(i.others.get(2)?.map((o) => o.tid)).toEqual([KW]);
+      expect(i.unseenByCpu.get(1)).toBe(1);
+      // It runs on: the whole next interval is its own, and its first switch there is no surprise.
+      feed(1, [sw(150 * MS, 555, KW, 0, 'yes'), sw(151 * MS, KW, 555, 1, `t${KW}`, 'yes')]);
+      const next = agg.cut(200 * MS);
+      expect(next.others.get(1)?.find((o) => o.tid === 555)).toEqual({ tid: 555, comm: 'yes', ns: 99 * MS, switchIns: 1 });
+      expect(next.unseenByCpu.size).toBe(0);
+      expect(next.blindCpus).not.toContain(1);
+    });
+
+    it('names an other task by its comm as of its last switch, after an exec renamed it', () => {
+      const { agg, feed } = setup([], [1]);
+      // Forked by node, it exec'd taskset, then yes: the first switches still say node.
+      feed(1, [sw(0, 0, KW), sw(1 * MS, KW, 555, 1, `t${KW}`, 'node'), sw(2 * MS, 555, KW, 0, 'node'), sw(3 * MS, KW, 555, 1, `t${KW}`, 'node')]);
+      expect(agg.cut(100 * MS).others.get(1)?.find((o) => o.tid === 555)?.comm).toBe('node');
+      feed(1, [sw(150 * MS, 555, KW, 0, 'yes'), sw(151 * MS, KW, 555, 1, `t${KW}`, 'yes')]);
+      expect(agg.cut(200 * MS).others.get(1)?.find((o) => o.tid === 555)?.comm).toBe('yes');
+    });
+
+    it('runs an other task woken onto a watched pCPU from its wake-up when its switch-in was not reported, and only until it switched out', () => {
+      const { agg, feed } = setup([VCPU], [1]);
+      feed(0, [wakeOn(20 * MS, 555, 1)]);
+      // 555 woke onto pCPU 1 and ran (unseen), then switched to idle at 30 ms.
+      feed(1, [sw(0, 0, KW), sw(1 * MS, KW, 0), sw(30 * MS, 555, 0, 1, 'yes')]);
+      feed(1, [sw(110 * MS, 0, KW), sw(111 * MS, KW, 0)]);
+      const i = agg.cut(100 * MS);
+      expect(i.others.get(1)?.find((o) => o.tid === 555)).toEqual({ tid: 555, comm: 'yes', ns: 10 * MS, switchIns: 1 });
+      expect(agg.cut(200 * MS).others.get(1)?.some((o) => o.tid === 555) ?? false).toBe(false);
     });
 
     it('measures wake-up latency only from a wake-up of a sleeping vCPU to its switch-in', () => {

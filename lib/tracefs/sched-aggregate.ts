@@ -20,7 +20,10 @@
 // somewhere after the last switch seen on that CPU. For a followed thread the wake-up or the
 // migration that came last before it marks the time: a task reaches an idle CPU by being woken
 // there or pulled there while runnable, and runs a few us later. With neither the run time is
-// unknown, and the pCPU is reported blind.
+// unknown, and the pCPU is reported blind. A task that arrives that way and never switches out
+// (a CPU-bound task alone on its pCPU) leaves no record at all on that pCPU: at a cut, a followed
+// thread ready on a pCPU that looks idle is running there, and so is an other task that arrived
+// on an idle watched pCPU (woken there, or moved there) after its last switch.
 import type { ExactResidency, ExactThread } from '../model/exact';
 import { LatencyHistogram } from './latency-histogram';
 import { readString, type SchedHandler, type StringField } from './sched-records';
@@ -113,6 +116,10 @@ export class SchedAggregator implements SchedHandler {
   private readonly lostStat: Float64Array; // counted from per_cpu/cpuN/stats
   private readonly blind: Uint8Array;
   private readonly unseen: Uint32Array;
+  private readonly switchAt: Float64Array; // time of the last switch (or loss) seen on each CPU
+  // Per watched CPU: the first untracked task that arrived on its queue after its last switch.
+  private readonly arrivedTid: Int32Array;
+  private readonly arrivedAt: Float64Array;
   /** Credits an unseen switch-in's run (WakeLists.settle): bound once, no closure per call. */
   private readonly resolveGap = (pair: number, startNs: number, endNs: number): void => {
     if (Number.isNaN(startNs) || endNs < startNs) {
@@ -147,6 +154,9 @@ export class SchedAggregator implements SchedHandler {
     this.lostStat = new Float64Array(cpuSlots);
     this.blind = new Uint8Array(cpuSlots).fill(1);
     this.unseen = new Uint32Array(cpuSlots);
+    this.switchAt = new Float64Array(cpuSlots).fill(startNs);
+    this.arrivedTid = new Int32Array(cpuSlots);
+    this.arrivedAt = new Float64Array(cpuSlots);
   }
 
   /** The threads to follow from now on (every thread of every VM); others become untracked. */
@@ -207,6 +217,7 @@ export class SchedAggregator implements SchedHandler {
     if (lost === 0 || cpu >= this.cpuSlots) return;
     const ts = this.time[0] ?? 0;
     this.lostPage[cpu] = (this.lostPage[cpu] ?? 0) + (lost > 0 ? lost : 1);
+    this.switchAt[cpu] = ts;
     // What ran between the last event seen and this page is unknown: stop counting at the last
     // event, and learn the running task again from the next switch.
     this.close(cpu, Math.max(this.lastTs[cpu] ?? ts, this.since[cpu] ?? ts));
@@ -223,6 +234,7 @@ export class SchedAggregator implements SchedHandler {
     this.events++;
     const ts = this.time[0] ?? 0;
     this.lastTs[cpu] = ts;
+    this.switchAt[cpu] = ts;
     const since = this.since[cpu] ?? ts;
     if (this.known[cpu] === 0) {
       // The first switch seen here: the task switched out has run since `since`.
@@ -274,6 +286,14 @@ export class SchedAggregator implements SchedHandler {
     // The task it had running stopped at an unknown time: none of [since, ts] goes to it (idle, the
     // common case, has nothing to lose), and a task's run cut short makes the pCPU blind.
     if ((this.curTid[cpu] ?? 0) > 0) this.blind[cpu] = 1;
+    const arrived = this.arrivedAt[cpu] ?? 0;
+    if (this.arrivedTid[cpu] === prevPid && arrived >= since && arrived <= ts) {
+      // An other task of a watched pCPU woken or moved there after the last switch: it ran from then.
+      this.arrivedTid[cpu] = 0;
+      this.since[cpu] = arrived;
+      this.enter(cpu, prevPid, true, null, view, at, this.comm.prev);
+      return;
+    }
     this.since[cpu] = ts;
     this.enter(cpu, prevPid, false, null, view, at, this.comm.prev);
     const slot = this.curSlot[cpu] ?? -1;
@@ -291,13 +311,14 @@ export class SchedAggregator implements SchedHandler {
     }
   }
 
-  waking(cpu: number, pid: number): void {
+  waking(cpu: number, pid: number, targetCpu: number): void {
     if (cpu < this.cpuSlots) {
       this.events++;
       this.lastTs[cpu] = this.time[0] ?? 0;
     }
     const slot = this.slotFor(pid);
     if (slot >= 0) this.pushWake(slot, WAKE);
+    else this.arrive(targetCpu, pid);
   }
 
   migrated(cpu: number, pid: number, origCpu: number, destCpu: number): void {
@@ -307,11 +328,29 @@ export class SchedAggregator implements SchedHandler {
     }
     if (origCpu === destCpu) return; // se.nr_migrations counts only a change of CPU
     const slot = this.slotFor(pid);
-    if (slot < 0) return;
+    if (slot < 0) {
+      if (origCpu >= 0 && origCpu < this.cpuSlots && this.arrivedTid[origCpu] === pid) this.arrivedTid[origCpu] = 0;
+      this.arrive(destCpu, pid);
+      return;
+    }
     this.slotMigr[slot] = (this.slotMigr[slot] ?? 0) + 1;
     this.touch(slot);
     this.place(slot, destCpu, this.time[0] ?? 0);
     this.pushWake(slot, MOVE);
+  }
+
+  /**
+   * Untracked `pid` is on the queue of `cpu` as of time[0]. Kept for a watched CPU: the first task to
+   * arrive after its last switch is the one that runs there if it looks idle at the cut.
+   */
+  private arrive(cpu: number, pid: number): void {
+    if (pid <= 0 || cpu < 0 || cpu >= this.cpuSlots || this.watched[cpu] !== 1) return;
+    const ts = this.time[0] ?? 0;
+    const at = this.arrivedAt[cpu] ?? 0;
+    // CPUs are read one after the other: an earlier arrival read later replaces a later one.
+    if ((this.arrivedTid[cpu] ?? 0) > 0 && at > (this.switchAt[cpu] ?? 0) && at <= ts) return;
+    this.arrivedTid[cpu] = pid;
+    this.arrivedAt[cpu] = ts;
   }
 
   /** The thread of `slot` is on `cpu`'s queue as of `ts` (CPUs are read one after the other: the latest wins). */
@@ -370,6 +409,7 @@ export class SchedAggregator implements SchedHandler {
     // would credit a pair of the next interval: dropped, its pCPU blind.
     for (const w of this.wakeDirty) w.dropGaps(this.resolveGap);
     this.runReadyOnIdle();
+    this.runArrivedOnIdle(endNs);
     for (let c = 0; c < this.cpuSlots; c++) {
       if ((this.known[c] ?? 0) === 1) this.close(c, Math.max(endNs, this.since[c] ?? endNs));
       else this.since[c] = Math.max(endNs, this.since[c] ?? endNs);
@@ -479,6 +519,27 @@ export class SchedAggregator implements SchedHandler {
     }
   }
 
+  /**
+   * At a cut, after runReadyOnIdle: an untracked task that arrived on a watched pCPU the aggregator
+   * still has idle, after the last switch there, is running there since it arrived (its name is
+   * not in the record that moved or woke it: it may have exec'd since, so it is left empty).
+   */
+  private runArrivedOnIdle(endNs: number): void {
+    for (let c = 0; c < this.cpuSlots; c++) {
+      const tid = this.arrivedTid[c] ?? 0;
+      if (tid <= 0) continue;
+      const at = this.arrivedAt[c] ?? 0;
+      if (this.watched[c] !== 1 || this.known[c] !== 1 || this.curTid[c] !== 0 || at <= (this.switchAt[c] ?? 0) || at > endNs) {
+        if (at <= (this.switchAt[c] ?? 0)) this.arrivedTid[c] = 0;
+        continue;
+      }
+      this.arrivedTid[c] = 0;
+      this.unseen[c] = (this.unseen[c] ?? 0) + 1;
+      this.since[c] = Math.max(at, this.since[c] ?? at);
+      this.enter(c, tid, true, '', null, 0, null);
+    }
+  }
+
   /** Adds the run time of the current task of `cpu` up to `t`. */
   private close(cpu: number, t: number): void {
     const since = this.since[cpu] ?? t;
@@ -534,8 +595,9 @@ export class SchedAggregator implements SchedHandler {
         return;
       }
       idx.set(tid, o);
-    } else if (this.otherComm[o] === '' && view !== null && field !== null) {
-      // Entered while its name was unknown (it was running when its pCPU became watched).
+    } else if (view !== null && field !== null) {
+      // Its name as of this record: it may have been entered without one (it was running when its
+      // pCPU became watched, or arrived unseen), or under the name it had before an exec.
       this.otherComm[o] = readString(view, at, field, this.comm.littleEndian);
     }
     this.curComm[cpu] = this.otherComm[o] ?? null;

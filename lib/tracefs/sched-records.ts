@@ -15,7 +15,8 @@ export interface SchedHandler {
   page(cpu: number, lost: number): void;
   /** `prevState` is the low 32 bits of prev_state: its task-state bits (the low 8) are 0 when the task stayed runnable (R; R+ when preempted). */
   switched(cpu: number, prevPid: number, prevState: number, nextPid: number, view: DataView, at: number): void;
-  waking(cpu: number, pid: number): void;
+  /** `targetCpu`: the CPU whose queue it wakes on unless a migration follows (task_cpu at the wake-up). */
+  waking(cpu: number, pid: number, targetCpu: number): void;
   migrated(cpu: number, pid: number, origCpu: number, destCpu: number): void;
 }
 
@@ -38,6 +39,7 @@ export class SchedRecords {
   readonly prevComm: StringField;
   readonly nextComm: StringField;
   private readonly wakingPid: number;
+  private readonly wakingTarget: number;
   private readonly migratePid: number;
   private readonly origCpu: number;
   private readonly destCpu: number;
@@ -62,6 +64,7 @@ export class SchedRecords {
     this.prevComm = stringField(sw, 'prev_comm');
     this.nextComm = stringField(sw, 'next_comm');
     this.wakingPid = int32Field(formats.sched_waking, 'pid');
+    this.wakingTarget = int32Field(formats.sched_waking, 'target_cpu');
     const mig = formats.sched_migrate_task;
     this.migratePid = int32Field(mig, 'pid');
     this.origCpu = int32Field(mig, 'orig_cpu');
@@ -72,7 +75,7 @@ export class SchedRecords {
   sinkFor(cpu: number, handler: SchedHandler): RecordSink {
     const le = this.littleEndian;
     // Offsets as locals: the closure reads them without a property load per event.
-    const { typeOffset, typeSize, switchId, wakingId, migrateId, prevPid, prevState, nextPid, wakingPid, migratePid, origCpu, destCpu } = this;
+    const { typeOffset, typeSize, switchId, wakingId, migrateId, prevPid, prevState, nextPid, wakingPid, wakingTarget, migratePid, origCpu, destCpu } = this;
     return {
       time: handler.time,
       page(lost) {
@@ -83,7 +86,7 @@ export class SchedRecords {
         if (type === switchId) {
           handler.switched(cpu, view.getInt32(at + prevPid, le), view.getUint32(at + prevState, le), view.getInt32(at + nextPid, le), view, at);
         } else if (type === wakingId) {
-          handler.waking(cpu, view.getInt32(at + wakingPid, le));
+          handler.waking(cpu, view.getInt32(at + wakingPid, le), view.getInt32(at + wakingTarget, le));
         } else if (type === migrateId) {
           handler.migrated(cpu, view.getInt32(at + migratePid, le), view.getInt32(at + origCpu, le), view.getInt32(at + destCpu, le));
         }

@@ -83,8 +83,8 @@ describe('exact mode on a spinning vCPU', () => {
     const a = agent(['--interval', '1s']);
     // Intervals in which the vCPU ran at least 200 ms: the agent reads schedstat a few ms after
     // it closes the trace interval, which on this shared machine can be a few ms of run time.
-    // Nor those in which the hypervisor under this machine took its CPUs 0-1 for more than 2% of
-    // the time (steal): the trace's clock runs on through it, schedstat's does not.
+    // The hypervisor under this machine takes its CPUs now and then (steal): the trace's clock runs
+    // on through it, schedstat's does not, so the two may differ by what was stolen as well.
     let checked = 0;
     let stolen = stealMs([0, 1]);
     const skipped: string[] = [];
@@ -93,17 +93,20 @@ describe('exact mode on a spinning vCPU', () => {
       const steal = stealMs([0, 1]) - stolen;
       stolen += steal;
       if (!s) continue;
-      if (steal > 20) {
-        skipped.push(`${steal} ms stolen`);
-        continue;
-      }
       const v = vmOf(s, g.name)?.vcpus[0];
       expect(s.mode).toBe('exact');
-      expect(v?.residency, `interval at ${s.at}`).toBeDefined();
-      const sum = (v?.residency ?? []).reduce((n, r) => n + r.ns, 0);
       const runNs = v?.runNs ?? 0;
       if (runNs < 200e6 || (s.trace?.lostEvents ?? 0) > 0) continue;
-      expect(Math.abs(sum - runNs) / runNs, `residency ${sum} ns vs schedstat ${runNs} ns`).toBeLessThan(0.05);
+      if (v?.residency === undefined) {
+        // The trace placed too little of its run time (a switch-in the kernel did not report):
+        // then the agent says it does not know, and why, rather than give a part as the whole.
+        const said = new RegExp(`vCPU 0 \\(thread ${tid}\\) ran \\d+ ms .*its residency is reported unknown`);
+        await waitFor('the agent to say why the residency is unknown', () => (said.test(a.stderr()) ? true : null), 5000);
+        skipped.push('residency unknown');
+        continue;
+      }
+      const sum = v.residency.reduce((n, r) => n + r.ns, 0);
+      expect(Math.abs(sum - runNs), `residency ${sum} ns vs schedstat ${runNs} ns, ${steal} ms stolen`).toBeLessThan(0.05 * runNs + steal * 1e6);
       checked++;
     }
     expect(checked, `intervals skipped: ${skipped.join(', ')}`).toBeGreaterThanOrEqual(3);
