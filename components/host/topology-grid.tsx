@@ -40,20 +40,84 @@ function groupBy<T, K>(items: readonly T[], key: (t: T) => K): [K, T[]][] {
   return out;
 }
 
-/** A cell's colours, and its pCPU's load as a line along its bottom edge (in the text colour). */
-function cellStyle(color: string | undefined, busy: number | null): React.CSSProperties | undefined {
+/** A cell's colours, and its pCPU's load (percent) as a line along its bottom edge (in the text colour). */
+function cellStyle(color: string | undefined, busyPct: number | null): React.CSSProperties | undefined {
   const load: React.CSSProperties | undefined =
-    busy === null
+    busyPct === null
       ? undefined
       : {
           backgroundImage: 'linear-gradient(color-mix(in srgb, currentColor 70%, transparent), color-mix(in srgb, currentColor 70%, transparent))',
-          backgroundSize: `${Math.round(busy * 100)}% 2px`,
+          backgroundSize: `${busyPct}% 2px`,
           backgroundPosition: 'left bottom',
           backgroundRepeat: 'no-repeat',
         };
   if (color === undefined) return load;
   return { backgroundColor: color, color: textOn(color), ...load };
 }
+
+interface CellProps {
+  readonly cpu: number;
+  readonly vmName: string | undefined;
+  readonly chosen: boolean;
+  readonly dim: boolean;
+  readonly intruded: boolean;
+  readonly isolated: boolean;
+  readonly tabbable: boolean;
+  readonly label: string;
+  readonly pressed: boolean;
+  readonly pinned: boolean;
+  readonly violated: boolean;
+  readonly color: string | undefined;
+  readonly busyPct: number | null; // whole percent: a cell re-renders only when its load line moves
+  readonly stateText: string;
+  readonly onSelect: (cpu: number) => void;
+  readonly onFocusCpu: (cpu: number) => void;
+}
+
+/**
+ * One pCPU, from plain values only: a live frame re-renders the cells whose text or colour it
+ * changed, one component each (a transition can yield between them), not all 256 in one go.
+ */
+const TopologyCell = memo(function TopologyCell(p: CellProps) {
+  return (
+    <button
+      type="button"
+      data-cpu={p.cpu}
+      data-vm={p.vmName}
+      data-highlight={p.chosen ? '1' : undefined}
+      data-dim={p.dim ? '1' : undefined}
+      data-intruder={p.intruded ? '1' : undefined}
+      tabIndex={p.tabbable ? 0 : -1}
+      aria-label={p.label}
+      aria-pressed={p.pressed}
+      title={p.label}
+      onClick={() => p.onSelect(p.cpu)}
+      onFocus={() => p.onFocusCpu(p.cpu)}
+      className={`relative flex h-12 w-[4.75rem] flex-col items-stretch justify-center overflow-hidden rounded-sm bg-white px-1 text-left text-[11px] leading-tight text-slate-900 dark:bg-slate-900 dark:text-slate-100 ${
+        p.pinned ? 'outline-dashed outline-2 -outline-offset-2 outline-slate-500' : ''
+      } ${p.violated ? 'ring-2 ring-inset ring-red-600' : ''} ${p.pressed ? 'ring-4 ring-sky-500' : ''} ${
+        p.chosen ? 'z-10 shadow-[0_0_0_3px_#000] dark:shadow-[0_0_0_3px_#fff]' : ''
+      }`}
+      style={cellStyle(p.color, p.busyPct)}
+    >
+      {/* Spaces between the parts: the text of the cell reads as its accessible name starts. A
+          cell is few elements (256 of them on a big host): its load is a background, not a bar. */}
+      <span className="font-mono font-semibold">
+        {p.cpu}{' '}
+        {p.isolated ? <span className="font-sans text-[10px] font-normal">iso</span> : null}
+        {p.isolated && p.intruded ? ' ' : null}
+        {p.intruded ? <span className="rounded-sm bg-red-700 px-0.5 font-sans text-[10px] font-bold text-white">intruder</span> : null}
+      </span>{' '}
+      {p.vmName !== undefined ? <ShownName className="truncate font-medium" value={p.vmName} /> : null}{' '}
+      {p.stateText !== '' ? <span className="truncate">{p.stateText}</span> : null}
+      {p.violated ? (
+        <span aria-hidden className="absolute right-0.5 top-0 text-[10px]">
+          ▲
+        </span>
+      ) : null}
+    </button>
+  );
+});
 
 function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, colorMode = 'vm' }: Props) {
   const theme = useTheme();
@@ -143,43 +207,25 @@ function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, color
                         ].filter((s) => s !== '');
                         const label = `${shown.filter((s) => s !== '').join(' ')}: ${details.join('. ')}`;
                         return (
-                          <button
+                          <TopologyCell
                             key={c.cpu}
-                            type="button"
-                            data-cpu={c.cpu}
-                            data-vm={vcpu?.vm.name}
-                            data-highlight={chosen ? '1' : undefined}
-                            data-dim={dim ? '1' : undefined}
-                            data-intruder={intruded ? '1' : undefined}
-                            tabIndex={c.cpu === tabCpu ? 0 : -1}
-                            aria-label={label}
-                            aria-pressed={selected === c.cpu}
-                            title={label}
-                            onClick={() => onSelect(c.cpu)}
-                            onFocus={() => setFocusCpu(c.cpu)}
-                            className={`relative flex h-12 w-[4.75rem] flex-col items-stretch justify-center overflow-hidden rounded-sm bg-white px-1 text-left text-[11px] leading-tight text-slate-900 dark:bg-slate-900 dark:text-slate-100 ${
-                              pinned.length > 0 ? 'outline-dashed outline-2 -outline-offset-2 outline-slate-500' : ''
-                            } ${kinds.length > 0 ? 'ring-2 ring-inset ring-red-600' : ''} ${selected === c.cpu ? 'ring-4 ring-sky-500' : ''} ${
-                              chosen ? 'z-10 shadow-[0_0_0_3px_#000] dark:shadow-[0_0_0_3px_#fff]' : ''
-                            }`}
-                            style={cellStyle(color, c.busy)}
-                          >
-                            {/* Spaces between the parts: the text of the cell reads as its accessible name starts. A
-                                cell is few elements (256 of them on a big host): its load is a background, not a bar. */}
-                            <span className="font-mono font-semibold">
-                              {c.cpu}{' '}
-                              {c.isolated ? <span className="font-sans text-[10px] font-normal">iso</span> : null}
-                              {c.isolated && intruded ? ' ' : null}
-                              {intruded ? <span className="rounded-sm bg-red-700 px-0.5 font-sans text-[10px] font-bold text-white">intruder</span> : null}
-                            </span>{' '}
-                            {vcpu !== undefined ? <ShownName className="truncate font-medium" value={vcpu.vm.name} /> : null}{' '}
-                            {shown[4] !== '' ? <span className="truncate">{shown[4]}</span> : null}
-                            {kinds.length > 0 ? (
-                              <span aria-hidden className="absolute right-0.5 top-0 text-[10px]">
-                                ▲
-                              </span>
-                            ) : null}
-                          </button>
+                            cpu={c.cpu}
+                            vmName={vcpu?.vm.name}
+                            chosen={chosen}
+                            dim={dim}
+                            intruded={intruded}
+                            isolated={c.isolated}
+                            tabbable={c.cpu === tabCpu}
+                            label={label}
+                            pressed={selected === c.cpu}
+                            pinned={pinned.length > 0}
+                            violated={kinds.length > 0}
+                            color={color}
+                            busyPct={c.busy === null ? null : Math.round(c.busy * 100)}
+                            stateText={shown[4] ?? ''}
+                            onSelect={onSelect}
+                            onFocusCpu={setFocusCpu}
+                          />
                         );
                       })}
                     </div>
