@@ -131,6 +131,8 @@ describe('exact off-pin', () => {
     expect(ofKind(onPin, 'off-pin')).toEqual([]);
     // Sampling's judgment stands: its last CPU outside the pin is an off-pin.
     expect(ofKind(partial(1), 'off-pin').map((v) => v.pcpus)).toEqual([[1]]);
+    // Nothing at all in the trace for a vCPU that ran 500 ms: unknown, not "did not run".
+    expect(twoTicks(exact()).vms[0]?.vcpus[0]?.residency).toBeUndefined();
     // Within what the cut and the read apart explain, the trace's figures are the vCPU's.
     const close = twoTicks(exact({ threads: { 1001: { residency: [{ pcpu: 2, ns: 460 * MS, switchIns: 2 }, { pcpu: 1, ns: 10 * MS, switchIns: 1 }], migrations: 2, wakeLatencyNs: null } } }));
     expect(close.vms[0]?.vcpus[0]?.residency).toEqual([{ pcpu: 2, ns: 460 * MS, switchIns: 2 }, { pcpu: 1, ns: 10 * MS, switchIns: 1 }]);
