@@ -118,7 +118,7 @@ export function HeatCanvas(props: HeatCanvasProps) {
   const brushRef = useRef<{ from: number; to: number } | null>(null);
   // The pending pump (a frame or a task) and the pending copy of the view, each cancellable.
   const pumpRef = useRef<(() => void) | null>(null);
-  const blitFrameRef = useRef<number | null>(null);
+  const blitRef = useRef<(() => void) | null>(null);
   const firstDoneRef = useRef(false);
   const [zoomed, setZoomed] = useState(false);
   const [axis, setAxis] = useState<{ from: number; to: number } | null>(null);
@@ -193,8 +193,8 @@ export function HeatCanvas(props: HeatCanvasProps) {
       // The first draw goes on in the next task, not the next frame: on a busy machine the
       // compositor paces frames at 100 ms and more, and nothing is on screen yet to keep smooth.
       // The view is copied once a frame meanwhile, so the heatmap fills in as it is drawn.
-      blitFrameRef.current ??= requestAnimationFrame(() => {
-        blitFrameRef.current = null;
+      blitRef.current ??= nextFrame(() => {
+        blitRef.current = null;
         blit();
       });
       pumpRef.current = nextTask(pump);
@@ -285,7 +285,7 @@ export function HeatCanvas(props: HeatCanvasProps) {
   useEffect(
     () => () => {
       pumpRef.current?.();
-      if (blitFrameRef.current !== null) cancelAnimationFrame(blitFrameRef.current);
+      blitRef.current?.();
       if (reportTimer.current !== null) clearTimeout(reportTimer.current);
     },
     [],

@@ -219,11 +219,8 @@ export class ExactSource {
   private filterWakings(): void {
     const pids = pidFilter(this.followed.map((t) => t.tid));
     const cpus = rangeFilter('target_cpu', this.watched);
-    const filter = pids === null || cpus === '' ? pids : `${pids}||${cpus}`;
-    this.applyWakingFilter(filter !== null && filter.length > MAX_FILTER_CHARS ? null : filter);
-  }
-
-  private applyWakingFilter(filter: string | null): void {
+    const joined = pids === null || cpus === '' ? pids : `${pids}||${cpus}`;
+    const filter = joined !== null && joined.length > MAX_FILTER_CHARS ? null : joined;
     if (filter !== this.wakingFilter) {
       try {
         this.instance.filterWakings(filter);

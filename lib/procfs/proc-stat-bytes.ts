@@ -5,7 +5,7 @@
 // The rest of the file (the long `intr` line with one count per IRQ, softirq, ...) is skipped by
 // scanning bytes for newlines.
 import { latin1, u64At } from './ascii-bytes';
-import { parseProcStatCpuLine, sortedProcStatCpus, type ProcStatCpu } from './task-stat';
+import { parseProcStatCpuLine, procStatCpu, sortedProcStatCpus, type ProcStatCpu } from './task-stat';
 
 const NL = 10;
 const SPACE = 32;
@@ -63,14 +63,5 @@ function cpuLine(buf: Buffer, start: number, end: number, seen: Set<number>): Pr
   // last one read (a CR, a tab, a letter) goes the slow way.
   if (count < 4 || (count < COUNTERS && i !== end)) return undefined;
   seen.add(cpu);
-  const user = counters[0] ?? 0;
-  const nice = counters[1] ?? 0;
-  const system = counters[2] ?? 0;
-  const idle = counters[3] ?? 0;
-  const iowait = count > 4 ? (counters[4] ?? 0) : 0;
-  const irq = count > 5 ? (counters[5] ?? 0) : 0;
-  const softirq = count > 6 ? (counters[6] ?? 0) : 0;
-  const steal = count > 7 ? (counters[7] ?? 0) : 0;
-  const busy = user + nice + system + irq + softirq + steal;
-  return { cpu, busy, total: busy + idle + iowait, steal };
+  return procStatCpu(cpu, counters, count);
 }

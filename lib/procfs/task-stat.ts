@@ -54,9 +54,22 @@ export function parseProcStatCpuLine(raw: string, ln: number, seen: Set<number>)
   seen.add(cpu);
   const v = cols.slice(1, 11).map((s) => parseCounter(s, label, line));
   if (v.length < 4) throw new Error(`${label}: expected at least 4 counters after cpu${cpu}, got ${excerpt(line)}`);
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
-  const busy = user + nice + system + irq + softirq + steal;
-  return { cpu, busy, total: busy + idle + iowait, steal };
+  return procStatCpu(cpu, v, v.length);
+}
+
+/**
+ * A cpu line's figures from its first `count` counters (user nice system idle iowait irq softirq
+ * steal ...; a counter the line lacks is 0): busy is user + nice + system + irq + softirq + steal,
+ * total is busy + idle + iowait.
+ */
+export function procStatCpu(cpu: number, counters: ArrayLike<number>, count: number): ProcStatCpu {
+  const steal = counterAt(counters, count, 7);
+  const busy = counterAt(counters, count, 0) + counterAt(counters, count, 1) + counterAt(counters, count, 2) + counterAt(counters, count, 5) + counterAt(counters, count, 6) + steal;
+  return { cpu, busy, total: busy + counterAt(counters, count, 3) + counterAt(counters, count, 4), steal };
+}
+
+function counterAt(counters: ArrayLike<number>, count: number, i: number): number {
+  return i < count ? (counters[i] ?? 0) : 0;
 }
 
 /** The cpus ascending; throws when there are none (`text` is the file, for the message). */
