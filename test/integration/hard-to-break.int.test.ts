@@ -175,6 +175,24 @@ describe('stalled uploads', () => {
   });
 });
 
+describe('refused uploads that stall', () => {
+  it('an upload refused with 503 before its body was read still loses its connection once it stalls', { timeout: 30_000 }, async () => {
+    // One slot: the first stalled upload takes it, the second is refused with 503 at once and its
+    // body is drained; a body that stops coming must not keep its socket for the drain's 5 s.
+    const s = await server({ VCPUMAP_MAX_INGEST_IN_FLIGHT: '1' });
+    const first = await stalledUpload(s);
+    await new Promise((r) => setTimeout(r, 200));
+    const second = await stalledUpload(s);
+    const answered = new Promise<string>((r) => second.socket.once('data', (b: Buffer) => r(b.toString('latin1'))));
+    expect((await answered).split('\r\n')[0]).toMatch(/^HTTP\/1\.1 503/);
+    const [a, b] = await Promise.all([first.closed, second.closed]);
+    expect(a).toBeLessThan(3500); // 408 after 2 s without a byte
+    expect(b).toBeLessThan(3500); // the drain gives up after 2 s without a byte, too
+    first.socket.destroy();
+    second.socket.destroy();
+  });
+});
+
 describe('the agent spool', () => {
   it('loses no frame when the agent is SIGKILLed and restarted during a server outage', { timeout: 120_000 }, async () => {
     const s = await server();

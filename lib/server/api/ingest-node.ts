@@ -5,7 +5,7 @@
 // - body timeouts: a body that stalls for 2 s (or takes over 10 s) gets 408 and loses its slot
 //   and its connection, so stalled uploads cannot lock agents out;
 // - an answer given before the body was read (401, 503, 413, 415, 400) is followed by draining
-//   the rest of the body, up to a bound, so that the client reads the answer instead of a reset
+//   the rest of the body, up to a bound (and while bytes keep coming), so that the client reads the answer instead of a reset
 //   connection (and, for a small body, keeps its connection).
 // The front door may have parked the request behind reads (lib/server/reads-first.ts): how long
 // comes as `queuedMs`, and counts as queueing for load shedding.
@@ -50,22 +50,33 @@ export async function handleIngestNode(req: IncomingMessage, res: ServerResponse
   drain(req);
 }
 
-/** Reads and discards what is left of the body, within bounds; past them the connection goes. */
+/**
+ * Reads and discards what is left of the body, within bounds; past them the connection goes.
+ * A body that stalls while drained goes after BODY_IDLE_MS, as it would have while read: an
+ * upload refused with 503 because stalled ones held the slots must not hold its socket longer.
+ */
 function drain(req: IncomingMessage): void {
   if (req.readableEnded || req.destroyed) return;
   let bytes = 0;
-  const cut = (): void => {
+  const stop = (): void => {
     clearTimeout(timer);
+    clearTimeout(idle);
+  };
+  const cut = (): void => {
+    stop();
     req.socket.destroy();
   };
   const timer = setTimeout(cut, DRAIN_MS);
+  const idle = setTimeout(cut, BODY_IDLE_MS);
   timer.unref();
+  idle.unref();
   req.on('data', (chunk: Buffer) => {
+    idle.refresh();
     bytes += chunk.byteLength;
     if (bytes > DRAIN_MAX_BYTES) cut();
   });
-  req.once('end', () => clearTimeout(timer));
-  req.once('close', () => clearTimeout(timer));
+  req.once('end', stop);
+  req.once('close', stop);
   req.resume();
 }
 
