@@ -77,6 +77,9 @@ interface CellProps {
 /**
  * One pCPU, from plain values only: a live frame re-renders the cells whose text or colour it
  * changed, one component each (a transition can yield between them), not all 256 in one go.
+ * Square corners on purpose, here and on the dotted NUMA node boxes: a dashed outline (a pinned
+ * pCPU) or a dotted border around a rounded corner is a dashed path, which Chromium's software
+ * raster draws slowly (no GPU: a big host's grid took about 250 ms of raster, square about 70 ms).
  */
 const TopologyCell = memo(function TopologyCell(p: CellProps) {
   return (
@@ -93,7 +96,7 @@ const TopologyCell = memo(function TopologyCell(p: CellProps) {
       title={p.label}
       onClick={() => p.onSelect(p.cpu)}
       onFocus={() => p.onFocusCpu(p.cpu)}
-      className={`relative flex h-12 w-[4.75rem] flex-col items-stretch justify-center overflow-hidden rounded-sm bg-white px-1 text-left text-[11px] leading-tight text-slate-900 dark:bg-slate-900 dark:text-slate-100 ${
+      className={`relative flex h-12 w-[4.75rem] flex-col items-stretch justify-center overflow-hidden bg-white px-1 text-left text-[11px] leading-tight text-slate-900 dark:bg-slate-900 dark:text-slate-100 ${
         p.pinned ? 'outline-dashed outline-2 -outline-offset-2 outline-slate-500' : ''
       } ${p.violated ? 'ring-2 ring-inset ring-red-600' : ''} ${p.pressed ? 'ring-4 ring-sky-500' : ''} ${
         p.chosen ? 'z-10 shadow-[0_0_0_3px_#000] dark:shadow-[0_0_0_3px_#fff]' : ''
@@ -163,7 +166,7 @@ function TopologyGridView({ snapshot, selected, onSelect, chosenVm = null, color
           <h3 className="mb-1 text-xs font-semibold uppercase text-slate-600 dark:text-slate-400">Socket {socket}</h3>
           <div className="flex flex-wrap gap-2">
             {groupBy(inSocket, (c) => c.node).map(([node, inNode]) => (
-              <section key={node} className="rounded border border-dotted border-slate-400 p-1.5 dark:border-slate-600" aria-label={`NUMA node ${node}`}>
+              <section key={node} className="border border-dotted border-slate-400 p-1.5 dark:border-slate-600" aria-label={`NUMA node ${node}`}>
                 <h4 className="mb-1 text-xs text-slate-600 dark:text-slate-400">Node {node}</h4>
                 <div className="flex flex-wrap gap-1">
                   {groupBy(
