@@ -5,8 +5,8 @@
 // - body timeouts: a body that stalls for 2 s (or takes over 10 s) gets 408 and loses its slot
 //   and its connection, so stalled uploads cannot lock agents out;
 // - an answer given before the body was read (401, 503, 413, 415, 400) is followed by draining
-//   the rest of the body, up to a bound (and while bytes keep coming), so that the client reads the answer instead of a reset
-//   connection (and, for a small body, keeps its connection).
+//   the rest of the body, up to a bound and while bytes keep coming, so that the client reads
+//   the answer instead of a reset connection (and, for a small body, keeps its connection).
 // The front door may have parked the request behind reads (lib/server/reads-first.ts): how long
 // comes as `queuedMs`, and counts as queueing for load shedding.
 import type { IncomingMessage, ServerResponse } from 'node:http';
