@@ -3,7 +3,7 @@
 // starts the built server on it (scripts/start.mjs, as `npm start`) and prints: time to the first
 // answer, time to ready (the first 200 of GET /api/v1/hosts), and the slowest of the "starting"
 // 503s answered meanwhile (target: ready under 5 s, no request held). Run it alone, or call
-// startupFigures() from another bench (bench:ui reports it).
+// startupFigures() from another bench (bench:ui calls it last; BENCH_ONLY=startup runs only it).
 // Knobs: BENCH_STARTUP_GB (1), BENCH_STARTUP_HOSTS (200), BENCH_STARTUP_DIR (a data dir to reuse:
 // filled once, kept between runs).
 import { spawn } from 'node:child_process';
