@@ -116,9 +116,8 @@ export function HeatCanvas(props: HeatCanvasProps) {
   const viewRef = useRef<ColumnView | null>(null);
   const cursorRef = useRef<HeatCursor | null>(null);
   const brushRef = useRef<{ from: number; to: number } | null>(null);
-  // The pending pump (a frame or a task) and the pending copy of the view, each cancellable.
+  // The pending pump (a frame or a task), cancellable.
   const pumpRef = useRef<(() => void) | null>(null);
-  const blitRef = useRef<(() => void) | null>(null);
   const firstDoneRef = useRef(false);
   const [zoomed, setZoomed] = useState(false);
   const [axis, setAxis] = useState<{ from: number; to: number } | null>(null);
@@ -192,11 +191,9 @@ export function HeatCanvas(props: HeatCanvasProps) {
     if (ring.drawnTo < target && !firstDoneRef.current) {
       // The first draw goes on in the next task, not the next frame: on a busy machine the
       // compositor paces frames at 100 ms and more, and nothing is on screen yet to keep smooth.
-      // The view is copied once a frame meanwhile, so the heatmap fills in as it is drawn.
-      blitRef.current ??= nextFrame(() => {
-        blitRef.current = null;
-        blit();
-      });
+      // The view is copied once, when every column is drawn: a copy per frame meanwhile (the
+      // heatmap filling in) cost each frame a paint, raster and composite of the canvas, which
+      // without a GPU is CPU the rest of the first draw and the server wait for.
       pumpRef.current = nextTask(pump);
       return;
     }
@@ -285,7 +282,6 @@ export function HeatCanvas(props: HeatCanvasProps) {
   useEffect(
     () => () => {
       pumpRef.current?.();
-      blitRef.current?.();
       if (reportTimer.current !== null) clearTimeout(reportTimer.current);
     },
     [],
