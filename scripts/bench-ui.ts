@@ -8,7 +8,8 @@
 //    whole main-thread work of the frame (SSE message to the end of its longest task);
 //  - the longest main-thread task while live (Long Tasks API);
 //  - first-load JavaScript of each page (script bytes over the wire and decoded).
-// Then the fleet and wall pages with 2,000 hosts (scripts/bench-ui/fleet.ts).
+// Then the fleet and wall pages with 2,000 hosts (scripts/bench-ui/fleet.ts), then time to ready
+// after a restart with 1 GB of data (scripts/bench-startup.ts).
 // Knobs: BENCH_LOADS (5), BENCH_CPU_LOADS (3: traced loads for the main-thread CPU figure), BENCH_LIVE_SECONDS (30), BENCH_WIDTH x BENCH_HEIGHT (1920 x 1080),
 // BENCH_PROFILE=1 prints the functions with the most self time in the browser in one load to the first heatmap and while live,
 // BENCH_ONLY=host, fleet or startup runs one phase (startup: bench-startup.ts, time to ready after a restart with 1 GB); BENCH_FLEET_HOSTS, BENCH_FLEET_INTERVAL_S.

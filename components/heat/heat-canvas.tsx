@@ -191,9 +191,9 @@ export function HeatCanvas(props: HeatCanvasProps) {
     if (ring.drawnTo < target && !firstDoneRef.current) {
       // The first draw goes on in the next task, not the next frame: on a busy machine the
       // compositor paces frames at 100 ms and more, and nothing is on screen yet to keep smooth.
-      // The view is copied once, when every column is drawn: a copy per frame meanwhile (the
-      // heatmap filling in) cost each frame a paint, raster and composite of the canvas, which
-      // without a GPU is CPU the rest of the first draw and the server wait for.
+      // The view is copied once, when every column is drawn. A copy every frame meanwhile (the
+      // heatmap filling in) cost a paint, raster and composite of the canvas each frame; without
+      // a GPU, that CPU was taken from the rest of the draw and from the server.
       pumpRef.current = nextTask(pump);
       return;
     }
