@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ApiError, fetchFleet, fetchHistory, fetchSnapshot, fetchTrace, postAnalyze, streamDecoders } from './client';
+import { ApiError, fetchFleet, fetchHistory, fetchSnapshot, fetchTrace, onceUntilFailed, postAnalyze, streamDecoders } from './client';
 import type { FleetTile } from './fleet';
 import type { History } from './history';
 import type { Snapshot } from '../model/snapshot';
@@ -148,5 +148,23 @@ describe('stream events', () => {
     expect(() => d.tick(JSON.stringify({ ...f.tick, at: -1 }), of)).toThrow('stream event tick: not a tick as docs/api.md has it: at: expected an integer from 0 to');
     expect(() => d.structure('{"hash": 1')).toThrow(/^stream event structure: not JSON/);
     expect(() => d.tiles(JSON.stringify({ at: 1, reset: true, tiles: [], gone: [], seen: 'x' }))).toThrow('stream event tiles: not a tiles event as docs/api.md has it: seen: expected array');
+  });
+});
+
+describe('onceUntilFailed (the validators chunk, loaded once)', () => {
+  it('shares one load between callers, and tries again after a load that failed (a chunk fetched while the server was down)', async () => {
+    let calls = 0;
+    const load = onceUntilFailed(async () => {
+      calls++;
+      if (calls === 1) throw new Error('Failed to load chunk');
+      return calls;
+    });
+    const [a, b] = [load(), load()];
+    await expect(a).rejects.toThrow(/Failed to load chunk/);
+    await expect(b).rejects.toThrow(/Failed to load chunk/);
+    expect(calls).toBe(1);
+    await expect(load()).resolves.toBe(2);
+    await expect(load()).resolves.toBe(2);
+    expect(calls).toBe(2);
   });
 });

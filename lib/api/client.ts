@@ -13,13 +13,27 @@ import type { StructureBody } from '../wire/structure-body';
 
 type Validators = typeof import('./reply-validators');
 
-let validators: Promise<Validators> | null = null;
+/**
+ * `load` once, its promise shared by every call; a failed load is forgotten, so the next call
+ * tries again. A chunk that could not be fetched while the server restarted must not leave a
+ * live page unable to read any answer or event until it is reloaded.
+ */
+export function onceUntilFailed<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
+  return () => {
+    if (pending === null) {
+      const p = load();
+      pending = p;
+      p.catch(() => {
+        if (pending === p) pending = null;
+      });
+    }
+    return pending;
+  };
+}
 
 /** The compiled validators (a chunk of their own); starts loading them on the first call. */
-export function replyValidators(): Promise<Validators> {
-  validators ??= import('./reply-validators');
-  return validators;
-}
+export const replyValidators: () => Promise<Validators> = onceUntilFailed(() => import('./reply-validators'));
 
 /** An answer of the API that is an error, or that is not what docs/api.md says it is. */
 export class ApiError extends Error {
@@ -146,10 +160,8 @@ function json(event: string, data: string): unknown {
   }
 }
 
-let decoders: Promise<StreamDecoders> | null = null;
-
-export function streamDecoders(): Promise<StreamDecoders> {
-  decoders ??= replyValidators().then((v) => ({
+export const streamDecoders: () => Promise<StreamDecoders> = onceUntilFailed(() =>
+  replyValidators().then((v): StreamDecoders => ({
     structure: (data) => decode('stream event structure', 200, v.structureEventReply, json('structure', data)),
     tick(data, structureOf) {
       const t = decode('stream event tick', 200, v.tickReply, json('tick', data));
@@ -162,6 +174,5 @@ export function streamDecoders(): Promise<StreamDecoders> {
       }
     },
     tiles: (data) => decode('stream event tiles', 200, v.tilesEventReply, json('tiles', data)),
-  }));
-  return decoders;
-}
+  })),
+);
