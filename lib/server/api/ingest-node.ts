@@ -52,32 +52,26 @@ export async function handleIngestNode(req: IncomingMessage, res: ServerResponse
 
 /**
  * Reads and discards what is left of the body, within bounds; past them the connection goes.
- * A body that stalls while drained goes after BODY_IDLE_MS, as it would have while read: an
- * upload refused with 503 because stalled ones held the slots must not hold its socket longer.
+ * The bounds are a read's own (readableWithTimeouts): a body that stalls while drained goes after
+ * BODY_IDLE_MS, as it would have while read, so an upload refused with 503 because stalled ones
+ * held the slots does not hold its socket longer; the whole drain gets DRAIN_MS.
  */
 function drain(req: IncomingMessage): void {
   if (req.readableEnded || req.destroyed) return;
-  let bytes = 0;
-  const stop = (): void => {
-    clearTimeout(timer);
-    clearTimeout(idle);
+  const read = async (): Promise<boolean> => {
+    let bytes = 0;
+    for await (const chunk of readableWithTimeouts(req, { idleMs: BODY_IDLE_MS, totalMs: DRAIN_MS })) {
+      bytes += chunk.byteLength;
+      if (bytes > DRAIN_MAX_BYTES) return false;
+    }
+    return true;
   };
-  const cut = (): void => {
-    stop();
-    req.socket.destroy();
-  };
-  const timer = setTimeout(cut, DRAIN_MS);
-  const idle = setTimeout(cut, BODY_IDLE_MS);
-  timer.unref();
-  idle.unref();
-  req.on('data', (chunk: Buffer) => {
-    idle.refresh();
-    bytes += chunk.byteLength;
-    if (bytes > DRAIN_MAX_BYTES) cut();
-  });
-  req.once('end', stop);
-  req.once('close', stop);
-  req.resume();
+  read().then(
+    (whole) => {
+      if (!whole) req.socket.destroy();
+    },
+    () => req.socket.destroy(), // stalled, too slow, or the client went
+  );
 }
 
 export function publishIngestHandler(): void {
