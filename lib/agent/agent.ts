@@ -186,14 +186,16 @@ export class Agent {
     } else if (this.sourcesChanged) {
       this.readIntentSources(now);
     }
-    // The interval closes first, right before the threads' schedstat is read, so both cover it.
-    const exact = this.exact?.observe();
+    // The trace's interval closes right before the threads' schedstat is read, so both cover it;
+    // what else exact mode reads (other tasks' names, /proc/interrupts) comes after the reads.
+    this.exact?.cut();
     const changed = new Set<number>();
     const observations: VmObservation[] = [];
     for (const vm of this.vms.values()) {
       const obs = this.sampleVm(vm, now, changed);
       if (obs) observations.push(obs);
     }
+    const exact = this.exact?.observe();
     const obs: HostObservation = {
       host: this.opts.host,
       at: now,

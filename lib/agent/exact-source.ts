@@ -9,7 +9,7 @@ import type { Snapshot } from '../model/snapshot';
 import { interruptDeltas, parseInterrupts, type Interrupts } from '../procfs/interrupts';
 import { PageRing } from '../tracefs/page-ring';
 import { MAX_FILTER_CHARS, pidFilter, rangeFilter } from '../tracefs/pid-filter';
-import type { OtherRun, TrackedThread } from '../tracefs/sched-aggregate';
+import type { OtherRun, SchedInterval, TrackedThread } from '../tracefs/sched-aggregate';
 import { KeptOpenFile } from './kept-open-file';
 import { errorText, type Logger } from './log';
 import { TraceInstance, TraceUnavailableError } from './trace-instance';
@@ -62,8 +62,9 @@ export class ExactSource {
   private threadInfo: ReadonlyMap<number, { readonly pid: number; readonly name: string }> = new Map();
   private host = '';
   private unseenLogged = false;
-  private lastThreads: ExactObservation['threads'] = new Map();
+  private last: Pick<ExactObservation, 'threads' | 'cutToReadNs'> = { threads: new Map(), cutToReadNs: 0 };
   private readonly shortLogged = new Set<number>(); // vCPU tids
+  private interval: SchedInterval | null = null; // cut, not yet observed
 
   private constructor(
     private readonly instance: TraceInstance,
@@ -120,9 +121,20 @@ export class ExactSource {
     return this.instance.dir;
   }
 
-  /** Closes the interval now: what the trace and /proc/interrupts showed since the last call. */
+  /**
+   * Closes the trace's interval now. The agent reads the threads' schedstat right after, then
+   * asks observe(): what lies between the cut and those reads is the one thing by which a
+   * thread's run time and its residency can differ, so nothing else is done there.
+   */
+  cut(): void {
+    this.interval = this.reader.cut();
+  }
+
+  /** The interval closed by cut() (closed now when cut() was not called): what the trace and /proc/interrupts showed. */
   observe(): ExactObservation {
-    const i = this.reader.cut();
+    const i = this.interval ?? this.reader.cut();
+    this.interval = null;
+    const cutToReadNs = Math.max(0, Math.round(this.reader.nowNs() - i.endNs));
     if (i.lostEvents > 0) {
       const where = [...i.lostByCpu].map(([c, n]) => `${n} on pCPU ${c}`).join(', ');
       this.log('warn', `lost ${i.lostEvents} trace events in the last interval (${where}): exact figures of those pCPUs are incomplete; a larger --exact-buffer-kb keeps up with more`);
@@ -143,9 +155,10 @@ export class ExactSource {
       }
     }
     this.resolved = seen;
-    this.lastThreads = i.threads;
+    this.last = { threads: i.threads, cutToReadNs };
     return {
       intervalNs: i.endNs - i.startNs,
+      cutToReadNs,
       events: i.events,
       lostEvents: i.lostEvents,
       lostByCpu: i.lostByCpu,
@@ -195,7 +208,7 @@ export class ExactSource {
 
   /** Once per vCPU: the trace placed only part of its run time, so its residency was left unknown. */
   private logShort(snapshot: Snapshot): void {
-    const threads = { threads: this.lastThreads };
+    const threads = this.last;
     for (const vm of snapshot.vms) {
       for (const v of vm.vcpus) {
         const short = this.covered.has(v.tid) ? traceShortNs(v, threads) : 0;

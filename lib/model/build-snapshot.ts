@@ -72,7 +72,7 @@ export function buildSnapshot(obs: HostObservation, prev: PreviousTick | null): 
   const mode = obs.mode ?? 'sampled';
   const vms = judged.map((j) => j.vm);
   if (exact) {
-    const trace = { events: exact.events, lostEvents: exact.lostEvents };
+    const trace = { events: exact.events, lostEvents: exact.lostEvents, cutToReadNs: exact.cutToReadNs };
     const snapshot: Snapshot = { version: SNAPSHOT_VERSION, host: obs.host, at: obs.at, intervalMs, mode, trace, topology, vms, violations };
     REPINS.set(snapshot, repinned);
     return snapshot;

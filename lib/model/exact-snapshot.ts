@@ -25,23 +25,24 @@ const quietOf = new WeakMap<SnapshotVm, SnapshotVm>();
 
 /**
  * The trace placed at least this much less of a vCPU's interval than schedstat counts it ran
- * (ns; the larger of the two): its residency is incomplete. The trace is cut a few ms before
- * schedstat is read, which on a loaded host can be tens of ms of run time either way.
+ * (ns; the larger of the two), beyond what ran between the trace's cut and the schedstat read:
+ * its residency is incomplete. Below it, a hypervisor's steal (the trace's clock runs on through
+ * it, schedstat's does not) and a switch the decoder placed from its wake-up.
  */
 export const TRACE_SHORT_NS = 25e6;
 export const TRACE_SHORT_SHARE = 0.1;
 
 /**
  * How much of its run time (schedstat) the trace did not place on any pCPU, when that is more than
- * the cut and the read apart explain (TRACE_SHORT_NS, TRACE_SHORT_SHARE); else 0. A switch-in the
- * kernel did not report and nothing placed ends that way.
+ * the cut and the read apart explain (TRACE_SHORT_NS, TRACE_SHORT_SHARE, beyond the time between
+ * them: cutToReadNs); else 0. A switch-in the kernel did not report and nothing placed ends that way.
  */
-export function traceShortNs(v: SnapshotVcpu, exact: Pick<ExactObservation, 'threads'>): number {
+export function traceShortNs(v: SnapshotVcpu, exact: Pick<ExactObservation, 'threads' | 'cutToReadNs'>): number {
   if (v.runNs === null || v.runNs <= TRACE_SHORT_NS) return 0;
   let placed = 0;
   for (const r of exact.threads.get(v.tid)?.residency ?? NO_RESIDENCY) placed += r.ns;
-  const short = v.runNs - placed;
-  return short > TRACE_SHORT_NS && short > TRACE_SHORT_SHARE * v.runNs ? short : 0;
+  const short = v.runNs - placed - exact.cutToReadNs;
+  return short > TRACE_SHORT_NS && short > TRACE_SHORT_SHARE * v.runNs ? short + exact.cutToReadNs : 0;
 }
 
 /**

@@ -34,6 +34,13 @@ export interface ExactIrqCount {
 
 export interface ExactObservation {
   readonly intervalNs: number;
+  /**
+   * From the trace's cut to the last read of a followed thread's schedstat (ns): by at most this
+   * much can a thread's run time (schedstat) exceed what the trace placed, and by at most the last
+   * interval's, fall short of it. Under 1 ms on a small host (it grows with the threads read)
+   * unless the agent was held up between the two.
+   */
+  readonly cutToReadNs: number;
   readonly events: number; // trace events read in the interval
   readonly lostEvents: number; // over all pCPUs
   readonly lostByCpu: ReadonlyMap<number, number>;

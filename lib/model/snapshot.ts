@@ -147,6 +147,22 @@ export interface Violation {
  */
 export type Unobserved = 'affinity' | 'runQueue';
 
+export interface SnapshotTrace {
+  readonly events: number;
+  readonly lostEvents: number;
+  /**
+   * From the trace's cut to the agent's last schedstat read (ns; absent from agents before it was
+   * reported): a thread's run time and its residency may differ by up to this, and the last
+   * interval's, besides steal.
+   */
+  readonly cutToReadNs?: number;
+}
+
+/** A trace object with its fields only, in contract order (a parsed one may carry others). */
+export function traceFields(t: SnapshotTrace): SnapshotTrace {
+  return t.cutToReadNs !== undefined ? { events: t.events, lostEvents: t.lostEvents, cutToReadNs: t.cutToReadNs } : { events: t.events, lostEvents: t.lostEvents };
+}
+
 export interface Snapshot {
   readonly version: typeof SNAPSHOT_VERSION;
   readonly host: string;
@@ -155,7 +171,7 @@ export interface Snapshot {
   /** "exact": from the scheduler's trace events; "sampled" (also when absent): point samples. */
   readonly mode?: SnapshotMode;
   /** Exact mode, from the second sample on: trace events read and lost in the interval. */
-  readonly trace?: { readonly events: number; readonly lostEvents: number };
+  readonly trace?: SnapshotTrace;
   readonly topology: {
     readonly cpus: readonly SnapshotCpu[];
     readonly isolated: CpuList;

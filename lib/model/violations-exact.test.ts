@@ -15,12 +15,14 @@ interface ExactOpts {
   readonly irqs?: Readonly<Record<number, readonly { irq: string; name: string; count: number }[]>>;
   readonly covered?: readonly number[];
   readonly blind?: readonly number[];
+  readonly cutToReadNs?: number;
 }
 
 function exact(o: ExactOpts = {}): ExactObservation {
   const rec = <T>(r: Readonly<Record<number, T>> | undefined): Map<number, T> => new Map(Object.entries(r ?? {}).map(([k, v]) => [Number(k), v]));
   return {
     intervalNs: TICK_MS * MS,
+    cutToReadNs: o.cutToReadNs ?? 40_000,
     events: 1234,
     lostEvents: 0,
     lostByCpu: new Map(),
@@ -137,6 +139,11 @@ describe('exact off-pin', () => {
     const close = twoTicks(exact({ threads: { 1001: { residency: [{ pcpu: 2, ns: 460 * MS, switchIns: 2 }, { pcpu: 1, ns: 10 * MS, switchIns: 1 }], migrations: 2, wakeLatencyNs: null } } }));
     expect(close.vms[0]?.vcpus[0]?.residency).toEqual([{ pcpu: 2, ns: 460 * MS, switchIns: 2 }, { pcpu: 1, ns: 10 * MS, switchIns: 1 }]);
     expect(ofKind(close, 'off-pin').map((v) => v.pcpus)).toEqual([[1]]);
+    // The agent was held up 150 ms between the cut and the read: the 150 ms the trace did not
+    // place ran after the cut (the next interval's trace has it), so these figures are whole.
+    const late = twoTicks(exact({ cutToReadNs: 150 * MS, threads: { 1001: { residency: [{ pcpu: 2, ns: 300 * MS, switchIns: 2 }, { pcpu: 1, ns: 50 * MS, switchIns: 1 }], migrations: 2, wakeLatencyNs: null } } }));
+    expect(late.vms[0]?.vcpus[0]?.residency).toEqual([{ pcpu: 2, ns: 300 * MS, switchIns: 2 }, { pcpu: 1, ns: 50 * MS, switchIns: 1 }]);
+    expect(late.trace?.cutToReadNs).toBe(150 * MS);
   });
 
   it('falls back to the last CPU for a vCPU the trace did not follow all interval', () => {
@@ -223,7 +230,7 @@ describe('the exact snapshot', () => {
   it('carries mode, trace, per-vCPU and per-pCPU figures, as JSON byte for byte and through the ingest schema', () => {
     const s = twoTicks(ex);
     expect(s.mode).toBe('exact');
-    expect(s.trace).toEqual({ events: 1234, lostEvents: 0 });
+    expect(s.trace).toEqual({ events: 1234, lostEvents: 0, cutToReadNs: 40_000 });
     expect(s.vms[0]?.vcpus[0]).toMatchObject({ residency: [{ pcpu: 2, ns: 500 * MS, switchIns: 9 }], migrations: 2, wakeLatencyNs: { p50: 1, p99: 2, max: 3, count: 4 } });
     expect(s.vms[0]?.vcpus[1]).toMatchObject({ residency: [], migrations: 0, wakeLatencyNs: null });
     expect(s.vms[0]?.threads.find((t) => t.tid === 1001)?.residency).toEqual([{ pcpu: 2, ns: 500 * MS, switchIns: 9 }]);

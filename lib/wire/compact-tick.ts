@@ -3,7 +3,7 @@
 // about 2 KB, and the server neither parses nor validates the unchanged structure again.
 // Pure and safe in the browser: the agent encodes (encodeTick), the server and the dashboard's
 // live stream expand (expandTick) after validation.
-import type { Snapshot, SnapshotCpu, SnapshotMode, SnapshotResidency, SnapshotVcpu, Violation } from '../model/snapshot';
+import { traceFields, type Snapshot, type SnapshotCpu, type SnapshotMode, type SnapshotResidency, type SnapshotVcpu, type Violation } from '../model/snapshot';
 import { assembleSnapshot, type OwnPlacement } from './assemble-snapshot';
 import type { StructureBody } from './structure-body';
 import { structureIndex } from './structure-index';
@@ -127,7 +127,7 @@ export function toTick(s: Snapshot, structure: string): CompactTick {
     at: s.at,
     intervalMs: s.intervalMs,
     ...(s.mode !== undefined ? { mode: s.mode } : {}),
-    ...(s.trace !== undefined ? { trace: { events: s.trace.events, lostEvents: s.trace.lostEvents } } : {}),
+    ...(s.trace !== undefined ? { trace: traceFields(s.trace) } : {}),
     structure,
     pcpu,
     ran,

@@ -1,7 +1,7 @@
 // Frames from untrusted JSON: the compiled schema (validate.ts), then the relations it cannot
 // say (frame-checks.ts). Ticks are rebuilt with their known keys only, since they are stored and
 // streamed as they are; snapshots and structures keep only known keys when they are split.
-import type { Snapshot } from '../model/snapshot';
+import { traceFields, type Snapshot } from '../model/snapshot';
 import type { CompactTick, CpuExact, VcpuExact } from './compact-tick';
 import { checkStructure, checkTickOrder } from './frame-checks';
 import { pickViolation } from './pick-violation';
@@ -18,7 +18,7 @@ export function parseTick(v: unknown, path: string): CompactTick {
     at: t.at,
     intervalMs: t.intervalMs,
     ...(t.mode !== undefined ? { mode: t.mode } : {}),
-    ...(t.trace !== undefined ? { trace: { events: t.trace.events, lostEvents: t.trace.lostEvents } } : {}),
+    ...(t.trace !== undefined ? { trace: traceFields(t.trace) } : {}),
     structure: t.structure,
     pcpu: t.pcpu,
     ran: t.ran,

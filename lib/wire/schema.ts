@@ -105,7 +105,7 @@ export const cpuExact = {
   lostEvents: Type.Optional(count),
 };
 const mode = Type.Optional(oneOf(['exact', 'sampled'] as const));
-const trace = Type.Optional(object({ events: count, lostEvents: count }));
+const trace = Type.Optional(object({ events: count, lostEvents: count, cutToReadNs: Type.Optional(count) }));
 
 const volatileCpu = { busy, ...cpuExact };
 

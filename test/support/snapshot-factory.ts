@@ -207,7 +207,10 @@ export class HostSimulator {
     });
     const events = 1000 + Math.floor(this.rand() * 60_000);
     const lostEvents = exactCpus.reduce((n, c) => n + (c.lostEvents ?? 0), 0);
-    return { ...head, trace: { events, lostEvents }, topology: { cpus: exactCpus, isolated: [], nohzFull: [] }, vms: exactVms, violations };
+    // From the events, not the random stream (the frames after stay as they were): one in ten as
+    // an agent from before cutToReadNs sends it.
+    const trace = events % 10 === 0 ? { events, lostEvents } : { events, lostEvents, cutToReadNs: 20_000 + (events % 97) * 1000 };
+    return { ...head, trace, topology: { cpus: exactCpus, isolated: [], nohzFull: [] }, vms: exactVms, violations };
   }
 
   private vmFrame(vm: VmState, at: number, load: Float64Array, violations: Violation[]): SnapshotVm {

@@ -5,9 +5,9 @@
 // of sampled frames, and those stored before exact mode, are the bytes they were.
 //
 // Layout (varints unless noted; counts are num codes, byte-codec.ts):
-//   u8 flags     1 mode, 2 trace, 4 residency, 8 vcpuExact, 16 cpuExact
+//   u8 flags     1 mode, 2 trace, 4 residency, 8 vcpuExact, 16 cpuExact, 32 trace.cutToReadNs
 //   mode         u8: 0 sampled, 1 exact
-//   trace        events, lostEvents
+//   trace        events, lostEvents, then cutToReadNs with flag 32
 //   residency    count, then (thread gap, triples n, (pcpu, ns, switchIns) * n)
 //   vcpuExact    count, then (entry gap, u8 has: 1 residency, 2 migrations, 4 wake, 8 wake null;
 //                residency as above, migrations, p50, p99, max, count)
@@ -23,6 +23,7 @@ const TRACE = 2;
 const RESIDENCY = 4;
 const VCPU = 8;
 const CPU = 16;
+const CUT_TO_READ = 32;
 
 /** True when the tick has anything of exact mode to store. */
 export function hasExact(x: TickExact): boolean {
@@ -60,12 +61,19 @@ function readTriples(r: ByteReader, into: number[]): number[] {
 }
 
 export function writeExact(w: ByteWriter, x: TickExact): void {
-  const flags = (x.mode !== undefined ? MODE : 0) | (x.trace !== undefined ? TRACE : 0) | (x.residency !== undefined ? RESIDENCY : 0) | (x.vcpuExact !== undefined ? VCPU : 0) | (x.cpuExact !== undefined ? CPU : 0);
+  const flags =
+    (x.mode !== undefined ? MODE : 0) |
+    (x.trace !== undefined ? TRACE : 0) |
+    (x.trace?.cutToReadNs !== undefined ? CUT_TO_READ : 0) |
+    (x.residency !== undefined ? RESIDENCY : 0) |
+    (x.vcpuExact !== undefined ? VCPU : 0) |
+    (x.cpuExact !== undefined ? CPU : 0);
   w.u8(flags);
   if (x.mode !== undefined) w.u8(x.mode === 'exact' ? 1 : 0);
   if (x.trace !== undefined) {
     count(w, x.trace.events);
     count(w, x.trace.lostEvents);
+    if (x.trace.cutToReadNs !== undefined) count(w, x.trace.cutToReadNs);
   }
   if (x.residency !== undefined) {
     w.varint(x.residency.length);
@@ -128,10 +136,14 @@ export function writeExact(w: ByteWriter, x: TickExact): void {
 
 export function readExact(r: ByteReader): TickExact {
   const flags = r.u8();
-  if (flags >= 32) throw new Error(`store codec: unknown exact-mode flags ${flags} at byte ${r.pos - 1}`);
+  if (flags >= 64 || (flags & (TRACE | CUT_TO_READ)) === CUT_TO_READ) throw new Error(`store codec: unknown exact-mode flags ${flags} at byte ${r.pos - 1}`);
   const out: { -readonly [K in keyof TickExact]: TickExact[K] } = {};
   if (flags & MODE) out.mode = r.u8() === 1 ? 'exact' : 'sampled';
-  if (flags & TRACE) out.trace = { events: readCount(r), lostEvents: readCount(r) };
+  if (flags & TRACE) {
+    const events = readCount(r);
+    const lostEvents = readCount(r);
+    out.trace = flags & CUT_TO_READ ? { events, lostEvents, cutToReadNs: readCount(r) } : { events, lostEvents };
+  }
   if (flags & RESIDENCY) {
     const list: ThreadResidency[] = [];
     let k = -1;

@@ -88,7 +88,7 @@ describe('tick codec', () => {
     if (!f) throw new Error('no frame');
     const odd: Snapshot = {
       ...f,
-      trace: { events: 2 ** 53 - 1, lostEvents: 0 },
+      trace: { events: 2 ** 53 - 1, lostEvents: 0, cutToReadNs: 2 ** 53 - 1 },
       topology: { ...f.topology, cpus: f.topology.cpus.map((cpu, i) => (i === 0 ? { ...cpu, others: [{ pid: null, tid: 0, comm: '', ns: 1.5, switchIns: 0, kernel: false, vm: 'tenant "a"/b' }], irqs: [] } : cpu)) },
     };
     const { st, row } = c.encode(odd);
