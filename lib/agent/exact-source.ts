@@ -130,9 +130,10 @@ export class ExactSource {
     this.interval = this.reader.cut();
   }
 
-  /** The interval closed by cut() (closed now when cut() was not called): what the trace and /proc/interrupts showed. */
+  /** The interval closed by cut(): what the trace and /proc/interrupts showed. */
   observe(): ExactObservation {
-    const i = this.interval ?? this.reader.cut();
+    const i = this.interval;
+    if (i === null) throw new Error('exact mode: observe() without a cut() before it');
     this.interval = null;
     const cutToReadNs = Math.max(0, Math.round(this.reader.nowNs() - i.endNs));
     if (i.lostEvents > 0) {
